@@ -1,0 +1,40 @@
+# foobar: the README's contract. `make run` and `make test` work on a fresh Debian 12 as root.
+SHELL := /bin/bash
+JOBS  ?= $(shell nproc)
+export CCACHE_BASEDIR := $(CURDIR)
+
+.PHONY: all deps build build-asan test test-unit test-asan fuzz run bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake --preset release -DFOOBAR_WERROR=$(if $(CI),ON,OFF) >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+build-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+
+# Everything: unit + integration tests (release), unit tests under ASan+UBSan, a bounded fuzz run.
+test: build build-asan
+	@ctest --preset release -j $(JOBS)
+	@ctest --preset asan -j $(JOBS)
+	@bash scripts/fuzz.sh 60
+
+test-unit: build
+	@ctest --preset release -L unit -j $(JOBS)
+
+fuzz: deps
+	@bash scripts/fuzz.sh $(or $(SECONDS),60)
+
+run: build
+	@bash scripts/run.sh
+
+bench: build
+	@bash bench/run.sh
+
+clean:
+	rm -rf build

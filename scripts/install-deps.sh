@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs every Debian package foobar needs to build, test, run and benchmark.
+# Idempotent and fast when everything is present: apt-get runs only for missing packages.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config clang-14 libfuzzer-14-dev
+  # libraries (Boost 1.81: Asio is all we use, compiled once in src/core/asio_impl.cpp)
+  libboost1.81-dev libssl-dev libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev
+  nlohmann-json3-dev libmariadb-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev curl wrk procps iproute2 python3
+  # database server and the benchmark anchors
+  mariadb-server mariadb-client sysbench nginx haproxy
+  # browser tests (playwright-core from npm drives Debian's chromium)
+  chromium
+)
+
+missing=()
+# Node.js may come from another source that bundles npm; add Debian's only when absent.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}" >&2
+  echo "install-deps: run 'make deps' as root (or: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Packages like nginx and mariadb-server start their system service on install;
+# foobar runs its own instances, so keep the system ones stopped (policy-rc.d: 101 = deny).
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && own_policy=1
+fi
+trap '[ $own_policy -eq 1 ] && rm -f "$policy"' EXIT
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

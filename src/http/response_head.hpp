@@ -1,0 +1,29 @@
+#pragma once
+// Serializes a response head (status line + headers + CRLF) into a reusable
+// buffer, so a response goes out as one writev of {head, body}.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace foobar::http {
+
+std::string_view reason_phrase(int status) noexcept;
+
+class ResponseHead {
+ public:
+  // Starts a new head "HTTP/1.1 <status> <reason>\r\n"; keeps the buffer's capacity.
+  void start(int status, std::string_view reason = {});
+  void add(std::string_view name, std::string_view value);
+  void add(std::string_view name, std::uint64_t value);
+  // Appends the final CRLF; after this, data() is the wire form.
+  void finish();
+
+  int status() const noexcept { return status_; }
+  std::string_view data() const noexcept { return buf_; }
+
+ private:
+  std::string buf_;
+  int status_ = 0;
+};
+
+}  // namespace foobar::http
