@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "app/command.hpp"
 #include "core/config.hpp"
 #include "web/command.hpp"
 
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   int exit_code = 0;
   foobar::web::add_command(cli, exit_code);
+  foobar::app::add_command(cli, exit_code);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
