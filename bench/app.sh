@@ -67,7 +67,7 @@ sql primary "CREATE DATABASE foobar; CREATE DATABASE sbtest;
   CREATE USER 'repl'@'127.0.0.1' IDENTIFIED BY '$pw'; GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.0.0.1';
   GRANT REPLICA MONITOR, BINLOG MONITOR ON *.* TO 'bench'@'127.0.0.1';"
 sql primary "USE foobar; $(cat "$(dirname "$0")/../site/schema.sql")"
-sql primary "INSERT INTO foobar.posts (author, body) SELECT CONCAT('user', seq), REPEAT('benchmark post ', 20) FROM seq_1_to_$POSTS"
+sql primary "USE foobar; INSERT INTO posts (author, body) SELECT CONCAT('user', seq), REPEAT('benchmark post ', 20) FROM seq_1_to_$POSTS"
 sysbench oltp_point_select --mysql-host=127.0.0.1 --mysql-port="$pport" --mysql-user=bench --mysql-password="$pw" \
   --mysql-db=sbtest --tables=1 --table-size=100000 prepare > "$work/sysbench-prepare.log"
 sql replica "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$pport, MASTER_USER='repl',
