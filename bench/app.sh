@@ -96,8 +96,9 @@ sysbench_qps() {
     --time="$DURATION" --report-interval=0 run | awk '/queries:/ {gsub(/[(]/, "", $3); print $3}'
 }
 app_rps() {
-  wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$work/random_post.lua" "http://127.0.0.1:$aport/" |
-    awk '/Requests\/sec/ {print $2}'
+  wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$work/random_post.lua" "http://127.0.0.1:$aport/" > "$work/wrk.out"
+  if grep -q "Non-2xx" "$work/wrk.out"; then echo "warning: $(grep Non-2xx "$work/wrk.out")" >&2; fi
+  awk '/Requests\/sec/ {print $2}' "$work/wrk.out"
 }
 
 sel_before=$(sql replica "SHOW GLOBAL STATUS LIKE 'Com_select'" | awk '{print $2}')
