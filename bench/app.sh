@@ -18,6 +18,13 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# spawn CPU CMD...: runs CMD in the background pinned to CPU and records its pid. (Backgrounding a
+# shell function would record a subshell's pid, and the kill in cleanup would miss the server.)
+spawn() {
+  local cpu=$1; shift
+  if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then taskset -c "$cpu" "$@" & else "$@" & fi
+  pids+=($!)
+}
 
 # instance NAME PORT SERVER_ID [read_only]: a mariadbd in $work/NAME, like src/ctl/mariadb.cpp makes them.
 instance() {
@@ -47,7 +54,7 @@ $( [ "$(id -u)" -eq 0 ] && echo "user=root" )
 CNF
   mariadb-install-db --defaults-file="$dir/my.cnf" --auth-root-authentication-method=normal --skip-test-db \
     $( [ "$(id -u)" -eq 0 ] && echo --user=root ) > "$dir/install.log" 2>&1
-  on_cpu 1 mariadbd --defaults-file="$dir/my.cnf" > "$dir/mariadbd.log" 2>&1 & pids+=($!)
+  spawn 1 mariadbd --defaults-file="$dir/my.cnf" > "$dir/mariadbd.log" 2>&1
   for _ in $(seq 300); do
     mariadb --no-defaults -uroot -S "$dir/mysqld.sock" -e 'SELECT 1' >/dev/null 2>&1 && return 0
     sleep 0.1
@@ -77,10 +84,10 @@ target=$(sql primary "SELECT @@gtid_binlog_pos")
 
 echo "$pw" > "$work/pw"
 aport=$(free_port)
-on_cpu 0 "$FOOBAR" app --listen "127.0.0.1:$aport" --threads "$APP_THREADS" --access-log off \
+spawn 0 "$FOOBAR" app --listen "127.0.0.1:$aport" --threads "$APP_THREADS" --access-log off \
   --db-primary "127.0.0.1:$pport" --db-replica "127.0.0.1:$rport" --db-name foobar --db-user bench \
   --db-password-file "$work/pw" --db-monitor-user bench --db-monitor-password-file "$work/pw" \
-  > "$work/app.log" 2>&1 & pids+=($!)
+  > "$work/app.log" 2>&1
 wait_port "$aport"
 for _ in $(seq 50); do curl -s "http://127.0.0.1:$aport/api/health" | grep -q '"healthy":true' && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$aport/api/posts/1" > /dev/null || { echo "app does not serve posts:"; tail "$work/app.log"; exit 1; }
