@@ -111,6 +111,14 @@ class UpstreamGroup {
 
   ServerCounters& counters(std::size_t index) noexcept { return counters_[index]; }
   const ServerCounters& counters(std::size_t index) const noexcept { return counters_[index]; }
+  // Responses sent to clients (including the proxy's own 502/503/504), by status class.
+  void count_response(int status) noexcept {
+    const int cls = status / 100 - 1;
+    if (cls >= 0 && cls < 5) responses_[static_cast<std::size_t>(cls)].fetch_add(1, std::memory_order_relaxed);
+  }
+  std::uint64_t responses(int cls) const noexcept {  // cls 1..5
+    return responses_[static_cast<std::size_t>(cls - 1)].load(std::memory_order_relaxed);
+  }
   DurationHistogram& durations() noexcept { return durations_; }
   const DurationHistogram& durations() const noexcept { return durations_; }
 
@@ -121,6 +129,7 @@ class UpstreamGroup {
   HealthConfig health_;
   std::unique_ptr<ServerCounters[]> counters_;
   DurationHistogram durations_;
+  std::array<std::atomic<std::uint64_t>, 5> responses_{};
 
   std::mutex mu_;  // guards the master state below
   std::vector<HealthState> health_state_;
