@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "core/config.hpp"
+#include "lb/command.hpp"
 #include "web/command.hpp"
 
 int main(int argc, char** argv) {
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   cli.set_version_flag("--version", "foobar " FOOBAR_VERSION);
   cli.require_subcommand(1);
   int exit_code = 0;
+  foobar::lb::add_command(cli, exit_code);
   foobar::web::add_command(cli, exit_code);
   try {
     cli.parse(argc, argv);
