@@ -513,7 +513,9 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
         }
         ok = co_await ex.send_head();
         while (ok && left > 0) {
-          if (avail().empty() && !co_await read_more()) {
+          bool more = !avail().empty();
+          if (!more) more = co_await read_more();
+          if (!more) {
             upstream_reusable = false;
             ok = false;
             ex.close_after();  // truncated: the client must see the connection end
@@ -595,8 +597,10 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
           auto b = avail();
           conn->begin = conn->end;
           if (chunk) {
-            ok = co_await ex.write(fmt::format("{:x}\r\n", b.size())) && co_await ex.write(b) &&
-                 co_await ex.write("\r\n");
+            const std::string size = fmt::format("{:x}\r\n", b.size());
+            ok = co_await ex.write(size);
+            if (ok) ok = co_await ex.write(b);
+            if (ok) ok = co_await ex.write("\r\n");
           } else {
             ok = co_await ex.write(b);
           }
