@@ -54,7 +54,13 @@ void add_command(CLI::App& cli, int& exit_code) {
   cmd->add_option_function<std::vector<std::string>>(
          "--proxy", [cfg](const std::vector<std::string>& specs) {
            cfg->proxies.clear();
-           for (const auto& s : specs) cfg->proxies.push_back(proxy::parse_proxy_route(s));
+           for (const auto& s : specs) {
+             try {
+               cfg->proxies.push_back(proxy::parse_proxy_route(s));
+             } catch (const std::invalid_argument& e) {
+               throw core::ConfigError(std::string("--proxy: ") + e.what());
+             }
+           }
          },
          "send requests under PREFIX to these app servers (repeatable; round robin, health checks, retries)")
       ->type_name("PREFIX=HOST:PORT,...");
