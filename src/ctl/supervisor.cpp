@@ -137,6 +137,8 @@ void Supervisor::launch(Child& c) {
     ::dup2(null, 0);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
+    // Nothing else of ours leaks into the role: no lock file, no sockets.
+    ::close_range(3, ~0U, 0);
     if (self)
       ::execve(path, argv.data(), envp.data());
     else
