@@ -40,6 +40,7 @@ class Runtime {
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
   std::chrono::milliseconds grace_{0};
   bool stopping_ = false;
+  bool stopping_seen_ = false;  // guarded by run()'s mutex: wakes the deadline watchdog
 };
 
 // Number of CPUs this process may run on.

@@ -64,9 +64,11 @@ class Exchange {
   asio::awaitable<bool> send(std::string_view body = {});
   // Head, then len bytes of fd from offset with sendfile (nothing for HEAD).
   asio::awaitable<bool> send_file(int fd, std::uint64_t offset, std::uint64_t len);
-  // Streaming: head now, body later with write(); call finish() once done.
+  // Streaming: head now, body later with write() / write_file().
   asio::awaitable<bool> send_head();
   asio::awaitable<bool> write(std::string_view data);
+  // len bytes of fd from offset, zero-copy with sendfile (nothing for HEAD).
+  asio::awaitable<bool> write_file(int fd, std::uint64_t offset, std::uint64_t len);
   // Status + short text body; closes the connection if close is true.
   asio::awaitable<bool> send_error(int status, std::string_view message = {}, bool close = false);
   // Ask for the connection to close after this response.

@@ -1,0 +1,82 @@
+#include "core/runtime.hpp"
+
+#include <sched.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+
+namespace foobar::core {
+
+unsigned cpu_count() noexcept {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return static_cast<unsigned>(CPU_COUNT(&set));
+  unsigned n = std::thread::hardware_concurrency();
+  return n ? n : 1;
+}
+
+Runtime::Runtime(unsigned threads) {
+  if (threads == 0) threads = cpu_count();
+  for (unsigned i = 0; i < threads; ++i)
+    workers_.push_back(std::make_unique<asio::io_context>(1));  // 1: one thread per context
+}
+
+Runtime::~Runtime() = default;
+
+void Runtime::stop() {
+  asio::post(*workers_[0], [this] { begin_stop(); });
+}
+
+void Runtime::begin_stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  for (auto& fn : stop_handlers_) fn();
+  guards_.clear();  // contexts now end as soon as their connections are done
+}
+
+int Runtime::run(std::chrono::milliseconds grace) {
+  // A peer closing mid-sendfile must not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  grace_ = grace;
+  for (auto& w : workers_) guards_.push_back(asio::make_work_guard(*w));
+
+  asio::signal_set signals(*workers_[0], SIGINT, SIGTERM);
+  signals.async_wait([this](const error_code& ec, int) {
+    if (!ec) begin_stop();
+  });
+  on_stop([&signals] { signals.cancel(); });
+
+  std::mutex mu;
+  std::condition_variable cv;
+  unsigned running = size();
+  auto run_worker = [&](asio::io_context& io) {
+    io.run();
+    std::lock_guard lock(mu);
+    --running;
+    cv.notify_all();
+  };
+
+  // The deadline after a stop: whatever is still running is cut off.
+  std::thread watchdog([&] {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return running == 0 || stopping_seen_; });
+    if (running == 0) return;
+    if (!cv.wait_for(lock, grace_, [&] { return running == 0; }))
+      for (auto& w : workers_) w->stop();
+  });
+
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < size(); ++i) threads.emplace_back(run_worker, std::ref(*workers_[i]));
+  on_stop([&] {
+    std::lock_guard lock(mu);
+    stopping_seen_ = true;
+    cv.notify_all();
+  });
+  run_worker(*workers_[0]);
+  for (auto& t : threads) t.join();
+  watchdog.join();
+  return 0;
+}
+
+}  // namespace foobar::core

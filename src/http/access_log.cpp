@@ -1,0 +1,87 @@
+#include "http/access_log.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+#include <fmt/format.h>
+#include <system_error>
+
+namespace foobar::http {
+namespace {
+
+constexpr std::size_t kFlushBytes = 32 * 1024;
+
+// "26/Nov/2026:23:22:25 +0000", cached per thread per second.
+std::string_view log_time_now() {
+  thread_local std::time_t cached = 0;
+  thread_local char buf[32];
+  thread_local std::size_t len = 0;
+  std::time_t now = std::time(nullptr);
+  if (now != cached) {
+    cached = now;
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    len = std::strftime(buf, sizeof buf, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+  }
+  return {buf, len};
+}
+
+// Quotes are escaped and non-printable bytes written as \xHH, as nginx does,
+// so a hostile request cannot forge log lines.
+void append_escaped(std::string& out, std::string_view s) {
+  if (s.empty()) {
+    out += '-';
+    return;
+  }
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\' || c < 0x20 || c >= 0x7f)
+      fmt::format_to(std::back_inserter(out), "\\x{:02X}", c);
+    else
+      out += static_cast<char>(c);
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<AccessLog> AccessLog::open(const std::string& target) {
+  if (target.empty() || target == "off") return nullptr;
+  if (target == "-") return std::shared_ptr<AccessLog>(new AccessLog(STDOUT_FILENO, false));
+  int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open access log " + target);
+  return std::shared_ptr<AccessLog>(new AccessLog(fd, true));
+}
+
+AccessLog::~AccessLog() {
+  if (owned_) ::close(fd_);
+}
+
+void AccessLog::Writer::log(const tcp::endpoint& peer, const Request& req, int status,
+                            std::uint64_t bytes) {
+  auto out = std::back_inserter(buf_);
+  fmt::format_to(out, "{} - - [{}] \"", peer.address().to_string(), log_time_now());
+  append_escaped(buf_, req.method_text);
+  buf_ += ' ';
+  append_escaped(buf_, req.target);
+  buf_ += req.version == Version::Http10 ? " HTTP/1.0\" " : " HTTP/1.1\" ";
+  fmt::format_to(out, "{} {} \"", status, bytes);
+  append_escaped(buf_, req.headers.get("referer"));
+  buf_ += "\" \"";
+  append_escaped(buf_, req.headers.get("user-agent"));
+  buf_ += "\"\n";
+  if (buf_.size() >= kFlushBytes) flush();
+}
+
+void AccessLog::Writer::flush() {
+  std::size_t off = 0;
+  while (off < buf_.size()) {
+    ssize_t n = ::write(log_->fd(), buf_.data() + off, buf_.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // a full disk drops log lines, never requests
+    off += static_cast<std::size_t>(n);
+  }
+  buf_.clear();
+}
+
+}  // namespace foobar::http

@@ -1,0 +1,51 @@
+#include "net/endpoint.hpp"
+
+#include <charconv>
+#include <stdexcept>
+
+namespace foobar::net {
+
+std::optional<tcp::endpoint> parse_endpoint(std::string_view text, std::string* error) {
+  auto fail = [&](const char* why) -> std::optional<tcp::endpoint> {
+    if (error) *error = why;
+    return std::nullopt;
+  };
+  std::string_view host, port;
+  if (text.starts_with('[')) {
+    auto close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      return fail("expected [IPv6]:PORT");
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) return fail("expected HOST:PORT");
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  unsigned p = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+  if (port.empty() || ec != std::errc{} || end != port.data() + port.size() || p > 65535)
+    return fail("port must be a number from 0 to 65535");
+  if (host == "*" || host.empty()) host = "0.0.0.0";
+  if (host == "localhost") host = "127.0.0.1";
+  error_code aec;
+  auto addr = asio::ip::make_address(std::string(host), aec);
+  if (aec) return fail("host must be a numeric IPv4/IPv6 address (no DNS)");
+  return tcp::endpoint(addr, static_cast<unsigned short>(p));
+}
+
+tcp::endpoint endpoint_or_throw(std::string_view text) {
+  std::string why;
+  auto ep = parse_endpoint(text, &why);
+  if (!ep) throw std::invalid_argument("invalid address '" + std::string(text) + "': " + why);
+  return *ep;
+}
+
+std::string to_string(const tcp::endpoint& ep) {
+  auto addr = ep.address().to_string();
+  auto port = std::to_string(ep.port());
+  return ep.address().is_v6() ? "[" + addr + "]:" + port : addr + ":" + port;
+}
+
+}  // namespace foobar::net

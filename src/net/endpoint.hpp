@@ -1,0 +1,20 @@
+#pragma once
+// HOST:PORT parsing for listeners and upstreams. Numeric addresses only
+// ("localhost" is accepted as 127.0.0.1): no blocking DNS anywhere.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/asio.hpp"
+
+namespace foobar::net {
+
+// "127.0.0.1:8080", "[::1]:80", "*:80" / "0.0.0.0:80", "localhost:80".
+// Returns nullopt on anything else (error says why).
+std::optional<tcp::endpoint> parse_endpoint(std::string_view text, std::string* error = nullptr);
+// Like parse_endpoint but throws std::invalid_argument naming the text.
+tcp::endpoint endpoint_or_throw(std::string_view text);
+// "127.0.0.1:8080" / "[::1]:8080".
+std::string to_string(const tcp::endpoint& ep);
+
+}  // namespace foobar::net

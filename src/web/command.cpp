@@ -1,0 +1,54 @@
+#include "web/command.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "core/runtime.hpp"
+#include "http/server_options.hpp"
+#include "web/web_config.hpp"
+
+namespace foobar::web {
+namespace {
+
+int run(const WebConfig& cfg) {
+  int root_fd = ::open(cfg.files.root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0) throw core::ConfigError("document root '" + cfg.files.root + "' is not a readable directory");
+  core::Runtime rt(cfg.threads);
+  auto files = std::make_shared<const StaticConfig>(cfg.files);
+  http::Server server(rt, cfg.server, [&](unsigned, asio::io_context&) {
+    return std::make_unique<StaticHandler>(files, root_fd);
+  });
+  rt.on_stop([&server] { server.stop(); });
+  spdlog::info("web: serving {} with {} threads", cfg.files.root, rt.size());
+  int rc = rt.run(cfg.shutdown_timeout);
+  ::close(root_fd);
+  return rc;
+}
+
+}  // namespace
+
+void add_command(CLI::App& cli, int& exit_code) {
+  auto cfg = std::make_shared<WebConfig>();
+  cfg->server.listen = tcp::endpoint(asio::ip::make_address("127.0.0.1"), 8080);
+  auto* cmd = cli.add_subcommand("web", "web server (the nginx role): static files, reverse proxy of dynamic paths");
+  // --config first: CLI11 applies options in definition order, so flags override the file.
+  cmd->add_option_function<std::string>(
+         "--config", [cfg](const std::string& path) { read_web_config(core::ConfigFile::load(path), *cfg); },
+         "TOML config file ([web] section)")
+      ->type_name("FILE");
+  cmd->add_option("--root", cfg->files.root, "document root directory")->type_name("DIR");
+  cmd->add_option("--threads", cfg->threads, "worker threads (default: one per CPU)");
+  cmd->add_option_function<long>(
+      "--shutdown-timeout-ms", [cfg](long v) { cfg->shutdown_timeout = std::chrono::milliseconds(v); },
+      "how long a graceful stop waits for in-flight requests");
+  http::add_server_flags(*cmd, cfg->server);
+  cmd->callback([cfg, &exit_code] {
+    if (cfg->files.root.empty()) throw core::ConfigError("web: --root (or [web] root) is required");
+    exit_code = run(*cfg);
+  });
+}
+
+}  // namespace foobar::web

@@ -1,0 +1,90 @@
+#include "web/file_cache.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fmt/format.h>
+
+#include "http/date.hpp"
+
+namespace foobar::web {
+namespace {
+
+constexpr std::size_t kMaxEntries = 10000;
+
+// openat2(RESOLVE_BENEATH): the kernel refuses any resolution (.., absolute or
+// relative symlinks) that would leave the root, so the check cannot race.
+int open_beneath(int root_fd, const std::string& relative) {
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  const char* path = relative.empty() ? "." : relative.c_str();
+  long fd;
+  do fd = syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+  while (fd < 0 && errno == EINTR);
+  return static_cast<int>(fd);
+}
+
+}  // namespace
+
+OpenFile::~OpenFile() {
+  if (fd >= 0) ::close(fd);
+}
+
+FileCache::FileCache(int root_fd, std::chrono::milliseconds validity, std::uint64_t max_content_bytes)
+    : root_fd_(root_fd), validity_(validity), max_content_(max_content_bytes) {}
+
+FileCache::Result FileCache::open(const std::string& relative) {
+  auto now = std::chrono::steady_clock::now();
+  auto it = entries_.find(relative);
+  if (it != entries_.end() && now < it->second.expires) return it->second.result;
+  // Misses are cached too (for `validity`), so absent precompressed siblings cost nothing.
+  Result r = load(relative);
+  if (entries_.size() >= kMaxEntries) entries_.clear();  // crude bound, rarely hit
+  entries_[relative] = Entry{r, now + validity_};
+  return r;
+}
+
+FileCache::Result FileCache::load(const std::string& relative) {
+  int fd = open_beneath(root_fd_, relative);
+  if (fd < 0) return {nullptr, errno == EACCES || errno == EPERM ? Error::Forbidden : Error::NotFound};
+  auto file = std::make_shared<OpenFile>();
+  file->fd = fd;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return {nullptr, Error::NotFound};
+  if (S_ISDIR(st.st_mode)) return {nullptr, Error::IsDirectory};
+  if (!S_ISREG(st.st_mode)) return {nullptr, Error::Forbidden};
+  if (!relative.ends_with(".gz") && !relative.ends_with(".br")) {
+    auto sibling_exists = [&](const char* ext) {
+      int sfd = open_beneath(root_fd_, relative + ext);
+      if (sfd >= 0) ::close(sfd);
+      return sfd >= 0;
+    };
+    file->has_gzip = sibling_exists(".gz");
+    file->has_brotli = sibling_exists(".br");
+  }
+  file->size = static_cast<std::uint64_t>(st.st_size);
+  file->mtime = st.st_mtim.tv_sec;
+  file->etag = fmt::format("\"{:x}-{:x}\"", st.st_mtim.tv_sec, st.st_size);
+  char date[http::kHttpDateLen];
+  http::format_http_date(st.st_mtim.tv_sec, date);
+  file->last_modified.assign(date, sizeof date);
+  if (file->size <= max_content_) {
+    file->content.resize(file->size);
+    std::size_t got = 0;
+    while (got < file->size) {
+      ssize_t n = ::pread(fd, file->content.data() + got, file->size - got, static_cast<off_t>(got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    if (got != file->size) return {nullptr, Error::Forbidden};  // unreadable (EIO, EISDIR...)
+    file->has_content = true;
+  }
+  return {std::move(file), Error::None};
+}
+
+}  // namespace foobar::web

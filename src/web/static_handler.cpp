@@ -1,0 +1,209 @@
+#include "web/static_handler.hpp"
+
+#include <fmt/format.h>
+
+#include "web/mime_types.hpp"
+#include "web/preconditions.hpp"
+#include "web/url_path.hpp"
+
+namespace foobar::web {
+namespace {
+
+constexpr std::string_view kIndex = "index.html";
+
+// Whether Accept-Encoding admits coding with a non-zero quality (RFC 9110 12.5.3).
+bool accepts(std::string_view header, std::string_view coding) {
+  bool star = false;
+  while (!header.empty()) {
+    auto comma = header.find(',');
+    auto item = header.substr(0, comma);
+    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    auto semi = item.find(';');
+    auto name = item.substr(0, semi);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    bool zero = false;
+    if (semi != std::string_view::npos) {
+      auto q = item.substr(semi + 1);
+      auto eq = q.find('=');
+      if (eq != std::string_view::npos) {
+        auto v = q.substr(eq + 1);
+        while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+        zero = v.starts_with('0') && v.find_first_not_of("0.") == std::string_view::npos;
+      }
+    }
+    if (http::iequals(name, coding)) return !zero;
+    if (name == "*") star = !zero;
+  }
+  return star;
+}
+
+}  // namespace
+
+std::vector<CacheControlRule> default_cache_control() {
+  return {{"", ".html", "no-cache"}, {"", "", "public, max-age=3600"}};
+}
+
+StaticHandler::StaticHandler(std::shared_ptr<const StaticConfig> config, int root_fd)
+    : config_(std::move(config)),
+      cache_(root_fd, config_->open_file_cache_valid, config_->max_cached_file_bytes) {}
+
+std::string_view StaticHandler::cache_control_for(std::string_view path) const {
+  for (const auto& rule : config_->cache_control) {
+    if (!rule.prefix.empty() && !path.starts_with(rule.prefix)) continue;
+    if (!rule.extension.empty() && !path.ends_with(rule.extension)) continue;
+    return rule.value;
+  }
+  return {};
+}
+
+asio::awaitable<void> StaticHandler::handle(http::Exchange& ex) {
+  const auto& req = ex.request();
+  if (req.method != http::Method::Get && req.method != http::Method::Head) {
+    auto& h = ex.begin(405);
+    h.add("Allow", "GET, HEAD");
+    h.add("Content-Length", std::string_view("0"));
+    co_await ex.send();
+    co_return;
+  }
+  UrlPath url = resolve_url_path(req.path);
+  if (url.verdict == UrlPath::Verdict::BadRequest) {
+    co_await ex.send_error(400, "bad request path");
+    co_return;
+  }
+  if (url.verdict == UrlPath::Verdict::NotFound) {
+    co_await ex.send_error(404);
+    co_return;
+  }
+  std::string name = url.relative;
+  if (url.trailing_slash) {
+    if (!name.empty()) name += '/';
+    name += kIndex;
+  }
+  auto found = cache_.open(name);
+  if (found.error == FileCache::Error::IsDirectory && !url.trailing_slash) {
+    std::string location(req.path);
+    location += '/';
+    if (!req.query.empty()) (location += '?') += req.query;
+    auto& h = ex.begin(301);
+    h.add("Location", location);
+    h.add("Content-Length", std::string_view("0"));
+    co_await ex.send();
+    co_return;
+  }
+  if (found.error == FileCache::Error::Forbidden) {
+    co_await ex.send_error(403);
+    co_return;
+  }
+  if (found.error != FileCache::Error::None) {
+    co_await ex.send_error(404);
+    co_return;
+  }
+
+  // A precompressed sibling, if the client takes it (brotli first: smaller).
+  const OpenFile* file = found.file.get();
+  std::shared_ptr<const OpenFile> variant;
+  std::string_view encoding;
+  bool vary = file->has_gzip || file->has_brotli;
+  if (vary) {
+    auto accept = req.headers.get("accept-encoding");
+    for (auto [has, coding, ext] : {std::tuple{file->has_brotli, "br", ".br"},
+                                    std::tuple{file->has_gzip, "gzip", ".gz"}}) {
+      if (!has || !accepts(accept, coding)) continue;
+      auto v = cache_.open(name + ext);
+      if (v.error != FileCache::Error::None) continue;
+      variant = std::move(v.file);
+      file = variant.get();
+      encoding = coding;
+      break;
+    }
+  }
+  co_await serve(ex, *file, name, encoding, vary);
+}
+
+asio::awaitable<void> StaticHandler::serve(http::Exchange& ex, const OpenFile& file,
+                                           std::string_view name, std::string_view encoding,
+                                           bool vary) {
+  const auto& req = ex.request();
+  auto type = mime_type(name);
+  auto add_validators = [&](http::ResponseHead& h) {
+    h.add("Last-Modified", file.last_modified);
+    h.add("ETag", file.etag);
+    if (auto cc = cache_control_for(req.path); !cc.empty()) h.add("Cache-Control", cc);
+    if (vary) h.add("Vary", "Accept-Encoding");
+  };
+
+  if (int status = evaluate_preconditions(req, file.etag, file.mtime)) {
+    auto& h = ex.begin(status);
+    if (status == 304) {
+      add_validators(h);
+    } else {
+      h.add("Content-Length", std::string_view("0"));
+    }
+    co_await ex.send();
+    co_return;
+  }
+
+  auto range = evaluate_range(req, file.size, file.etag, file.mtime);
+  if (range.kind == RangeRequest::Kind::Unsatisfiable) {
+    auto& h = ex.begin(416);
+    h.add("Content-Range", fmt::format("bytes */{}", file.size));
+    h.add("Content-Length", std::string_view("0"));
+    co_await ex.send();
+    co_return;
+  }
+  if (range.kind == RangeRequest::Kind::Partial && range.ranges.size() > 1) {
+    co_await serve_multipart(ex, file, type, range.ranges);
+    co_return;
+  }
+
+  std::uint64_t first = 0, length = file.size;
+  auto& h = ex.begin(range.kind == RangeRequest::Kind::Partial ? 206 : 200);
+  h.add("Content-Type", type);
+  if (!encoding.empty()) h.add("Content-Encoding", encoding);
+  if (range.kind == RangeRequest::Kind::Partial) {
+    first = range.ranges[0].first;
+    length = range.ranges[0].length;
+    h.add("Content-Range", fmt::format("bytes {}-{}/{}", first, first + length - 1, file.size));
+  }
+  h.add("Content-Length", length);
+  h.add("Accept-Ranges", "bytes");
+  add_validators(h);
+  if (file.has_content)
+    co_await ex.send(std::string_view(file.content).substr(first, length));
+  else
+    co_await ex.send_file(file.fd, first, length);
+}
+
+// Several ranges: one multipart/byteranges body (RFC 9110 14.6), parts streamed.
+asio::awaitable<void> StaticHandler::serve_multipart(http::Exchange& ex, const OpenFile& file,
+                                                     std::string_view type,
+                                                     const std::vector<ByteRange>& ranges) {
+  std::string boundary = fmt::format("foobar-{:016x}", ++boundary_seq_ ^ reinterpret_cast<std::uintptr_t>(this));
+  std::vector<std::string> part_heads;
+  std::uint64_t total = 0;
+  for (const auto& r : ranges) {
+    part_heads.push_back(fmt::format("\r\n--{}\r\nContent-Type: {}\r\nContent-Range: bytes {}-{}/{}\r\n\r\n",
+                                     boundary, type, r.first, r.first + r.length - 1, file.size));
+    total += part_heads.back().size() + r.length;
+  }
+  std::string tail = fmt::format("\r\n--{}--\r\n", boundary);
+  total += tail.size();
+
+  auto& h = ex.begin(206);
+  h.add("Content-Type", "multipart/byteranges; boundary=" + boundary);
+  h.add("Content-Length", total);
+  h.add("Last-Modified", file.last_modified);
+  h.add("ETag", file.etag);
+  if (!co_await ex.send_head()) co_return;
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    if (!co_await ex.write(part_heads[i])) co_return;
+    bool ok = file.has_content
+                  ? co_await ex.write(std::string_view(file.content).substr(ranges[i].first, ranges[i].length))
+                  : co_await ex.write_file(file.fd, ranges[i].first, ranges[i].length);
+    if (!ok) co_return;
+  }
+  co_await ex.write(tail);
+}
+
+}  // namespace foobar::web

@@ -1,0 +1,50 @@
+#pragma once
+// The nginx role's static part: GET/HEAD of files beneath a document root,
+// with validators, conditional and range requests, precompressed siblings.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/server.hpp"
+#include "web/file_cache.hpp"
+#include "web/preconditions.hpp"
+
+namespace foobar::web {
+
+// Cache-Control for paths starting with prefix, or files ending with extension.
+struct CacheControlRule {
+  std::string prefix;     // "/assets/" (or empty)
+  std::string extension;  // ".css" (or empty)
+  std::string value;      // "public, max-age=31536000, immutable"
+};
+
+struct StaticConfig {
+  std::string root;
+  std::vector<CacheControlRule> cache_control;  // first match wins; see default_cache_control()
+  std::chrono::milliseconds open_file_cache_valid{1000};
+  std::uint64_t max_cached_file_bytes = 64 * 1024;  // smaller files are served from memory
+};
+
+// HTML revalidates on every use (ETag makes that cheap); other assets are fresh for an hour.
+std::vector<CacheControlRule> default_cache_control();
+
+class StaticHandler final : public http::Handler {
+ public:
+  // root_fd: the document root opened O_PATH|O_DIRECTORY, shared by all workers.
+  StaticHandler(std::shared_ptr<const StaticConfig> config, int root_fd);
+  asio::awaitable<void> handle(http::Exchange& ex) override;
+
+ private:
+  asio::awaitable<void> serve(http::Exchange& ex, const OpenFile& file, std::string_view name,
+                              std::string_view encoding, bool vary);
+  asio::awaitable<void> serve_multipart(http::Exchange& ex, const OpenFile& file,
+                                        std::string_view type, const std::vector<ByteRange>& ranges);
+  std::string_view cache_control_for(std::string_view path) const;
+
+  std::shared_ptr<const StaticConfig> config_;
+  FileCache cache_;
+  std::uint64_t boundary_seq_ = 0;
+};
+
+}  // namespace foobar::web

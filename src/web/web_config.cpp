@@ -1,0 +1,36 @@
+#include "web/web_config.hpp"
+
+#include "http/server_options.hpp"
+
+namespace foobar::web {
+
+void read_web_config(const core::ConfigFile& file, WebConfig& cfg) {
+  auto web = file.root().table("web");
+  if (!web) return;
+  web->allow_only({"listen", "root", "threads", "access_log", "shutdown_timeout_ms", "limits",
+                   "open_file_cache_valid_ms", "max_cached_file_bytes", "cache_control", "proxy"});
+  http::read_server_config(*web, cfg.server);
+  if (auto root = web->string("root")) cfg.files.root = *root;
+  if (auto t = web->integer("threads", 0, 1024)) cfg.threads = static_cast<unsigned>(*t);
+  if (auto ms = web->integer("shutdown_timeout_ms", 0, 3600 * 1000))
+    cfg.shutdown_timeout = std::chrono::milliseconds(*ms);
+  if (auto ms = web->integer("open_file_cache_valid_ms", 0, 3600 * 1000))
+    cfg.files.open_file_cache_valid = std::chrono::milliseconds(*ms);
+  if (auto b = web->integer("max_cached_file_bytes", 0, 64 << 20))
+    cfg.files.max_cached_file_bytes = static_cast<std::uint64_t>(*b);
+  auto rules = web->tables("cache_control");
+  if (!rules.empty()) cfg.files.cache_control.clear();
+  for (const auto& rule : rules) {
+    rule.allow_only({"prefix", "extension", "value"});
+    CacheControlRule r;
+    r.prefix = rule.string("prefix").value_or("");
+    r.extension = rule.string("extension").value_or("");
+    auto value = rule.string("value");
+    if (!value) rule.fail("value", "missing (the Cache-Control header value)");
+    r.value = *value;
+    if (!r.prefix.empty() && !r.prefix.starts_with('/')) rule.fail("prefix", "must start with '/'");
+    cfg.files.cache_control.push_back(std::move(r));
+  }
+}
+
+}  // namespace foobar::web

@@ -1,0 +1,22 @@
+#pragma once
+// Settings of the web role: its listener and the static file service.
+#include <chrono>
+
+#include "core/config.hpp"
+#include "http/server.hpp"
+#include "web/static_handler.hpp"
+
+namespace foobar::web {
+
+struct WebConfig {
+  http::ServerConfig server{.name = "web"};
+  unsigned threads = 0;  // 0: one per CPU
+  std::chrono::milliseconds shutdown_timeout{10000};
+  StaticConfig files{.cache_control = default_cache_control()};
+};
+
+// Applies the [web] section of a config file onto cfg (keys absent keep their value).
+// Throws core::ConfigError naming file, line and key.
+void read_web_config(const core::ConfigFile& file, WebConfig& cfg);
+
+}  // namespace foobar::web
