@@ -12,7 +12,7 @@ class Progress {
   void begin(std::string step);
   void ok(const std::string& detail = "");
   void skipped(const std::string& why);
-  void failed(const std::string& why);
+  void failed(const std::string& why = "");
   // A free-standing line (supervision events, hints), flushed.
   static void line(const std::string& text);
 

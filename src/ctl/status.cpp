@@ -120,7 +120,7 @@ StackStatus collect_status(const fs::path& state_dir, bool with_db) {
 }
 
 std::string render_table(const StackStatus& s) {
-  if (s.stack.nodes.empty()) return fmt::format("no stack in {} (start one with `foobar up`)\n", s.state_dir);
+  if (s.stack.up_pid == 0) return fmt::format("no stack in {} (start one with `foobar up`)\n", s.state_dir);
   std::string o;
   o += fmt::format("stack in {}: {}{}\n", s.state_dir,
                    s.running ? fmt::format("running (foobar up pid {})", s.stack.up_pid) : "not running",

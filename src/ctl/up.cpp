@@ -315,7 +315,8 @@ int run_up(const UpOptions& opt) {
     progress.ok(fmt::format("{} free", count));
     write_file_atomic(dir.root() / "topology.toml", to_toml(topo));
   } catch (const std::exception& e) {
-    progress.failed(e.what());
+    progress.failed();
+    std::fflush(stdout);
     fmt::print(stderr, "foobar up: {}\n", e.what());
     return 1;
   }
