@@ -288,10 +288,15 @@ std::string quoted(const std::string& s) {
   }
   return out + "\"";
 }
+// "key = value" padded so the comments line up.
+std::string line(const std::string& kv, const std::string& comment = "") {
+  if (comment.empty()) return kv + "\n";
+  return fmt::format("{:<32} # {}\n", kv, comment);
+}
 // An explicit value, or the allocated one as a comment (so --port-base still moves it).
 std::string port_line(const char* key, int explicit_port, int allocated) {
   if (explicit_port) return fmt::format("{} = {}\n", key, explicit_port);
-  return fmt::format("# {} = {}            # default: allocated from port_base\n", key, allocated);
+  return fmt::format("{:<32} # default: allocated from port_base\n", fmt::format("# {} = {}", key, allocated));
 }
 }  // namespace
 
@@ -307,37 +312,37 @@ std::string to_toml(const Topology& t) {
   o += "# foobar topology: `foobar up --config FILE` runs it; every key is in docs/configuration.md.\n";
   o += "# Internal ports without an explicit value are consecutive from port_base:\n";
   o += "# lb admin, web servers, app servers, DB primary, DB replicas.\n\n";
-  o += fmt::format("host = {}              # address every internal node binds\n", quoted(t.host));
+  o += line("host = " + quoted(t.host), "address every internal node binds");
   o += fmt::format("port_base = {}\n\n", t.port_base);
 
-  o += "[lb]                             # the HAProxy role: the site's public entry\n";
+  o += line("[lb]", "the HAProxy role: the site's public entry");
   o += fmt::format("enabled = {}\n", t.lb.enabled);
-  o += fmt::format("listen = {}        # --http-port overrides the port\n", quoted(t.lb.listen.str()));
+  o += line("listen = " + quoted(t.lb.listen.str()), "--http-port overrides the port");
   o += port_line("admin_port", t.lb.admin_port, lb_admin);
-  o += fmt::format("balance = {}             # roundrobin | leastconn | source | random\n", quoted(t.lb.balance));
-  o += fmt::format("health_check = {}            # tcp | http:/PATH\n", quoted(t.lb.health_check));
+  o += line("balance = " + quoted(t.lb.balance), "roundrobin | leastconn | source | random");
+  o += line("health_check = " + quoted(t.lb.health_check), "tcp | http:/PATH");
   o += fmt::format("health_interval_ms = {}\n", t.lb.health_interval_ms);
   o += fmt::format("rise = {}\nfall = {}\n", t.lb.rise, t.lb.fall);
-  o += fmt::format("threads = {}                      # 0: one per CPU\n\n", t.lb.threads);
+  o += line(fmt::format("threads = {}", t.lb.threads), "0: one per CPU") + "\n";
 
-  o += "[web]                            # the nginx role: static files, /api/ proxied to app\n";
+  o += line("[web]", "the nginx role: static files, /api/ proxied to app");
   o += fmt::format("count = {}\n", t.web.count);
   o += port_line("port", t.web.port, first(Role::web) ? first(Role::web) : t.port_base + 1);
   if (t.web.root.empty())
-    o += "# root = \"site/public\"          # default: site/public next to the foobar binary\n";
+    o += line("# root = \"site/public\"", "default: site/public next to the foobar binary");
   else
     o += fmt::format("root = {}\n", quoted(t.web.root));
   o += fmt::format("threads = {}\n", t.web.threads);
   o += fmt::format("access_log = {}\n\n", t.web.access_log);
 
-  o += "[app]                            # the application servers (www.foobar.com)\n";
+  o += line("[app]", "the application servers (www.foobar.com)");
   o += fmt::format("count = {}\n", t.app.count);
   o += port_line("port", t.app.port, first(Role::app) ? first(Role::app) : t.port_base + 1 + t.web.count);
   o += fmt::format("threads = {}\n", t.app.threads);
-  o += fmt::format("max_replica_lag = {}              # seconds; a replica further behind takes no reads\n\n",
-                   t.app.max_replica_lag);
+  o += line(fmt::format("max_replica_lag = {}", t.app.max_replica_lag),
+            "seconds; a replica further behind takes no reads") + "\n";
 
-  o += "[db]                             # MariaDB: one primary, GTID replicas\n";
+  o += line("[db]", "MariaDB: one primary, GTID replicas");
   o += fmt::format("enabled = {}\n", t.db.enabled);
   o += port_line("port", t.db.port,
                  first(Role::db_primary) ? first(Role::db_primary) : t.port_base + 1 + t.web.count + t.app.count);
@@ -347,7 +352,7 @@ std::string to_toml(const Topology& t) {
   o += fmt::format("replication_user = {}\n", quoted(t.db.replication_user));
   o += fmt::format("monitor_user = {}\n", quoted(t.db.monitor_user));
   if (t.db.schema.empty())
-    o += "# schema = \"site/schema.sql\"    # default: site/schema.sql next to the foobar binary\n";
+    o += line("# schema = \"site/schema.sql\"", "default: site/schema.sql next to the foobar binary");
   else
     o += fmt::format("schema = {}\n", quoted(t.db.schema));
   o += fmt::format("catch_up_timeout_s = {}\n", t.db.catch_up_timeout_s);
