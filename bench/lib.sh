@@ -1,0 +1,48 @@
+# Shared helpers for the side-by-side benchmarks (sourced, not run).
+# Servers run pinned to CPU 1 and wrk to CPU 0, so each side gets one core.
+
+FOOBAR=${FOOBAR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/foobar}
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-3}
+CONNECTIONS=${CONNECTIONS:-64}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+wait_port() {  # wait_port PORT: until something accepts on 127.0.0.1:PORT (10 s)
+  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done
+  echo "nothing listening on port $1" >&2; return 1
+}
+
+on_cpu() { if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then taskset -c "$1" "${@:2}"; else "${@:2}"; fi; }
+
+# wrk_rps URL: requests/s of one wrk run (1 thread, keep-alive).
+wrk_rps() {
+  on_cpu 0 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$1" | awk '/Requests\/sec/ {print $2}'
+}
+
+# nginx_conf DIR PORT ROOT: a one-worker nginx serving ROOT, access log off, sendfile on.
+nginx_conf() {
+  cat > "$1/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+$( [ "$(id -u)" -eq 0 ] && echo "user root;" )
+pid $1/nginx.pid;
+error_log $1/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  include /etc/nginx/mime.types;
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  client_body_temp_path $1/body;
+  proxy_temp_path $1/proxy;
+  fastcgi_temp_path $1/fastcgi;
+  uwsgi_temp_path $1/uwsgi;
+  scgi_temp_path $1/scgi;
+  server { listen 127.0.0.1:$2; root $3; }
+}
+CONF
+}
+
+ratio() { python3 -c "import sys; a,b=float(sys.argv[1] or 0),float(sys.argv[2] or 0); print(f'{a/b:.2f}' if b else 'n/a')" "$1" "$2"; }
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
