@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "core/config.hpp"
+#include "ctl/command.hpp"
 #include "web/command.hpp"
 
 int main(int argc, char** argv) {
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   int exit_code = 0;
   foobar::web::add_command(cli, exit_code);
+  foobar::ctl::add_commands(cli, exit_code);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
