@@ -1,0 +1,269 @@
+#include "ctl/mariadb.hpp"
+
+#include <fcntl.h>
+#include <mysql.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace foobar::ctl {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string tail_of(const fs::path& file, std::size_t bytes = 2000) {
+  std::ifstream in(file, std::ios::binary);
+  std::string s((std::istreambuf_iterator<char>(in)), {});
+  return s.size() > bytes ? s.substr(s.size() - bytes) : s;
+}
+
+bool is_root() { return ::geteuid() == 0; }
+
+// A root connection over the instance's Unix socket (blocking; start-up only).
+class AdminConnection {
+ public:
+  explicit AdminConnection(const MariadbInstance& inst, unsigned timeout_s = 5) {
+    mysql_ = mysql_init(nullptr);
+    if (!mysql_) throw std::runtime_error("mysql_init failed");
+    mysql_options(mysql_, MYSQL_OPT_CONNECT_TIMEOUT, &timeout_s);
+    unsigned rw = 60;
+    mysql_options(mysql_, MYSQL_OPT_READ_TIMEOUT, &rw);
+    mysql_options(mysql_, MYSQL_OPT_WRITE_TIMEOUT, &rw);
+    mysql_options(mysql_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    auto sock = inst.socket().string();
+    if (!mysql_real_connect(mysql_, "localhost", "root", nullptr, nullptr, 0, sock.c_str(), CLIENT_MULTI_STATEMENTS)) {
+      std::string msg = mysql_error(mysql_);
+      mysql_close(mysql_);
+      mysql_ = nullptr;
+      throw std::runtime_error("cannot connect to mariadbd on " + sock + ": " + msg);
+    }
+  }
+  ~AdminConnection() {
+    if (mysql_) mysql_close(mysql_);
+  }
+  AdminConnection(const AdminConnection&) = delete;
+  AdminConnection& operator=(const AdminConnection&) = delete;
+
+  std::string quote(const std::string& s) {
+    std::string out(s.size() * 2 + 1, '\0');
+    out.resize(mysql_real_escape_string(mysql_, out.data(), s.data(), s.size()));
+    return "'" + out + "'";
+  }
+
+  std::vector<std::vector<std::string>> query(const std::string& sql) {
+    if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0)
+      throw std::runtime_error("SQL failed (" + std::string(mysql_error(mysql_)) + "): " + sql.substr(0, 200));
+    std::vector<std::vector<std::string>> rows;
+    for (;;) {
+      if (MYSQL_RES* res = mysql_store_result(mysql_)) {
+        rows.clear();
+        unsigned n = mysql_num_fields(res);
+        while (MYSQL_ROW row = mysql_fetch_row(res)) {
+          unsigned long* len = mysql_fetch_lengths(res);
+          std::vector<std::string> out;
+          for (unsigned i = 0; i < n; ++i) out.push_back(row[i] ? std::string(row[i], len[i]) : "NULL");
+          rows.push_back(std::move(out));
+        }
+        mysql_free_result(res);
+      } else if (mysql_field_count(mysql_) != 0) {
+        throw std::runtime_error("SQL failed (" + std::string(mysql_error(mysql_)) + "): " + sql.substr(0, 200));
+      }
+      int more = mysql_next_result(mysql_);
+      if (more > 0)
+        throw std::runtime_error("SQL failed (" + std::string(mysql_error(mysql_)) + "): " + sql.substr(0, 200));
+      if (more < 0) break;
+    }
+    return rows;
+  }
+
+ private:
+  MYSQL* mysql_ = nullptr;
+};
+
+std::string single(const MariadbInstance& inst, const std::string& sql) {
+  auto rows = AdminConnection(inst).query(sql);
+  return rows.empty() || rows[0].empty() ? std::string() : rows[0][0];
+}
+
+}  // namespace
+
+void initialize(const MariadbInstance& inst) {
+  mysql_library_init(0, nullptr, nullptr);
+  fs::create_directories(inst.dir);
+  {
+    std::ofstream cnf(inst.config_file(), std::ios::trunc);
+    cnf << "# written by foobar (src/ctl/mariadb.cpp); regenerated on every start\n"
+        << "[mariadbd]\n"
+        << "datadir=" << fs::absolute(inst.datadir()).string() << "\n"
+        << "socket=" << fs::absolute(inst.socket()).string() << "\n"
+        << "pid-file=" << fs::absolute(inst.dir / "mysqld.pid").string() << "\n"
+        << "bind-address=" << inst.host << "\n"
+        << "port=" << inst.port << "\n"
+        << "server_id=" << inst.server_id << "\n"
+        << "log_bin=binlog\n"
+        << "relay_log=relay\n"
+        << "binlog_format=ROW\n"
+        << "gtid_strict_mode=ON\n"
+        << "log_slave_updates=ON\n"
+        << "skip-name-resolve\n"
+        << "character_set_server=utf8mb4\n"
+        << "collation_server=utf8mb4_unicode_ci\n"
+        << "max_connections=1000\n"
+        << "innodb_buffer_pool_size=64M\n"
+        << "innodb_log_file_size=32M\n"
+        << "performance_schema=OFF\n";
+    if (inst.replica) cnf << "read_only=ON\n";
+    if (is_root()) cnf << "user=root\n";
+    for (const auto& line : inst.extra_config) cnf << line << "\n";
+    if (!cnf) throw std::runtime_error("cannot write " + inst.config_file().string());
+  }
+  if (fs::exists(inst.datadir() / "mysql")) return;
+  fs::create_directories(inst.datadir());
+  auto log = inst.dir / "install-db.log";
+  std::string cmd = "mariadb-install-db --defaults-file='" + fs::absolute(inst.config_file()).string() +
+                    "' --auth-root-authentication-method=normal --skip-test-db" +
+                    (is_root() ? " --user=root" : "") + " > '" + log.string() + "' 2>&1";
+  int rc = std::system(cmd.c_str());
+  if (rc != 0) throw std::runtime_error("mariadb-install-db failed for " + inst.dir.string() + ":\n" + tail_of(log));
+}
+
+std::vector<std::string> mariadbd_command(const MariadbInstance& inst) {
+  return {"mariadbd", "--defaults-file=" + fs::absolute(inst.config_file()).string()};
+}
+
+pid_t start(const MariadbInstance& inst, bool die_with_parent) {
+  auto argv_s = mariadbd_command(inst);
+  auto log = fs::absolute(inst.log_file()).string();
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    if (die_with_parent) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);
+    }
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+    }
+    int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, 0);
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execvp(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+void wait_ready(const MariadbInstance& inst, std::chrono::milliseconds timeout, pid_t pid) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string last;
+  for (;;) {
+    if (pid > 0) {
+      int status = 0;
+      if (::waitpid(pid, &status, WNOHANG) == pid)
+        throw std::runtime_error("mariadbd in " + inst.dir.string() + " exited during start-up:\n" +
+                                 tail_of(inst.log_file()));
+    }
+    if (fs::exists(inst.socket())) {
+      try {
+        AdminConnection c(inst, 1);
+        c.query("SELECT 1");
+        return;
+      } catch (const std::exception& e) {
+        last = e.what();
+      }
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("mariadbd in " + inst.dir.string() + " not ready in time (" + last + "):\n" +
+                               tail_of(inst.log_file()));
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
+bool stop(pid_t pid, std::chrono::milliseconds grace) {
+  if (pid <= 0) return false;
+  if (::kill(pid, SIGTERM) != 0) return false;
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid || r < 0) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  return true;
+}
+
+void setup_primary(const MariadbInstance& primary, const ClusterAccounts& a, const fs::path& schema_sql) {
+  std::ifstream in(schema_sql);
+  if (!in) throw std::runtime_error("cannot read " + schema_sql.string());
+  std::stringstream schema;
+  schema << in.rdbuf();
+  AdminConnection c(primary);
+  auto db = "`" + a.database + "`";
+  if (a.database.find('`') != std::string::npos) throw std::runtime_error("bad database name");
+  auto account = [&](const Account& acc) { return c.quote(acc.user) + "@" + c.quote(a.client_host); };
+  auto create = [&](const Account& acc) {
+    return "CREATE USER IF NOT EXISTS " + account(acc) + " IDENTIFIED BY " + c.quote(acc.password) + ";" +
+           "ALTER USER " + account(acc) + " IDENTIFIED BY " + c.quote(acc.password) + ";";
+  };
+  c.query("CREATE DATABASE IF NOT EXISTS " + db + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;" +
+          create(a.app) + "GRANT SELECT, INSERT, UPDATE, DELETE ON " + db + ".* TO " + account(a.app) + ";" +
+          create(a.replication) + "GRANT REPLICATION SLAVE ON *.* TO " + account(a.replication) + ";" +
+          create(a.monitor) + "GRANT REPLICA MONITOR, BINLOG MONITOR ON *.* TO " + account(a.monitor) + ";");
+  c.query("USE " + db + ";" + schema.str());
+}
+
+void setup_replica(const MariadbInstance& replica, const MariadbInstance& primary, const Account& repl) {
+  AdminConnection c(replica);
+  auto status = c.query("SHOW REPLICA STATUS");
+  if (status.empty()) {
+    c.query("CHANGE MASTER TO MASTER_HOST=" + c.quote(primary.host) + ", MASTER_PORT=" +
+            std::to_string(primary.port) + ", MASTER_USER=" + c.quote(repl.user) +
+            ", MASTER_PASSWORD=" + c.quote(repl.password) +
+            ", MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1");
+  }
+  c.query("START SLAVE");
+}
+
+void wait_caught_up(const MariadbInstance& replica, const MariadbInstance& primary,
+                    std::chrono::milliseconds timeout) {
+  auto target = single(primary, "SELECT @@GLOBAL.gtid_binlog_pos");
+  if (target.empty()) return;
+  AdminConnection c(replica);
+  auto seconds = std::to_string(timeout.count() / 1000.0);
+  auto rows = c.query("SELECT MASTER_GTID_WAIT(" + c.quote(target) + ", " + seconds + ")");
+  if (rows.empty() || rows[0].empty() || rows[0][0] != "0") {
+    std::string state;
+    for (auto& row : c.query("SHOW REPLICA STATUS"))
+      for (auto& v : row) state += v + " ";
+    throw std::runtime_error("replica in " + replica.dir.string() + " did not reach " + target + " in time: " +
+                             state.substr(0, 1500));
+  }
+}
+
+std::vector<std::vector<std::string>> admin_query(const MariadbInstance& inst, const std::string& sql) {
+  return AdminConnection(inst).query(sql);
+}
+
+long long global_status(const MariadbInstance& inst, const std::string& name) {
+  AdminConnection c(inst);
+  auto rows = c.query("SHOW GLOBAL STATUS LIKE " + c.quote(name));
+  if (rows.empty() || rows[0].size() < 2) throw std::runtime_error("no status variable " + name);
+  return std::stoll(rows[0][1]);
+}
+
+}  // namespace foobar::ctl

@@ -1,0 +1,90 @@
+#pragma once
+// MariaDB bootstrap: create, configure, start, wire up and stop local mariadbd
+// instances for a GTID primary-replica cluster. Used by `foobar up` and by the
+// integration-test fixture. Start-up only: blocking calls (Connector/C's
+// blocking API over the instance's Unix socket, as root@localhost); every wait
+// is bounded; failures throw std::runtime_error with the server's own words.
+//
+// Typical use:
+//   MariadbInstance p{dir1, "127.0.0.1", 3307, 1}, r{dir2, "127.0.0.1", 3308, 2, true};
+//   initialize(p); initialize(r);
+//   pid_t pp = start(p), rp = start(r);
+//   wait_ready(p, 30s, pp); wait_ready(r, 30s, rp);
+//   setup_primary(p, accounts, "site/schema.sql");
+//   setup_replica(r, p, accounts.replication);
+//   wait_caught_up(r, p, 30s);
+//   ... stop(rp); stop(pp);
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace foobar::ctl {
+
+struct MariadbInstance {
+  std::filesystem::path dir;       // owns everything: data/, my.cnf, mysqld.sock, mysqld.pid, mariadbd.log
+  std::string host = "127.0.0.1";  // bind address (numeric)
+  int port = 3306;
+  unsigned server_id = 1;          // unique in the cluster
+  bool replica = false;            // read_only; relay log settings
+  std::vector<std::string> extra_config;  // extra "key=value" lines for [mariadbd]
+
+  std::filesystem::path datadir() const { return dir / "data"; }
+  std::filesystem::path config_file() const { return dir / "my.cnf"; }
+  std::filesystem::path socket() const { return dir / "mysqld.sock"; }
+  std::filesystem::path log_file() const { return dir / "mariadbd.log"; }
+};
+
+struct Account {
+  std::string user;
+  std::string password;
+};
+
+struct ClusterAccounts {
+  std::string database = "foobar";
+  Account app{"foobar_app", ""};          // SELECT, INSERT, UPDATE, DELETE on database.* only
+  Account replication{"foobar_repl", ""}; // REPLICATION SLAVE
+  Account monitor{"foobar_monitor", ""};  // REPLICA MONITOR, BINLOG MONITOR (SHOW REPLICA STATUS)
+  std::string client_host = "%";         // host part of the three accounts
+};
+
+// Writes dir/my.cnf (always) and, if dir/data has no system tables yet, runs
+// mariadb-install-db into it. Works as root (mariadbd runs with user=root) and
+// as a normal user.
+void initialize(const MariadbInstance& instance);
+
+// The mariadbd command line for the instance, for a supervisor that spawns it itself.
+std::vector<std::string> mariadbd_command(const MariadbInstance& instance);
+
+// Starts mariadbd as a child process (output appended to log_file()); returns its pid.
+// die_with_parent: the kernel kills it when the calling thread exits (test fixtures).
+pid_t start(const MariadbInstance& instance, bool die_with_parent = false);
+
+// Waits until the instance accepts connections. Throws on timeout, or at once
+// if pid (when given) has exited, with the end of the log in the message.
+void wait_ready(const MariadbInstance& instance, std::chrono::milliseconds timeout, pid_t pid = -1);
+
+// SIGTERM, then SIGKILL after grace; reaps the child. Returns false if it was not running.
+bool stop(pid_t pid, std::chrono::milliseconds grace = std::chrono::seconds(20));
+
+// Creates the database, the three accounts and applies the schema file (plain
+// SQL, idempotent) on the primary. Run before setup_replica: it all replicates.
+void setup_primary(const MariadbInstance& primary, const ClusterAccounts& accounts,
+                   const std::filesystem::path& schema_sql);
+
+// Points the replica at the primary with GTID auto-positioning (slave_pos) and starts replication.
+void setup_replica(const MariadbInstance& replica, const MariadbInstance& primary, const Account& replication);
+
+// Waits until the replica has applied everything the primary has written so far.
+void wait_caught_up(const MariadbInstance& replica, const MariadbInstance& primary, std::chrono::milliseconds timeout);
+
+// Runs SQL (one or more statements) as root on the instance; returns the rows
+// of the last result set as text (NULL -> "NULL").
+std::vector<std::vector<std::string>> admin_query(const MariadbInstance& instance, const std::string& sql);
+
+// Reads a global status counter (e.g. "Com_select") as root.
+long long global_status(const MariadbInstance& instance, const std::string& name);
+
+}  // namespace foobar::ctl

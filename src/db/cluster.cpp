@@ -1,0 +1,68 @@
+#include "db/cluster.hpp"
+
+#include "db/router.hpp"
+
+namespace foobar::db {
+
+Cluster::Cluster(asio::any_io_executor ex, const ClusterOptions& options, std::shared_ptr<const HealthBoard> board)
+    : options_(options), board_(std::move(board)) {
+  primary_ = std::make_unique<Pool>(ex, options.primary, options.pool);
+  for (const auto& r : options.replicas) replicas_.push_back(std::make_unique<Pool>(ex, r, options.pool));
+}
+
+asio::awaitable<Result> Cluster::run_on(Pool& pool, std::string_view sql, std::span<const Param> params) {
+  auto [lease, err] = co_await pool.acquire();
+  if (err) {
+    Result r;
+    r.error = std::move(err);
+    r.server = pool.server().endpoint.str();
+    co_return r;
+  }
+  co_return co_await lease->execute(sql, params);
+}
+
+asio::awaitable<Result> Cluster::write(std::string_view sql, std::span<const Param> params) {
+  ++stats_.writes;
+  co_return co_await run_on(*primary_, sql, params);
+}
+
+asio::awaitable<Result> Cluster::read(std::string_view sql, std::span<const Param> params,
+                                      std::optional<Gtid> causal) {
+  auto snapshot = board_->load();
+  std::vector<ReplicaLoad> loads(replicas_.size());
+  for (std::size_t i = 0; i < replicas_.size(); ++i) {
+    loads[i].healthy = i < snapshot->replicas.size() && snapshot->replicas[i].healthy;
+    loads[i].available = !replicas_[i]->in_backoff();
+    loads[i].outstanding = replicas_[i]->outstanding();
+  }
+  auto target = route(StatementKind::Read, false, loads, rotate_++);
+  if (target) {
+    Pool& pool = *replicas_[*target];
+    auto [lease, err] = co_await pool.acquire();
+    if (!err) {
+      bool fresh = true;
+      if (causal && !covers(snapshot->replicas[*target].applied, *causal)) {
+        // The monitor has not seen the replica apply the client's write yet: wait for it there.
+        ++stats_.causal_waits;
+        auto gtid = causal->str();
+        auto seconds = std::to_string(static_cast<double>(options_.causal_wait.count()) / 1000.0);
+        Param wait_params[] = {std::string_view(gtid), std::string_view(seconds)};
+        auto w = co_await lease->execute("SELECT MASTER_GTID_WAIT(?, ?)", wait_params);
+        fresh = w.ok() && !w.rows.empty() && w.rows[0].size() == 1 && w.rows[0][0] == "0";
+        if (!fresh) ++stats_.causal_fallbacks;
+      }
+      if (fresh) {
+        auto r = co_await lease->execute(sql, params);
+        if (!r.error.connection) {
+          ++stats_.reads_replica;
+          co_return r;
+        }
+        // The replica failed under us: the primary still has the data.
+      }
+    }
+  }
+  ++stats_.reads_primary;
+  co_return co_await run_on(*primary_, sql, params);
+}
+
+}  // namespace foobar::db

@@ -1,0 +1,64 @@
+#pragma once
+// A worker thread's view of the database cluster: one pool per server, the
+// read/write router and causal (read-your-writes) reads. One instance per
+// worker; all calls on that worker's thread.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "core/asio.hpp"
+#include "db/gtid.hpp"
+#include "db/health.hpp"
+#include "db/pool.hpp"
+
+namespace foobar::db {
+
+struct ClusterOptions {
+  ServerOptions primary;
+  std::vector<ServerOptions> replicas;
+  PoolOptions pool;
+  // How long a read carrying a GTID waits on a replica (MASTER_GTID_WAIT)
+  // before going to the primary instead.
+  std::chrono::milliseconds causal_wait{500};
+};
+
+struct ClusterStats {
+  std::uint64_t writes = 0;
+  std::uint64_t reads_primary = 0;
+  std::uint64_t reads_replica = 0;
+  std::uint64_t causal_waits = 0;      // MASTER_GTID_WAIT run on a replica
+  std::uint64_t causal_fallbacks = 0;  // ...that timed out: read went to the primary
+};
+
+class Cluster {
+ public:
+  Cluster(asio::any_io_executor ex, const ClusterOptions& options, std::shared_ptr<const HealthBoard> board);
+
+  // A statement on the primary (writes, DDL, locking reads). On success
+  // result.last_gtid holds the write's GTID.
+  asio::awaitable<Result> write(std::string_view sql, std::span<const Param> params);
+  // An autocommit read on a healthy replica, else the primary. With causal set
+  // (a GTID this client wrote), the answer is never older than that write.
+  asio::awaitable<Result> read(std::string_view sql, std::span<const Param> params,
+                               std::optional<Gtid> causal = std::nullopt);
+
+  const ClusterStats& stats() const noexcept { return stats_; }
+  std::shared_ptr<const ClusterHealth> health() const noexcept { return board_->load(); }
+  Pool& primary_pool() noexcept { return *primary_; }
+
+ private:
+  asio::awaitable<Result> run_on(Pool& pool, std::string_view sql, std::span<const Param> params);
+
+  ClusterOptions options_;
+  std::shared_ptr<const HealthBoard> board_;
+  std::unique_ptr<Pool> primary_;
+  std::vector<std::unique_ptr<Pool>> replicas_;
+  std::size_t rotate_ = 0;
+  ClusterStats stats_;
+};
+
+}  // namespace foobar::db

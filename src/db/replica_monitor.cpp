@@ -1,0 +1,176 @@
+#include "db/replica_monitor.hpp"
+
+#include <charconv>
+
+namespace foobar::db {
+
+namespace {
+std::string_view field(const Result& r, std::string_view name) {
+  int i = r.column(name);
+  if (i < 0 || r.rows.empty() || !r.rows[0][i]) return {};
+  return *r.rows[0][i];
+}
+}  // namespace
+
+ServerHealth assess_replica(const Result& status, std::optional<std::chrono::steady_clock::time_point>& behind_since,
+                            std::chrono::steady_clock::time_point now, double max_replica_lag) {
+  ServerHealth h;
+  h.server = status.server;
+  h.checked = true;
+  h.up = true;
+  if (!status.ok()) {
+    h.up = !status.error.connection;
+    h.reason = status.error.message.empty() ? "check failed" : status.error.message;
+    behind_since.reset();
+    return h;
+  }
+  if (status.rows.empty()) {
+    h.reason = "not replicating";
+    return h;
+  }
+  auto io = field(status, "Slave_IO_Running");
+  auto sql = field(status, "Slave_SQL_Running");
+  h.io_running = io == "Yes";
+  h.sql_running = sql == "Yes";
+  h.gtid_io_pos = field(status, "Gtid_IO_Pos");
+  h.gtid_slave_pos = field(status, "Gtid_Slave_Pos");
+  auto io_pos = parse_gtid_pos(h.gtid_io_pos);
+  auto applied = parse_gtid_pos(h.gtid_slave_pos);
+  if (applied) h.applied = *applied;
+  bool caught_up = io_pos && applied && same_pos(*io_pos, *applied);
+  if (caught_up) {
+    behind_since.reset();
+  } else if (!behind_since) {
+    behind_since = now;
+  }
+  auto sbm = field(status, "Seconds_Behind_Master");
+  double reported = 0;
+  bool has_sbm = false;
+  if (!sbm.empty()) {
+    auto [p, ec] = std::from_chars(sbm.data(), sbm.data() + sbm.size(), reported);
+    has_sbm = ec == std::errc{};
+  }
+  if (h.sql_running && has_sbm) {
+    h.lag_seconds = reported;
+  } else if (caught_up) {
+    h.lag_seconds = 0.0;
+  } else if (io_pos && applied) {
+    h.lag_seconds = std::chrono::duration<double>(now - *behind_since).count();
+  }
+  if (io == "No") {
+    h.reason = "replication stopped (IO thread not running)";
+  } else if (!h.lag_seconds) {
+    h.reason = "lag unknown";
+  } else if (*h.lag_seconds > max_replica_lag) {
+    h.reason = "lagging " + std::to_string(static_cast<long>(*h.lag_seconds)) + " s behind the primary";
+  } else {
+    h.healthy = true;
+  }
+  return h;
+}
+
+std::shared_ptr<const ClusterHealth> initial_health(const ServerOptions& primary,
+                                                    const std::vector<ServerOptions>& replicas) {
+  auto s = std::make_shared<ClusterHealth>();
+  s->primary.server = primary.endpoint.str();
+  s->primary.reason = "not checked yet";
+  for (const auto& r : replicas) {
+    ServerHealth h;
+    h.server = r.endpoint.str();
+    h.reason = "not checked yet";
+    s->replicas.push_back(std::move(h));
+  }
+  s->at = std::chrono::system_clock::now();
+  return s;
+}
+
+struct ReplicaMonitor::Target {
+  explicit Target(asio::any_io_executor ex, ServerOptions o)
+      : options(std::make_shared<const ServerOptions>(std::move(o))), timer(ex) {}
+  std::shared_ptr<const ServerOptions> options;
+  std::unique_ptr<Connection> conn;
+  asio::steady_timer timer;
+  std::optional<std::chrono::steady_clock::time_point> behind_since;
+};
+
+ReplicaMonitor::ReplicaMonitor(asio::any_io_executor ex, ServerOptions primary, std::vector<ServerOptions> replicas,
+                               MonitorOptions options, std::shared_ptr<HealthBoard> board)
+    : ex_(ex), options_(options), board_(std::move(board)), stopped_(std::make_shared<bool>(false)) {
+  // A check must finish within the interval, so a hung server is noticed in time.
+  auto bound = [&](ServerOptions o) {
+    o.database.clear();
+    o.track_gtid = false;
+    o.connect_timeout = std::min(o.connect_timeout, options_.interval);
+    o.query_timeout = std::min(o.query_timeout, options_.interval);
+    return o;
+  };
+  targets_.push_back(std::make_unique<Target>(ex, bound(std::move(primary))));
+  for (auto& r : replicas) targets_.push_back(std::make_unique<Target>(ex, bound(std::move(r))));
+}
+
+ReplicaMonitor::~ReplicaMonitor() { *stopped_ = true; }
+
+void ReplicaMonitor::start() {
+  for (std::size_t i = 0; i < targets_.size(); ++i) asio::co_spawn(ex_, loop(i), asio::detached);
+}
+
+void ReplicaMonitor::stop() {
+  *stopped_ = true;
+  for (auto& t : targets_) t->timer.cancel();
+}
+
+void ReplicaMonitor::publish(std::size_t index, ServerHealth h) {
+  auto next = std::make_shared<ClusterHealth>(*board_->load());
+  if (index == 0)
+    next->primary = std::move(h);
+  else
+    next->replicas[index - 1] = std::move(h);
+  next->at = std::chrono::system_clock::now();
+  board_->store(std::move(next));
+}
+
+asio::awaitable<ServerHealth> ReplicaMonitor::check(Target& t, bool is_replica) {
+  ServerHealth h;
+  h.server = t.options->endpoint.str();
+  h.checked = true;
+  if (!t.conn || t.conn->broken()) {
+    t.conn = std::make_unique<Connection>(ex_, t.options);
+    auto err = co_await t.conn->connect();
+    if (err) {
+      t.conn.reset();
+      h.reason = "unreachable: " + err.message;
+      t.behind_since.reset();
+      co_return h;
+    }
+  }
+  if (!is_replica || !options_.replication_status) {
+    auto err = co_await t.conn->ping();
+    h.up = h.healthy = !err;
+    if (err) {
+      h.reason = "unreachable: " + err.message;
+      t.conn.reset();
+    }
+    co_return h;
+  }
+  auto r = co_await t.conn->query("SHOW REPLICA STATUS");
+  if (!r.ok() && r.error.connection) t.conn.reset();
+  h = assess_replica(r, t.behind_since, std::chrono::steady_clock::now(), options_.max_replica_lag);
+  h.server = t.options->endpoint.str();
+  if (!h.up) h.reason = "unreachable: " + h.reason;
+  co_return h;
+}
+
+asio::awaitable<void> ReplicaMonitor::loop(std::size_t index) {
+  auto stopped = stopped_;
+  Target& t = *targets_[index];
+  while (!*stopped) {
+    auto started = std::chrono::steady_clock::now();
+    auto h = co_await check(t, index > 0);
+    if (*stopped) break;
+    publish(index, std::move(h));
+    t.timer.expires_at(started + options_.interval);
+    co_await t.timer.async_wait(use_nothrow);
+  }
+}
+
+}  // namespace foobar::db

@@ -1,0 +1,61 @@
+#pragma once
+// Checks the primary and every replica each interval (on one io_context) and
+// publishes a ClusterHealth snapshot to a HealthBoard.
+//
+// A replica takes reads only while it is reachable, its IO thread is not
+// stopped ("No"; "Connecting" while the primary is down is fine) and its lag is
+// known and at most max_replica_lag. Lag is Seconds_Behind_Master when the SQL
+// thread reports it; otherwise (SQL thread stopped, IO thread reconnecting) it is
+// estimated as 0 when everything received is applied, else as the time since we
+// first saw the applied position fall behind the received one.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/asio.hpp"
+#include "db/connection.hpp"
+#include "db/health.hpp"
+
+namespace foobar::db {
+
+struct MonitorOptions {
+  std::chrono::milliseconds interval{1000};
+  double max_replica_lag = 5.0;  // seconds
+  bool replication_status = true;  // false: no monitor user, replicas are only pinged
+};
+
+// Assesses one replica from its SHOW REPLICA STATUS result (pure; unit-tested).
+// behind_since carries the lag estimate between calls.
+ServerHealth assess_replica(const Result& status, std::optional<std::chrono::steady_clock::time_point>& behind_since,
+                            std::chrono::steady_clock::time_point now, double max_replica_lag);
+
+class ReplicaMonitor {
+ public:
+  // Servers' options carry the monitor user's credentials.
+  ReplicaMonitor(asio::any_io_executor ex, ServerOptions primary, std::vector<ServerOptions> replicas,
+                 MonitorOptions options, std::shared_ptr<HealthBoard> board);
+  ~ReplicaMonitor();
+  // Starts one checking loop per server on the executor.
+  void start();
+  // Ends the loops (call on the executor's thread, e.g. from a stop handler).
+  void stop();
+
+ private:
+  struct Target;
+  asio::awaitable<void> loop(std::size_t index);  // 0 = primary, i + 1 = replica i
+  asio::awaitable<ServerHealth> check(Target& t, bool is_replica);
+  void publish(std::size_t index, ServerHealth h);
+
+  asio::any_io_executor ex_;
+  MonitorOptions options_;
+  std::shared_ptr<HealthBoard> board_;
+  std::vector<std::unique_ptr<Target>> targets_;
+  std::shared_ptr<bool> stopped_;
+};
+
+// An initial snapshot: every server unchecked and not healthy.
+std::shared_ptr<const ClusterHealth> initial_health(const ServerOptions& primary,
+                                                    const std::vector<ServerOptions>& replicas);
+
+}  // namespace foobar::db
