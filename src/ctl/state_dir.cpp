@@ -27,7 +27,7 @@ StateDir::~StateDir() {
 
 void StateDir::create() {
   std::error_code ec;
-  for (const fs::path& p : {root_, logs(), pids(), conf(), db(), run(), secrets()}) {
+  for (const fs::path& p : {root_, logs(), pids(), db(), run(), secrets()}) {
     fs::create_directories(p, ec);
     if (ec) throw std::runtime_error(fmt::format("cannot create {}: {}", p.string(), ec.message()));
   }

@@ -4,8 +4,8 @@
 //   stack.json  live node table written by the supervisor, read by `foobar status`
 //   topology.toml the topology in use
 //   secrets/    generated passwords (dir 0700, files 0600; never printed or logged)
-//   db/NAME/    MariaDB data dirs, conf/ generated configs, logs/ one log per process,
-//   pids/       one pid file per process, run/ sockets
+//   db/NAME/    one MariaDB instance: data/, its generated my.cnf, socket
+//   logs/       one log per process; pids/ one pid file per process; run/ sockets
 #include <sys/types.h>
 
 #include <filesystem>
@@ -24,7 +24,6 @@ class StateDir {
   std::filesystem::path logs() const { return root_ / "logs"; }
   std::filesystem::path pids() const { return root_ / "pids"; }
   std::filesystem::path secrets() const { return root_ / "secrets"; }
-  std::filesystem::path conf() const { return root_ / "conf"; }
   std::filesystem::path db() const { return root_ / "db"; }
   std::filesystem::path run() const { return root_ / "run"; }
   std::filesystem::path log(const std::string& node) const { return logs() / (node + ".log"); }
