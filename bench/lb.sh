@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# foobar lb vs HAProxy, side by side on the same two nginx backends (one worker
+# each) serving the same 4 KiB file; then the full static chain
+# foobar lb -> 2x foobar web  vs  haproxy -> 2x nginx.
+# One lb thread each (foobar --threads 1, haproxy nbthread 1), wrk -t1 -c64 keep-alive,
+# rounds alternate between the two sides so drift hits both alike.
+# Usage: bench/lb.sh   (env: DURATION=5 ROUNDS=3 CONNECTIONS=64)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+work=$(mktemp -d /tmp/foobar-bench-lb.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+mkdir -p "$work/root"
+head -c 4096 /dev/urandom | base64 -w 0 | head -c 4096 > "$work/root/4k.html"
+
+# Two nginx backends, one worker each.
+nports=()
+for i in 1 2; do
+  mkdir -p "$work/nginx$i"
+  p=$(free_port); nports+=("$p")
+  nginx_conf "$work/nginx$i" "$p" "$work/root"
+  nginx -c "$work/nginx$i/nginx.conf" > "$work/nginx$i/out.log" 2>&1 & pids+=($!)
+done
+# Two foobar web backends, one thread each.
+wports=()
+for i in 1 2; do
+  p=$(free_port); wports+=("$p")
+  "$FOOBAR" web --listen "127.0.0.1:$p" --root "$work/root" --threads 1 --access-log off \
+    > "$work/web$i.log" 2>&1 & pids+=($!)
+done
+for p in "${nports[@]}" "${wports[@]}"; do wait_port "$p"; done
+
+haproxy_conf() {  # haproxy_conf FILE PORT BACKEND_PORT...
+  local file=$1 port=$2; shift 2
+  {
+    echo "global"
+    echo "  nbthread 1"
+    echo "  maxconn 20000"
+    echo "defaults"
+    echo "  mode http"
+    echo "  option http-keep-alive"
+    echo "  retries 3"
+    echo "  option redispatch"
+    echo "  timeout connect 2s"
+    echo "  timeout client 30s"
+    echo "  timeout server 30s"
+    echo "frontend fe"
+    echo "  bind 127.0.0.1:$port"
+    echo "  default_backend be"
+    echo "backend be"
+    echo "  balance roundrobin"
+    echo "  http-reuse always"
+    local i=0
+    for b in "$@"; do i=$((i + 1)); echo "  server s$i 127.0.0.1:$b check"; done
+  } > "$file"
+}
+
+start_foobar_lb() {  # start_foobar_lb PORT BACKEND_PORT...
+  local port=$1; shift
+  local args=()
+  for b in "$@"; do args+=(--backend "127.0.0.1:$b"); done
+  on_cpu 1 "$FOOBAR" lb --listen "127.0.0.1:$port" --threads 1 --access-log off "${args[@]}" \
+    > "$work/lb-$port.log" 2>&1 & pids+=($!)
+}
+start_haproxy() {  # start_haproxy PORT BACKEND_PORT...
+  local port=$1
+  haproxy_conf "$work/haproxy-$port.cfg" "$@"
+  on_cpu 1 haproxy -f "$work/haproxy-$port.cfg" > "$work/haproxy-$port.log" 2>&1 & pids+=($!)
+}
+
+# Tier 1: both balancers in front of the same nginx pair.
+f1=$(free_port); start_foobar_lb "$f1" "${nports[@]}"
+h1=$(free_port); start_haproxy "$h1" "${nports[@]}"
+# Tier 2: the full static chain, each with its own backends.
+f2=$(free_port); start_foobar_lb "$f2" "${wports[@]}"
+h2=$(free_port); start_haproxy "$h2" "${nports[@]}"
+for p in "$f1" "$h1" "$f2" "$h2"; do wait_port "$p"; done
+# Sanity: every side answers 200 before we measure anything.
+for p in "$f1" "$h1" "$f2" "$h2"; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p/4k.html")
+  [ "$code" = 200 ] || { echo "port $p answered $code" >&2; exit 1; }
+done
+
+echo "foobar lb vs $(haproxy -v | head -1 | awk '{print "HAProxy", $3}'): wrk -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds, one lb thread each, 4 KiB file"
+printf '%-32s %14s %14s %8s\n' setup "foobar req/s" "haproxy req/s" ratio
+bench_pair() {  # bench_pair LABEL FOOBAR_PORT HAPROXY_PORT
+  local f=() h=()
+  for round in $(seq "$ROUNDS"); do
+    f+=("$(wrk_rps "http://127.0.0.1:$2/4k.html")")
+    h+=("$(wrk_rps "http://127.0.0.1:$3/4k.html")")
+  done
+  local fm hm
+  fm=$(median "${f[@]}"); hm=$(median "${h[@]}")
+  printf '%-32s %14s %14s %8s\n' "$1" "$fm" "$hm" "$(ratio "$fm" "$hm")"
+}
+bench_pair "lb -> 2x nginx (same backends)" "$f1" "$h1"
+bench_pair "lb -> 2x web  vs  haproxy -> 2x nginx" "$f2" "$h2"
