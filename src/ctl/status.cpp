@@ -48,6 +48,21 @@ std::map<std::string, long long> lb_backend_requests(const std::string& metrics)
   return out;
 }
 
+// Sum of every sample of the counter `name` (any labels) in Prometheus text.
+std::optional<long long> counter_sum(const std::string& metrics, const std::string& name) {
+  std::istringstream in(metrics);
+  std::string line;
+  std::optional<long long> sum;
+  while (std::getline(in, line)) {
+    if (line.rfind(name, 0) != 0) continue;
+    char next = line.size() > name.size() ? line[name.size()] : '\0';
+    if (next != ' ' && next != '{') continue;
+    auto space = line.rfind(' ');
+    sum = sum.value_or(0) + std::atoll(line.c_str() + space + 1);
+  }
+  return sum;
+}
+
 std::string uptime_text(long long s) {
   if (s < 60) return fmt::format("{}s", s);
   if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
@@ -102,6 +117,11 @@ StackStatus collect_status(const fs::path& state_dir, bool with_db) {
         auto it = lb_counts.find(rec.address);
         ns.requests = it == lb_counts.end() ? 0 : it->second;
       }
+    }
+    // Roles without an lb in front report their own counter on GET /metrics.
+    if (!ns.requests && ns.up && (rec.role == "app" || rec.role == "web")) {
+      auto r = http_probe(parse_endpoint(rec.address), "/metrics", 1000ms);
+      if (r.status == 200) ns.requests = counter_sum(r.body, "foobar_" + rec.role + "_requests_total");
     }
     if (with_db && ns.up && topo && (rec.role == "db-primary" || rec.role == "db-replica")) {
       std::string password = read_file(dir.secret_path("monitor.password"));
