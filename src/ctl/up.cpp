@@ -343,7 +343,8 @@ int run_up(const UpOptions& opt) {
     st.save();
     Progress::line("");
     Progress::line(render_table(collect_status(dir.root())));
-    Progress::line(fmt::format("www.foobar.com is up: {}", st.record.url));
+    Progress::line(st.record.url.empty() ? "the stack is up (no web servers, so no URL)"
+                                         : fmt::format("www.foobar.com is up: {}", st.record.url));
     Progress::line(opt.detach ? fmt::format("stop it with: foobar down --state-dir {}", dir.root().string())
                               : "Ctrl-C stops everything.");
     detach.ready(dir.logs() / "up.log");
