@@ -39,17 +39,20 @@ TEST(UpErrors, InvalidConfigNamesLineAndKeyAndStartsNothing) {
 
 TEST(UpErrors, PortInUseNamesThePortAndItsOwner) {
   Stack s;
-  // Someone else (a plain foobar web) holds the port the stack wants for web1.
-  Process squatter({foobar_bin(), "web", "--listen", "127.0.0.1:" + std::to_string(s.port_base + 1), "--root",
-                    (source_dir() / "site/public").string(), "--threads", "1"});
-  squatter.wait_port("web");
+  // Someone else holds the port the stack wants for web1.
+  int port = s.port_base + 1;
+  Process squatter({"python3", "-c",
+                    "import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+                    "s.bind(('127.0.0.1'," + std::to_string(port) + "))\ns.listen()\n"
+                    "print('squatter listening on 127.0.0.1:" + std::to_string(port) + "',flush=True)\ntime.sleep(60)"});
+  squatter.wait_port("squatter");
   int rc = -1;
   std::string out = run(foobar_bin() + " up --state-dir " + s.state_dir + " --http-port " +
                             std::to_string(s.http_port) + " --port-base " + std::to_string(s.port_base) + " 2>&1",
                         &rc);
   EXPECT_EQ(rc, 1);
   EXPECT_NE(out.find("port " + std::to_string(s.port_base + 1) + " on 127.0.0.1 (web1) is already in use by pid " +
-                     std::to_string(squatter.pid()) + " (foobar)"),
+                     std::to_string(squatter.pid()) + " (python3)"),
             std::string::npos)
       << out;
   EXPECT_EQ(out.find("start "), std::string::npos) << "nothing may be started:\n" << out;

@@ -12,7 +12,8 @@ namespace {
 // Requests served per node, from `foobar status --json` (the lb's and roles' own counters).
 std::map<std::string, long long> served(const Stack& s) {
   std::map<std::string, long long> out;
-  for (auto& n : s.status()["nodes"])
+  json st = s.status();
+  for (auto& n : st["nodes"])
     if (!n["requests"].is_null()) out[n["name"]] = n["requests"].get<long long>();
   return out;
 }
@@ -84,7 +85,8 @@ TEST(UpStack, WholeInfrastructureOnOneMachine) {
 
   // Ctrl-C: every process gone, every port free.
   std::vector<int> pids;
-  for (auto& n : s.status()["nodes"]) pids.push_back(n["pid"]);
+  json all = s.status();
+  for (auto& n : all["nodes"]) pids.push_back(n["pid"]);
   s.up->signal(SIGINT);
   ASSERT_EQ(s.up->wait_exit(90s), 0) << s.up->output();
   for (int pid : pids) EXPECT_FALSE(alive(pid)) << pid;

@@ -83,7 +83,8 @@ struct Stack {
     return json::parse(out);
   }
   json node(const std::string& name) const {
-    for (auto& n : status()["nodes"])
+    json st = status();  // kept alive: the loop refers into it
+    for (auto& n : st["nodes"])
       if (n["name"] == name) return n;
     return json();
   }
