@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "app/command.hpp"
 #include "core/config.hpp"
 #include "ctl/command.hpp"
 #include "web/command.hpp"
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   int exit_code = 0;
   foobar::web::add_command(cli, exit_code);
+  foobar::app::add_command(cli, exit_code);
   foobar::ctl::add_commands(cli, exit_code);
   try {
     cli.parse(argc, argv);

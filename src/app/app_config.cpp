@@ -1,0 +1,77 @@
+#include "app/app_config.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "db/endpoint.hpp"
+#include "http/server_options.hpp"
+
+namespace foobar::app {
+
+namespace {
+std::string read_secret(const std::string& file, const char* env, const char* what) {
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) throw core::ConfigError(std::string("app: cannot read ") + what + " file '" + file + "'");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    auto s = ss.str();
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    return s;
+  }
+  if (const char* v = std::getenv(env)) return v;
+  return {};
+}
+}  // namespace
+
+void read_app_config(const core::ConfigFile& file, AppConfig& cfg) {
+  auto app = file.root().table("app");
+  if (!app) return;
+  app->allow_only({"listen", "access_log", "limits", "threads", "shutdown_timeout_ms", "db_primary", "db_replicas",
+                   "db_name", "db_user", "db_password_file", "db_monitor_user", "db_monitor_password_file",
+                   "max_replica_lag", "monitor_interval_ms", "causal_wait_ms", "db_pool_size",
+                   "db_connect_timeout_ms", "db_query_timeout_ms"});
+  http::read_server_config(*app, cfg.server);
+  if (auto t = app->integer("threads", 0, 1024)) cfg.threads = static_cast<unsigned>(*t);
+  if (auto ms = app->integer("shutdown_timeout_ms", 0, 3600 * 1000)) cfg.shutdown_timeout = std::chrono::milliseconds(*ms);
+  auto endpoint = [&](std::string_view key, const std::string& v) {
+    if (!db::parse_endpoint(v)) app->fail(key, "'" + v + "' is not IP:PORT (a numeric address: no DNS)");
+    return v;
+  };
+  if (auto v = app->string("db_primary")) cfg.db_primary = endpoint("db_primary", *v);
+  if (auto v = app->strings("db_replicas")) {
+    cfg.db_replicas.clear();
+    for (const auto& r : *v) cfg.db_replicas.push_back(endpoint("db_replicas", r));
+  }
+  if (auto v = app->string("db_name")) cfg.db_name = *v;
+  if (auto v = app->string("db_user")) cfg.db_user = *v;
+  if (auto v = app->string("db_password_file")) cfg.db_password_file = *v;
+  if (auto v = app->string("db_monitor_user")) cfg.db_monitor_user = *v;
+  if (auto v = app->string("db_monitor_password_file")) cfg.db_monitor_password_file = *v;
+  if (auto v = app->integer("max_replica_lag", 0, 86400)) cfg.max_replica_lag = static_cast<double>(*v);
+  if (auto v = app->integer("monitor_interval_ms", 50, 60000)) cfg.monitor_interval = std::chrono::milliseconds(*v);
+  if (auto v = app->integer("causal_wait_ms", 0, 60000)) cfg.causal_wait = std::chrono::milliseconds(*v);
+  if (auto v = app->integer("db_pool_size", 1, 10000)) cfg.db_pool_size = static_cast<unsigned>(*v);
+  if (auto v = app->integer("db_connect_timeout_ms", 10, 60000)) cfg.db_connect_timeout = std::chrono::milliseconds(*v);
+  if (auto v = app->integer("db_query_timeout_ms", 10, 3600000)) cfg.db_query_timeout = std::chrono::milliseconds(*v);
+}
+
+DbSecrets validate_app_config(const AppConfig& cfg) {
+  if (cfg.db_primary.empty()) throw core::ConfigError("app: --db-primary (or [app] db_primary) is required");
+  if (!db::parse_endpoint(cfg.db_primary))
+    throw core::ConfigError("app: --db-primary '" + cfg.db_primary + "' is not IP:PORT (numeric address)");
+  for (const auto& r : cfg.db_replicas)
+    if (!db::parse_endpoint(r)) throw core::ConfigError("app: --db-replica '" + r + "' is not IP:PORT (numeric address)");
+  if (cfg.db_user.empty()) throw core::ConfigError("app: --db-user (or [app] db_user) is required");
+  if (cfg.db_name.empty()) throw core::ConfigError("app: --db-name must not be empty");
+  if (cfg.max_replica_lag < 0) throw core::ConfigError("app: --max-replica-lag must be >= 0");
+  DbSecrets s;
+  s.password = read_secret(cfg.db_password_file, "FOOBAR_DB_PASSWORD", "--db-password-file");
+  if (!cfg.db_monitor_user.empty())
+    s.monitor_password = read_secret(cfg.db_monitor_password_file, "FOOBAR_DB_MONITOR_PASSWORD",
+                                     "--db-monitor-password-file");
+  return s;
+}
+
+}  // namespace foobar::app

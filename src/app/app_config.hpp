@@ -1,0 +1,44 @@
+#pragma once
+// Settings of the app role: its listener, the database cluster and the monitor.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "http/server.hpp"
+
+namespace foobar::app {
+
+struct AppConfig {
+  http::ServerConfig server{.name = "app"};
+  unsigned threads = 0;  // 0: one per CPU
+  std::chrono::milliseconds shutdown_timeout{10000};
+
+  std::string db_primary;                 // "IP:PORT"
+  std::vector<std::string> db_replicas;   // "IP:PORT" each
+  std::string db_name = "foobar";
+  std::string db_user;
+  std::string db_password_file;           // else env FOOBAR_DB_PASSWORD
+  std::string db_monitor_user;            // empty: replicas are only pinged (no lag check)
+  std::string db_monitor_password_file;   // else env FOOBAR_DB_MONITOR_PASSWORD
+
+  double max_replica_lag = 5.0;           // seconds
+  std::chrono::milliseconds monitor_interval{1000};
+  std::chrono::milliseconds causal_wait{500};
+  unsigned db_pool_size = 32;             // connections per worker per server
+  std::chrono::milliseconds db_connect_timeout{1000};
+  std::chrono::milliseconds db_query_timeout{5000};
+};
+
+// Applies the [app] section of a config file onto cfg (absent keys keep their value).
+// Throws core::ConfigError naming file, line and key.
+void read_app_config(const core::ConfigFile& file, AppConfig& cfg);
+
+// Checks cfg and reads the password files / environment. Throws core::ConfigError.
+struct DbSecrets {
+  std::string password;
+  std::string monitor_password;
+};
+DbSecrets validate_app_config(const AppConfig& cfg);
+
+}  // namespace foobar::app

@@ -1,0 +1,109 @@
+#include "app/command.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/app_config.hpp"
+#include "app/site/board_handler.hpp"
+#include "core/runtime.hpp"
+#include "db/cluster.hpp"
+#include "db/replica_monitor.hpp"
+#include "http/server_options.hpp"
+
+namespace foobar::app {
+namespace {
+
+db::ServerOptions server_options(const AppConfig& cfg, const std::string& addr, const std::string& user,
+                                 const std::string& password, const std::string& database) {
+  db::ServerOptions o;
+  o.endpoint = *db::parse_endpoint(addr);
+  o.user = user;
+  o.password = password;
+  o.database = database;
+  o.connect_timeout = cfg.db_connect_timeout;
+  o.query_timeout = cfg.db_query_timeout;
+  return o;
+}
+
+int run(const AppConfig& cfg) {
+  auto secrets = validate_app_config(cfg);
+  db::init_library();
+  db::ClusterOptions co;
+  co.primary = server_options(cfg, cfg.db_primary, cfg.db_user, secrets.password, cfg.db_name);
+  for (const auto& r : cfg.db_replicas)
+    co.replicas.push_back(server_options(cfg, r, cfg.db_user, secrets.password, cfg.db_name));
+  co.pool.max_size = cfg.db_pool_size;
+  co.pool.acquire_timeout = cfg.db_query_timeout;
+  co.causal_wait = cfg.causal_wait;
+
+  // The monitor checks with the monitor user; without one, replicas are only pinged.
+  bool monitor_user = !cfg.db_monitor_user.empty();
+  const auto& mu = monitor_user ? cfg.db_monitor_user : cfg.db_user;
+  const auto& mp = monitor_user ? secrets.monitor_password : secrets.password;
+  db::MonitorOptions mo;
+  mo.interval = cfg.monitor_interval;
+  mo.max_replica_lag = cfg.max_replica_lag;
+  mo.replication_status = monitor_user;
+  std::vector<db::ServerOptions> monitored;
+  for (const auto& r : cfg.db_replicas) monitored.push_back(server_options(cfg, r, mu, mp, ""));
+
+  core::Runtime rt(cfg.threads);
+  auto board = std::make_shared<db::HealthBoard>(db::initial_health(co.primary, co.replicas));
+  db::ReplicaMonitor monitor(rt.context(0).get_executor(), server_options(cfg, cfg.db_primary, mu, mp, ""),
+                             std::move(monitored), mo, board);
+  monitor.start();
+  http::Server server(rt, cfg.server, [&](unsigned, asio::io_context& io) {
+    return std::make_unique<site::BoardHandler>(std::make_unique<db::Cluster>(io.get_executor(), co, board));
+  });
+  rt.on_stop([&] {
+    server.stop();
+    monitor.stop();
+  });
+  spdlog::info("app: primary {}, {} replica(s), {} threads", cfg.db_primary, cfg.db_replicas.size(), rt.size());
+  return rt.run(cfg.shutdown_timeout);
+}
+
+}  // namespace
+
+void add_command(CLI::App& cli, int& exit_code) {
+  auto cfg = std::make_shared<AppConfig>();
+  cfg->server.listen = tcp::endpoint(asio::ip::make_address("127.0.0.1"), 8081);
+  auto* cmd = cli.add_subcommand("app", "application server: www.foobar.com's API on a MariaDB primary + replicas");
+  // --config first: CLI11 applies options in definition order, so flags override the file.
+  cmd->add_option_function<std::string>(
+         "--config", [cfg](const std::string& path) { read_app_config(core::ConfigFile::load(path), *cfg); },
+         "TOML config file ([app] section)")
+      ->type_name("FILE");
+  cmd->add_option("--db-primary", cfg->db_primary, "primary MariaDB server (numeric IP)")->type_name("HOST:PORT");
+  cmd->add_option("--db-replica", cfg->db_replicas, "a replica (repeatable)")->type_name("HOST:PORT");
+  cmd->add_option("--db-name", cfg->db_name, "database name (default foobar)");
+  cmd->add_option("--db-user", cfg->db_user, "application database user");
+  cmd->add_option("--db-password-file", cfg->db_password_file, "file holding the password (else env FOOBAR_DB_PASSWORD)")
+      ->type_name("FILE");
+  cmd->add_option("--db-monitor-user", cfg->db_monitor_user, "user for SHOW REPLICA STATUS (REPLICA MONITOR)");
+  cmd->add_option("--db-monitor-password-file", cfg->db_monitor_password_file,
+                  "its password file (else env FOOBAR_DB_MONITOR_PASSWORD)")
+      ->type_name("FILE");
+  cmd->add_option("--max-replica-lag", cfg->max_replica_lag, "seconds a replica may lag and still serve reads (default 5)");
+  cmd->add_option("--threads", cfg->threads, "worker threads (default: one per CPU)");
+  cmd->add_option_function<long>(
+      "--monitor-interval-ms", [cfg](long v) { cfg->monitor_interval = std::chrono::milliseconds(std::max(50L, v)); },
+      "replica check interval (default 1000)");
+  cmd->add_option_function<long>(
+      "--causal-wait-ms", [cfg](long v) { cfg->causal_wait = std::chrono::milliseconds(std::max(0L, v)); },
+      "how long a read-your-writes read waits on a replica before using the primary (default 500)");
+  cmd->add_option("--db-pool-size", cfg->db_pool_size, "connections per worker per server (default 32)");
+  cmd->add_option_function<long>(
+      "--db-connect-timeout-ms", [cfg](long v) { cfg->db_connect_timeout = std::chrono::milliseconds(std::max(10L, v)); },
+      "database connect timeout (default 1000)");
+  cmd->add_option_function<long>(
+      "--db-query-timeout-ms", [cfg](long v) { cfg->db_query_timeout = std::chrono::milliseconds(std::max(10L, v)); },
+      "database query timeout (default 5000)");
+  cmd->add_option_function<long>(
+      "--shutdown-timeout-ms", [cfg](long v) { cfg->shutdown_timeout = std::chrono::milliseconds(v); },
+      "how long a graceful stop waits for in-flight requests");
+  http::add_server_flags(*cmd, cfg->server);
+  cmd->callback([cfg, &exit_code] { exit_code = run(*cfg); });
+}
+
+}  // namespace foobar::app

@@ -1,0 +1,182 @@
+#include "app/site/board_handler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "app/site/cookie.hpp"
+#include "app/site/post.hpp"
+#include "app/site/validation.hpp"
+
+namespace foobar::app::site {
+
+namespace {
+
+constexpr std::string_view kInsert = "INSERT INTO posts (author, body, created_at) VALUES (?, ?, ?)";
+constexpr std::string_view kSelectOne = "SELECT id, author, body, created_at FROM posts WHERE id = ?";
+constexpr std::string_view kSelectPage =
+    "SELECT id, author, body, created_at FROM posts WHERE id < ? ORDER BY id DESC LIMIT ?";
+
+struct Extra {
+  std::string_view allow;
+  std::string_view set_cookie;
+  std::string_view location;
+};
+
+asio::awaitable<void> send_json(http::Exchange& ex, int status, std::string_view body, Extra extra = {}) {
+  auto& h = ex.begin(status);
+  h.add("Content-Type", "application/json");
+  h.add("Cache-Control", "no-store");
+  if (!extra.allow.empty()) h.add("Allow", extra.allow);
+  if (!extra.set_cookie.empty()) h.add("Set-Cookie", extra.set_cookie);
+  if (!extra.location.empty()) h.add("Location", extra.location);
+  if (status == 503) h.add("Retry-After", "1");
+  h.add("Content-Length", static_cast<std::uint64_t>(body.size()));
+  co_await ex.send(body);
+}
+
+asio::awaitable<void> send_error(http::Exchange& ex, int status, std::string_view message, Extra extra = {}) {
+  co_await send_json(ex, status, error_json(message), extra);
+}
+
+asio::awaitable<void> send_db_error(http::Exchange& ex, const db::Error& e) {
+  int status = status_for(e);
+  spdlog::warn("app: {} {}: database error {}: {}", http::method_name(ex.request().method), ex.request().path,
+               e.code, e.message);
+  co_await send_error(ex, status, status == 503 ? "database unavailable, try again shortly" : "internal error");
+}
+
+bool is_get(const http::Request& r) { return r.method == http::Method::Get || r.method == http::Method::Head; }
+
+}  // namespace
+
+int status_for(const db::Error& e) noexcept {
+  if (e.connection || e.busy || e.timeout) return 503;
+  switch (e.code) {
+    case 1040:  // too many connections
+    case 1053:  // server shutdown in progress
+    case 1205:  // lock wait timeout
+    case 1213:  // deadlock
+    case 1290:  // read-only (e.g. a primary being demoted)
+    case 1927:  // connection killed
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+asio::awaitable<void> BoardHandler::handle(http::Exchange& ex) {
+  const auto& req = ex.request();
+  std::string_view path = req.path;
+  if (path == "/api/posts") {
+    if (req.method == http::Method::Post) co_return co_await create_post(ex);
+    if (is_get(req)) co_return co_await list_posts(ex);
+    co_return co_await send_error(ex, 405, "method not allowed", {.allow = "GET, HEAD, POST"});
+  }
+  if (path.starts_with("/api/posts/")) {
+    auto id = path.substr(11);
+    if (!is_get(req)) co_return co_await send_error(ex, 405, "method not allowed", {.allow = "GET, HEAD"});
+    co_return co_await get_post(ex, id);
+  }
+  if (path == "/api/health") {
+    if (!is_get(req)) co_return co_await send_error(ex, 405, "method not allowed", {.allow = "GET, HEAD"});
+    co_return co_await health(ex);
+  }
+  co_await send_error(ex, 404, "not found");
+}
+
+asio::awaitable<void> BoardHandler::create_post(http::Exchange& ex) {
+  const auto& req = ex.request();
+  if (req.body == http::BodyKind::ContentLength && req.content_length > kMaxPostBytes) {
+    ex.close_after();  // the body is not read: the connection cannot be reused
+    co_return co_await send_error(ex, 413, "request body too large (limit 64 KiB)");
+  }
+  std::string body;
+  for (;;) {
+    error_code ec;
+    auto piece = co_await ex.read_body(ec);
+    if (ec) co_return;  // the connection layer answered (or the client is gone)
+    if (piece.empty()) break;
+    if (body.size() + piece.size() > kMaxPostBytes) {
+      ex.close_after();
+      co_return co_await send_error(ex, 413, "request body too large (limit 64 KiB)");
+    }
+    body.append(piece);
+  }
+  NewPost post;
+  ClientError err;
+  if (!parse_new_post(body, post, err)) co_return co_await send_error(ex, err.status, err.message);
+
+  auto created = now_datetime();
+  db::Param params[] = {std::string_view(post.author), std::string_view(post.body), std::string_view(created)};
+  auto r = co_await db_->write(kInsert, params);
+  if (!r.ok()) co_return co_await send_db_error(ex, r.error);
+
+  Post p{r.insert_id, std::move(post.author), std::move(post.body), iso_utc(created)};
+  std::string cookie;
+  if (auto gtid = db::parse_gtid(r.last_gtid)) cookie = gtid_set_cookie(*gtid);
+  auto location = "/api/posts/" + std::to_string(p.id);
+  co_await send_json(ex, 201, post_json(p), {.set_cookie = cookie, .location = location});
+}
+
+asio::awaitable<void> BoardHandler::list_posts(http::Exchange& ex) {
+  ListQuery q;
+  ClientError err;
+  if (!parse_list_query(ex.request().query, q, err)) co_return co_await send_error(ex, err.status, err.message);
+  db::Param params[] = {static_cast<std::int64_t>(q.before.value_or(std::numeric_limits<std::int64_t>::max())),
+                        static_cast<std::int64_t>(q.limit)};
+  auto r = co_await db_->read(kSelectPage, params, gtid_from_cookies(ex.request().headers));
+  if (!r.ok()) co_return co_await send_db_error(ex, r.error);
+  std::vector<Post> posts;
+  posts.reserve(r.rows.size());
+  for (const auto& row : r.rows) {
+    Post p;
+    if (post_from_row(row, p)) posts.push_back(std::move(p));
+  }
+  co_await send_json(ex, 200, posts_json(posts));
+}
+
+asio::awaitable<void> BoardHandler::get_post(http::Exchange& ex, std::string_view segment) {
+  auto id = parse_post_id(segment);
+  if (!id) co_return co_await send_error(ex, 404, "no such post");
+  db::Param params[] = {static_cast<std::int64_t>(*id)};
+  auto r = co_await db_->read(kSelectOne, params, gtid_from_cookies(ex.request().headers));
+  if (!r.ok()) co_return co_await send_db_error(ex, r.error);
+  Post p;
+  if (r.rows.empty() || !post_from_row(r.rows[0], p)) co_return co_await send_error(ex, 404, "no such post");
+  co_await send_json(ex, 200, post_json(p));
+}
+
+asio::awaitable<void> BoardHandler::health(http::Exchange& ex) {
+  auto h = db_->health();
+  auto server = [](const db::ServerHealth& s, bool replica) {
+    nlohmann::json j{{"server", s.server}, {"up", s.up}};
+    if (replica) {
+      j["healthy"] = s.healthy;
+      j["io_running"] = s.io_running;
+      j["sql_running"] = s.sql_running;
+      j["lag_seconds"] = s.lag_seconds ? nlohmann::json(*s.lag_seconds) : nlohmann::json(nullptr);
+      j["gtid_io_pos"] = s.gtid_io_pos;
+      j["gtid_slave_pos"] = s.gtid_slave_pos;
+    }
+    if (!s.reason.empty()) j["reason"] = s.reason;
+    return j;
+  };
+  bool any_replica = false;
+  auto replicas = nlohmann::json::array();
+  for (const auto& r : h->replicas) {
+    any_replica = any_replica || r.healthy;
+    replicas.push_back(server(r, true));
+  }
+  bool primary = h->primary.up;
+  const char* state = primary && (any_replica || h->replicas.empty()) ? "ok" : (primary || any_replica ? "degraded" : "unavailable");
+  nlohmann::json body{{"status", state},
+                      {"writes", primary},
+                      {"reads", primary || any_replica},
+                      {"primary", server(h->primary, false)},
+                      {"replicas", std::move(replicas)}};
+  co_await send_json(ex, primary || any_replica ? 200 : 503,
+                     body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+}  // namespace foobar::app::site
