@@ -5,6 +5,7 @@
 #include "app/command.hpp"
 #include "core/config.hpp"
 #include "ctl/command.hpp"
+#include "lb/command.hpp"
 #include "web/command.hpp"
 
 int main(int argc, char** argv) {
@@ -14,6 +15,7 @@ int main(int argc, char** argv) {
   cli.set_version_flag("--version", "foobar " FOOBAR_VERSION);
   cli.require_subcommand(1);
   int exit_code = 0;
+  foobar::lb::add_command(cli, exit_code);
   foobar::web::add_command(cli, exit_code);
   foobar::app::add_command(cli, exit_code);
   foobar::ctl::add_commands(cli, exit_code);

@@ -556,7 +556,10 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
             dog.touch();
           }
           if (done || !ok) break;
-          if (!avail().empty()) compact(*conn);
+          if (avail().empty())
+            conn->begin = conn->end = 0;
+          else
+            compact(*conn);
           if (conn->end == upstream_buffer_size) {  // a line longer than the buffer
             ok = false;
             upstream_reusable = false;
