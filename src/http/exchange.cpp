@@ -73,8 +73,9 @@ asio::awaitable<bool> Exchange::write(std::string_view data) {
 }
 
 asio::awaitable<bool> Exchange::send_file(int fd, std::uint64_t offset, std::uint64_t len) {
-  if (!co_await write_head_and({})) co_return false;
-  co_return co_await write_file(fd, offset, len);
+  bool ok = co_await write_head_and({});
+  if (ok) ok = co_await write_file(fd, offset, len);
+  co_return ok;
 }
 
 asio::awaitable<bool> Exchange::write_file(int fd, std::uint64_t offset, std::uint64_t len) {
@@ -113,7 +114,8 @@ asio::awaitable<bool> Exchange::send_error(int status, std::string_view message,
   h.add("Content-Type", "text/plain; charset=utf-8");
   h.add("Content-Length", body.size());
   if (status == 503) h.add("Retry-After", "1");
-  co_return co_await send(body);
+  bool ok = co_await send(body);
+  co_return ok;
 }
 
 asio::awaitable<std::string_view> Exchange::read_body(error_code& ec) {

@@ -5,7 +5,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <climits>
+#include <cstdio>
 #include <fmt/format.h>
 
 #include "http/date.hpp"
@@ -15,17 +18,42 @@ namespace {
 
 constexpr std::size_t kMaxEntries = 10000;
 
+// Without openat2 (old kernels, valgrind): open, then check where the fd really
+// points. Slower and racier than the kernel's check, but never serves outside the root.
+int open_checked(int root_fd, const char* path, int flags) {
+  int fd = ::openat(root_fd, path, flags);
+  if (fd < 0) return fd;
+  char self[64], target[PATH_MAX + 1], root[PATH_MAX + 1];
+  std::snprintf(self, sizeof self, "/proc/self/fd/%d", fd);
+  ssize_t n = ::readlink(self, target, PATH_MAX);
+  std::snprintf(self, sizeof self, "/proc/self/fd/%d", root_fd);
+  ssize_t r = ::readlink(self, root, PATH_MAX);
+  if (n > 0 && r > 0) {
+    std::string_view t(target, static_cast<std::size_t>(n)), base(root, static_cast<std::size_t>(r));
+    if (t.starts_with(base) && (t.size() == base.size() || t[base.size()] == '/' || base == "/")) return fd;
+  }
+  ::close(fd);
+  errno = EXDEV;
+  return -1;
+}
+
 // openat2(RESOLVE_BENEATH): the kernel refuses any resolution (.., absolute or
 // relative symlinks) that would leave the root, so the check cannot race.
 int open_beneath(int root_fd, const std::string& relative) {
-  open_how how{};
-  how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  static std::atomic<bool> have_openat2{true};
+  const int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
   const char* path = relative.empty() ? "." : relative.c_str();
-  long fd;
-  do fd = syscall(SYS_openat2, root_fd, path, &how, sizeof how);
-  while (fd < 0 && errno == EINTR);
-  return static_cast<int>(fd);
+  if (have_openat2) {
+    open_how how{};
+    how.flags = flags;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    long fd;
+    do fd = syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+    while (fd < 0 && errno == EINTR);
+    if (fd >= 0 || errno != ENOSYS) return static_cast<int>(fd);
+    have_openat2 = false;
+  }
+  return open_checked(root_fd, path, flags);
 }
 
 }  // namespace

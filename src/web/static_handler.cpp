@@ -48,10 +48,10 @@ StaticHandler::StaticHandler(std::shared_ptr<const StaticConfig> config, int roo
     : config_(std::move(config)),
       cache_(root_fd, config_->open_file_cache_valid, config_->max_cached_file_bytes) {}
 
-std::string_view StaticHandler::cache_control_for(std::string_view path) const {
+std::string_view StaticHandler::cache_control_for(std::string_view path, std::string_view file) const {
   for (const auto& rule : config_->cache_control) {
     if (!rule.prefix.empty() && !path.starts_with(rule.prefix)) continue;
-    if (!rule.extension.empty() && !path.ends_with(rule.extension)) continue;
+    if (!rule.extension.empty() && !file.ends_with(rule.extension)) continue;
     return rule.value;
   }
   return {};
@@ -129,7 +129,7 @@ asio::awaitable<void> StaticHandler::serve(http::Exchange& ex, const OpenFile& f
   auto add_validators = [&](http::ResponseHead& h) {
     h.add("Last-Modified", file.last_modified);
     h.add("ETag", file.etag);
-    if (auto cc = cache_control_for(req.path); !cc.empty()) h.add("Cache-Control", cc);
+    if (auto cc = cache_control_for(req.path, name); !cc.empty()) h.add("Cache-Control", cc);
     if (vary) h.add("Vary", "Accept-Encoding");
   };
 

@@ -40,7 +40,8 @@ class StaticHandler final : public http::Handler {
                               std::string_view encoding, bool vary);
   asio::awaitable<void> serve_multipart(http::Exchange& ex, const OpenFile& file,
                                         std::string_view type, const std::vector<ByteRange>& ranges);
-  std::string_view cache_control_for(std::string_view path) const;
+  // The first rule matching the request path (prefix) and the served file (extension).
+  std::string_view cache_control_for(std::string_view path, std::string_view file) const;
 
   std::shared_ptr<const StaticConfig> config_;
   FileCache cache_;
