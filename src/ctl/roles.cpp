@@ -82,7 +82,8 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
            "--db-name", topo.db.name, "--db-user", topo.db.app_user, "--db-password-file",
            dir.secret_path("app.password").string(), "--db-monitor-user", topo.db.monitor_user,
            "--db-monitor-password-file", dir.secret_path("monitor.password").string(), "--max-replica-lag",
-           fmt::format("{}", topo.app.max_replica_lag)};
+           fmt::format("{}", topo.app.max_replica_lag), "--access-log",
+           topo.app.access_log ? dir.logs().string() + "/" + node.name + ".access.log" : "off"};
       for (const Node& n : nodes(topo)) {
         if (n.role == Role::db_primary) a.insert(a.end(), {"--db-primary", n.address.str()});
         if (n.role == Role::db_replica) a.insert(a.end(), {"--db-replica", n.address.str()});

@@ -244,6 +244,7 @@ Topology parse_topology(std::string_view text, const std::string& source,
     r.integer("port", t.app.port, 1, 65535);
     r.integer("threads", t.app.threads, 0, 256);
     r.number("max_replica_lag", t.app.max_replica_lag, 0, 86400);
+    r.boolean("access_log", t.app.access_log);
     r.finish();
   }
   if (auto* db = top.table("db")) {
@@ -340,7 +341,8 @@ std::string to_toml(const Topology& t) {
   o += port_line("port", t.app.port, first(Role::app) ? first(Role::app) : t.port_base + 1 + t.web.count);
   o += fmt::format("threads = {}\n", t.app.threads);
   o += line(fmt::format("max_replica_lag = {}", t.app.max_replica_lag),
-            "seconds; a replica further behind takes no reads") + "\n";
+            "seconds; a replica further behind takes no reads");
+  o += fmt::format("access_log = {}\n\n", t.app.access_log);
 
   o += line("[db]", "MariaDB: one primary, GTID replicas");
   o += fmt::format("enabled = {}\n", t.db.enabled);

@@ -47,6 +47,7 @@ struct AppSettings {
   int port = 0;
   int threads = 1;
   double max_replica_lag = 5;  // seconds
+  bool access_log = true;      // one access log per app server in the state dir's logs/
 };
 
 struct DbSettings {
