@@ -120,7 +120,8 @@ StackStatus collect_status(const fs::path& state_dir, bool with_db) {
     }
     // Without an lb in front, a web or app server's own access log counts what it served
     // (each role flushes it at least once a second).
-    if (!ns.requests && (rec.role == "app" || rec.role == "web")) ns.requests = count_lines(dir.logs() / (rec.name + ".access.log"));
+    bool logged = topo && ((rec.role == "app" && topo->app.access_log) || (rec.role == "web" && topo->web.access_log));
+    if (!ns.requests && logged) ns.requests = count_lines(dir.logs() / (rec.name + ".access.log")).value_or(0);
     if (with_db && ns.up && topo && (rec.role == "db-primary" || rec.role == "db-replica")) {
       std::string password = read_file(dir.secret_path("monitor.password"));
       while (!password.empty() && password.back() == '\n') password.pop_back();
