@@ -18,12 +18,14 @@ asio::awaitable<Result> Cluster::run_on(Pool& pool, std::string_view sql, std::s
     r.server = pool.server().endpoint.str();
     co_return r;
   }
-  co_return co_await lease->execute(sql, params);
+  auto r = co_await lease->execute(sql, params);
+  co_return r;
 }
 
 asio::awaitable<Result> Cluster::write(std::string_view sql, std::span<const Param> params) {
   ++stats_.writes;
-  co_return co_await run_on(*primary_, sql, params);
+  auto r = co_await run_on(*primary_, sql, params);
+  co_return r;
 }
 
 asio::awaitable<Result> Cluster::read(std::string_view sql, std::span<const Param> params,
@@ -62,7 +64,8 @@ asio::awaitable<Result> Cluster::read(std::string_view sql, std::span<const Para
     }
   }
   ++stats_.reads_primary;
-  co_return co_await run_on(*primary_, sql, params);
+  auto r = co_await run_on(*primary_, sql, params);
+  co_return r;
 }
 
 }  // namespace foobar::db

@@ -69,27 +69,33 @@ asio::awaitable<void> BoardHandler::handle(http::Exchange& ex) {
   const auto& req = ex.request();
   std::string_view path = req.path;
   if (path == "/api/posts") {
-    if (req.method == http::Method::Post) co_return co_await create_post(ex);
-    if (is_get(req)) co_return co_await list_posts(ex);
-    co_return co_await send_error(ex, 405, "method not allowed", {.allow = "GET, HEAD, POST"});
+    if (req.method == http::Method::Post)
+      co_await create_post(ex);
+    else if (is_get(req))
+      co_await list_posts(ex);
+    else
+      co_await send_error(ex, 405, "method not allowed", {.allow = "GET, HEAD, POST"});
+  } else if (path.starts_with("/api/posts/")) {
+    if (is_get(req))
+      co_await get_post(ex, path.substr(11));
+    else
+      co_await send_error(ex, 405, "method not allowed", {.allow = "GET, HEAD"});
+  } else if (path == "/api/health") {
+    if (is_get(req))
+      co_await health(ex);
+    else
+      co_await send_error(ex, 405, "method not allowed", {.allow = "GET, HEAD"});
+  } else {
+    co_await send_error(ex, 404, "not found");
   }
-  if (path.starts_with("/api/posts/")) {
-    auto id = path.substr(11);
-    if (!is_get(req)) co_return co_await send_error(ex, 405, "method not allowed", {.allow = "GET, HEAD"});
-    co_return co_await get_post(ex, id);
-  }
-  if (path == "/api/health") {
-    if (!is_get(req)) co_return co_await send_error(ex, 405, "method not allowed", {.allow = "GET, HEAD"});
-    co_return co_await health(ex);
-  }
-  co_await send_error(ex, 404, "not found");
 }
 
 asio::awaitable<void> BoardHandler::create_post(http::Exchange& ex) {
   const auto& req = ex.request();
   if (req.body == http::BodyKind::ContentLength && req.content_length > kMaxPostBytes) {
     ex.close_after();  // the body is not read: the connection cannot be reused
-    co_return co_await send_error(ex, 413, "request body too large (limit 64 KiB)");
+    co_await send_error(ex, 413, "request body too large (limit 64 KiB)");
+    co_return;
   }
   std::string body;
   for (;;) {
@@ -99,18 +105,25 @@ asio::awaitable<void> BoardHandler::create_post(http::Exchange& ex) {
     if (piece.empty()) break;
     if (body.size() + piece.size() > kMaxPostBytes) {
       ex.close_after();
-      co_return co_await send_error(ex, 413, "request body too large (limit 64 KiB)");
+      co_await send_error(ex, 413, "request body too large (limit 64 KiB)");
+      co_return;
     }
     body.append(piece);
   }
   NewPost post;
   ClientError err;
-  if (!parse_new_post(body, post, err)) co_return co_await send_error(ex, err.status, err.message);
+  if (!parse_new_post(body, post, err)) {
+    co_await send_error(ex, err.status, err.message);
+    co_return;
+  }
 
   auto created = now_datetime();
   db::Param params[] = {std::string_view(post.author), std::string_view(post.body), std::string_view(created)};
   auto r = co_await db_->write(kInsert, params);
-  if (!r.ok()) co_return co_await send_db_error(ex, r.error);
+  if (!r.ok()) {
+    co_await send_db_error(ex, r.error);
+    co_return;
+  }
 
   Post p{r.insert_id, std::move(post.author), std::move(post.body), iso_utc(created)};
   std::string cookie;
@@ -122,11 +135,17 @@ asio::awaitable<void> BoardHandler::create_post(http::Exchange& ex) {
 asio::awaitable<void> BoardHandler::list_posts(http::Exchange& ex) {
   ListQuery q;
   ClientError err;
-  if (!parse_list_query(ex.request().query, q, err)) co_return co_await send_error(ex, err.status, err.message);
+  if (!parse_list_query(ex.request().query, q, err)) {
+    co_await send_error(ex, err.status, err.message);
+    co_return;
+  }
   db::Param params[] = {static_cast<std::int64_t>(q.before.value_or(std::numeric_limits<std::int64_t>::max())),
                         static_cast<std::int64_t>(q.limit)};
   auto r = co_await db_->read(kSelectPage, params, gtid_from_cookies(ex.request().headers));
-  if (!r.ok()) co_return co_await send_db_error(ex, r.error);
+  if (!r.ok()) {
+    co_await send_db_error(ex, r.error);
+    co_return;
+  }
   std::vector<Post> posts;
   posts.reserve(r.rows.size());
   for (const auto& row : r.rows) {
@@ -138,12 +157,21 @@ asio::awaitable<void> BoardHandler::list_posts(http::Exchange& ex) {
 
 asio::awaitable<void> BoardHandler::get_post(http::Exchange& ex, std::string_view segment) {
   auto id = parse_post_id(segment);
-  if (!id) co_return co_await send_error(ex, 404, "no such post");
+  if (!id) {
+    co_await send_error(ex, 404, "no such post");
+    co_return;
+  }
   db::Param params[] = {static_cast<std::int64_t>(*id)};
   auto r = co_await db_->read(kSelectOne, params, gtid_from_cookies(ex.request().headers));
-  if (!r.ok()) co_return co_await send_db_error(ex, r.error);
+  if (!r.ok()) {
+    co_await send_db_error(ex, r.error);
+    co_return;
+  }
   Post p;
-  if (r.rows.empty() || !post_from_row(r.rows[0], p)) co_return co_await send_error(ex, 404, "no such post");
+  if (r.rows.empty() || !post_from_row(r.rows[0], p)) {
+    co_await send_error(ex, 404, "no such post");
+    co_return;
+  }
   co_await send_json(ex, 200, post_json(p));
 }
 

@@ -1,0 +1,121 @@
+// `foobar app` when servers fail: a replica stopped, killed or lagging stops
+// getting reads within 3 s and gets them back when healthy; with the primary
+// killed, writes fail fast with 503 and reads continue from the replica.
+#include <gtest/gtest.h>
+
+#include "app_fixture.hpp"
+
+namespace foobar::test {
+namespace {
+
+static auto* env = ::testing::AddGlobalTestEnvironment(new ClusterEnvironment);
+
+// Where does a plain read go right now? Issues one GET and watches both servers' Com_select.
+enum class Served { Primary, Replica, Failed };
+Served read_once(int port, const std::string& path) {
+  auto& c = cluster();
+  long long p0 = c.counter(c.primary, "Com_select");
+  long long r0 = -1;
+  try {
+    r0 = c.counter(c.replica, "Com_select");
+  } catch (const std::exception&) {
+  }
+  auto r = get(port, path);
+  if (r.status != 200) return Served::Failed;
+  if (c.counter(c.primary, "Com_select") > p0) return Served::Primary;
+  if (r0 >= 0 && c.counter(c.replica, "Com_select") > r0) return Served::Replica;
+  return Served::Failed;
+}
+
+// Polls until reads are served by `want`; returns how long it took (or nullopt after timeout).
+std::optional<std::chrono::milliseconds> reads_move_to(Served want, int port, const std::string& path,
+                                                       std::chrono::milliseconds timeout) {
+  auto t0 = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - t0 < timeout) {
+    if (read_once(port, path) == want)
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    std::this_thread::sleep_for(100ms);
+  }
+  return std::nullopt;
+}
+
+std::string some_post(int port) {
+  auto r = post(port, {{"author", "failover"}, {"body", "a post to read"}});
+  EXPECT_EQ(r.status, 201) << r.body;
+  ctl::wait_caught_up(cluster().replica, cluster().primary, 20s);
+  return "/api/posts/" + std::to_string(json(r).value("id", 0ull));
+}
+
+TEST(AppFailover, ReplicaStoppedThenStartedAgain) {
+  AppProcess app;
+  ASSERT_TRUE(app.wait_replica(true));
+  auto path = some_post(app.port);
+  ASSERT_TRUE(reads_move_to(Served::Replica, app.port, path, 3s));
+  cluster().sql_on_replica("STOP SLAVE");
+  auto took = reads_move_to(Served::Primary, app.port, path, 3s);
+  ASSERT_TRUE(took) << "reads still on the stopped replica";
+  cluster().sql_on_replica("START SLAVE");
+  EXPECT_TRUE(reads_move_to(Served::Replica, app.port, path, 3s));
+}
+
+TEST(AppFailover, ReplicaKilledThenRestarted) {
+  AppProcess app;
+  ASSERT_TRUE(app.wait_replica(true));
+  auto path = some_post(app.port);
+  cluster().kill_replica();
+  // Reads never fail: a read that hits the dead replica falls back to the primary.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(get(app.port, path).status, 200);
+  EXPECT_TRUE(reads_move_to(Served::Primary, app.port, path, 3s));
+  EXPECT_TRUE(app.wait_replica(false, 3s));
+  cluster().start_replica();
+  ctl::wait_caught_up(cluster().replica, cluster().primary, 20s);
+  EXPECT_TRUE(reads_move_to(Served::Replica, app.port, path, 3s));
+}
+
+TEST(AppFailover, LaggingReplicaTakesNoReads) {
+  AppProcess app({"--max-replica-lag", "1"});
+  ASSERT_TRUE(app.wait_replica(true));
+  auto path = some_post(app.port);
+  cluster().sql_on_replica("STOP SLAVE SQL_THREAD");
+  // Writes keep arriving at the replica, unapplied: its lag grows past 1 s.
+  ASSERT_EQ(post(app.port, {{"author", "lag"}, {"body", "behind"}}).status, 201);
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(reads_move_to(Served::Primary, app.port, path, 1s + 3s));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 500ms);  // not before it really lagged
+  cluster().sql_on_replica("START SLAVE SQL_THREAD");
+  ctl::wait_caught_up(cluster().replica, cluster().primary, 20s);
+  EXPECT_TRUE(reads_move_to(Served::Replica, app.port, path, 3s));
+}
+
+TEST(AppFailover, PrimaryKilledWritesFailFastReadsContinue) {
+  AppProcess app;
+  ASSERT_TRUE(app.wait_replica(true));
+  auto path = some_post(app.port);
+  cluster().kill_primary();
+  for (int i = 0; i < 3; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = post(app.port, {{"author", "x"}, {"body", "primary is down"}});
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+    EXPECT_EQ(r.status, 503) << r.body;
+    EXPECT_FALSE(r.header("Retry-After").empty());
+    EXPECT_EQ(r.body.find("Can't connect"), std::string::npos) << "internals leaked: " << r.body;
+  }
+  for (int i = 0; i < 5; ++i) {
+    auto r = get(app.port, path);
+    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(get(app.port, "/api/posts").status, 200);
+  }
+  auto health = get(app.port, "/api/health");
+  EXPECT_EQ(health.status, 200);
+  cluster().start_primary();
+  bool back = false;
+  for (int i = 0; i < 50 && !back; ++i) {
+    back = post(app.port, {{"author", "x"}, {"body", "primary is back"}}).status == 201;
+    if (!back) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(back) << "writes did not recover without an app restart";
+  ctl::wait_caught_up(cluster().replica, cluster().primary, 20s);
+}
+
+}  // namespace
+}  // namespace foobar::test
