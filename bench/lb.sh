@@ -10,8 +10,19 @@ source "$(dirname "$0")/lib.sh"
 
 work=$(mktemp -d /tmp/foobar-bench-lb.XXXXXX)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { [ -n "${KEEP:-}" ] && { echo "logs in $work"; return; }; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
+# spawn_on_cpu CPU LOG CMD...: background CMD pinned to CPU; its own pid goes to pids
+# (taskset execs CMD, so killing that pid stops the server itself).
+spawn_on_cpu() {
+  local cpu=$1 log=$2; shift 2
+  if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    taskset -c "$cpu" "$@" > "$log" 2>&1 &
+  else
+    "$@" > "$log" 2>&1 &
+  fi
+  pids+=($!)
+}
 
 mkdir -p "$work/root"
 head -c 4096 /dev/urandom | base64 -w 0 | head -c 4096 > "$work/root/4k.html"
@@ -38,7 +49,7 @@ haproxy_conf() {  # haproxy_conf FILE PORT BACKEND_PORT...
   {
     echo "global"
     echo "  nbthread 1"
-    echo "  maxconn 20000"
+    echo "  maxconn 4096"
     echo "defaults"
     echo "  mode http"
     echo "  option http-keep-alive"
@@ -62,13 +73,12 @@ start_foobar_lb() {  # start_foobar_lb PORT BACKEND_PORT...
   local port=$1; shift
   local args=()
   for b in "$@"; do args+=(--backend "127.0.0.1:$b"); done
-  on_cpu 1 "$FOOBAR" lb --listen "127.0.0.1:$port" --threads 1 --access-log off "${args[@]}" \
-    > "$work/lb-$port.log" 2>&1 & pids+=($!)
+  spawn_on_cpu 1 "$work/lb-$port.log" "$FOOBAR" lb --listen "127.0.0.1:$port" --threads 1 --access-log off "${args[@]}"
 }
 start_haproxy() {  # start_haproxy PORT BACKEND_PORT...
   local port=$1
   haproxy_conf "$work/haproxy-$port.cfg" "$@"
-  on_cpu 1 haproxy -f "$work/haproxy-$port.cfg" > "$work/haproxy-$port.log" 2>&1 & pids+=($!)
+  spawn_on_cpu 1 "$work/haproxy-$port.log" haproxy -f "$work/haproxy-$port.cfg"
 }
 
 # Tier 1: both balancers in front of the same nginx pair.
