@@ -16,7 +16,7 @@ build: deps
 
 build-asan: deps
 	@cmake --preset asan >/dev/null
-	@cmake --build --preset asan -j $(JOBS)
+	@cmake --build --preset asan -j $(JOBS) --target unit_tests
 
 # Everything: unit + integration tests (release), unit tests under ASan+UBSan, a bounded fuzz run.
 test: build build-asan

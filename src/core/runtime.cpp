@@ -19,7 +19,9 @@ unsigned cpu_count() noexcept {
 Runtime::Runtime(unsigned threads) {
   if (threads == 0) threads = cpu_count();
   for (unsigned i = 0; i < threads; ++i)
-    workers_.push_back(std::make_unique<asio::io_context>(1));  // 1: one thread per context
+    // Only the owning thread does I/O on a context (no reactor locks); posts from
+    // other threads (stop requests) still go through the locked scheduler queue.
+    workers_.push_back(std::make_unique<asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO));
 }
 
 Runtime::~Runtime() = default;

@@ -12,10 +12,29 @@ int hex_value(char c) {
   return -1;
 }
 
+// The common case: no escapes, no dot segments, no empty segments. Such a path
+// is already normal, so the general decoder below can be skipped.
+bool already_normal(std::string_view path) {
+  if (path.empty() || path[0] != '/') return false;
+  char prev = '/';
+  for (char c : path.substr(1)) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                 c == '_' || c == '~' || c == '.' || c == '/';
+    if (!plain || (prev == '/' && (c == '/' || c == '.'))) return false;
+    prev = c;
+  }
+  return true;
+}
+
 }  // namespace
 
 UrlPath resolve_url_path(std::string_view path) {
   UrlPath out;
+  if (already_normal(path)) {
+    out.trailing_slash = path.back() == '/';
+    out.relative.assign(path.substr(1, path.size() - (out.trailing_slash ? 2 : 1)));
+    return out;
+  }
   auto bad = [&out] {
     out.verdict = UrlPath::Verdict::BadRequest;
     return out;

@@ -53,3 +53,14 @@ TEST(UrlPath, AbsoluteFormSkipsTheAuthority) {
   EXPECT_EQ(p.verdict, Verdict::Ok);
   EXPECT_EQ(p.relative, "a/b.css");
 }
+
+TEST(UrlPath, FastPathAgreesWithTheGeneralOne) {
+  // Plain paths take a shortcut; the same path with a harmless escape takes the general route.
+  for (auto [plain, escaped] : {std::pair{"/a/b.html", "/a/%62.html"}, {"/docs/", "/%64ocs/"}, {"/", "/%2F"},
+                                {"/x-y_z~1/", "/x-y_z~%31/"}}) {
+    auto a = resolve_url_path(plain), b = resolve_url_path(escaped);
+    EXPECT_EQ(a.relative, b.relative) << plain;
+    EXPECT_EQ(a.trailing_slash, b.trailing_slash) << plain;
+    EXPECT_EQ(a.verdict, b.verdict) << plain;
+  }
+}
