@@ -4,6 +4,7 @@
 
 #include "app/command.hpp"
 #include "core/config.hpp"
+#include "ctl/command.hpp"
 #include "lb/command.hpp"
 #include "web/command.hpp"
 
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   foobar::lb::add_command(cli, exit_code);
   foobar::web::add_command(cli, exit_code);
   foobar::app::add_command(cli, exit_code);
+  foobar::ctl::add_commands(cli, exit_code);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
