@@ -108,3 +108,39 @@ bench_pair() {  # bench_pair LABEL FOOBAR_PORT HAPROXY_PORT
 }
 bench_pair "lb -> 2x nginx (same backends)" "$f1" "$h1"
 bench_pair "lb -> 2x web  vs  haproxy -> 2x nginx" "$f2" "$h2"
+
+# Failover under load (the aim: zero failed requests, < 100 ms added to the
+# slowest one): each side gets its own fresh nginx pair; one backend is
+# SIGKILLed in the middle of a wrk run.
+failover_run() {  # failover_run LABEL KIND(foobar|haproxy)
+  local ports=() npids=()
+  for i in 1 2; do
+    mkdir -p "$work/fo-$2-$i"
+    local p; p=$(free_port); ports+=("$p")
+    nginx_conf "$work/fo-$2-$i" "$p" "$work/root"
+    nginx -c "$work/fo-$2-$i/nginx.conf" > "$work/fo-$2-$i/out.log" 2>&1 & pids+=($!); npids+=($!)
+  done
+  for p in "${ports[@]}"; do wait_port "$p"; done
+  local port; port=$(free_port)
+  if [ "$2" = foobar ]; then start_foobar_lb "$port" "${ports[@]}"; else start_haproxy "$port" "${ports[@]}"; fi
+  wait_port "$port"
+  local out="$work/fo-$2.wrk"
+  on_cpu 0 wrk -t1 -c"$CONNECTIONS" -d4s "http://127.0.0.1:$port/4k.html" > "$out" &
+  local wpid=$!
+  sleep 2
+  # The worker first (once the master is gone it is no longer the master's child), then the master.
+  pkill -9 -P "${npids[1]}" 2>/dev/null || true
+  kill -9 "${npids[1]}"
+  wait "${npids[1]}" 2>/dev/null || true
+  wait "$wpid" || true
+  local non2xx errors maxlat
+  non2xx=$(awk '/Non-2xx/ {print $NF}' "$out"); non2xx=${non2xx:-0}
+  errors=$(awk -F'[ ,]+' '/Socket errors/ {s=0; for (i=1;i<=NF;i++) if ($i ~ /^[0-9]+$/) s+=$i; print s}' "$out"); errors=${errors:-0}
+  maxlat=$(awk '/Latency/ && !/Distribution/ {print $4; exit}' "$out")
+  printf '%-32s %10s %12s %14s\n' "$1" "$non2xx" "$errors" "$maxlat"
+}
+echo
+echo "SIGKILL of one of two nginx backends 2 s into a 4 s wrk run (-c$CONNECTIONS):"
+printf '%-32s %10s %12s %14s\n' balancer "non-2xx" "socket err" "max latency"
+failover_run "foobar lb" foobar
+failover_run "haproxy (retries 3, redispatch)" haproxy

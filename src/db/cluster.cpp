@@ -43,7 +43,12 @@ asio::awaitable<Result> Cluster::read(std::string_view sql, std::span<const Para
     auto [lease, err] = co_await pool.acquire();
     if (!err) {
       bool fresh = true;
-      if (causal && !covers(snapshot->replicas[*target].applied, *causal)) {
+      const auto& health = snapshot->replicas[*target];
+      if (causal && !covers(health.applied, *causal) && health.status_known && !health.sql_running) {
+        // Not applied, and the replica is not applying anything: waiting cannot help.
+        fresh = false;
+        ++stats_.causal_fallbacks;
+      } else if (causal && !covers(health.applied, *causal)) {
         // The monitor has not seen the replica apply the client's write yet: wait for it there.
         ++stats_.causal_waits;
         auto gtid = causal->str();

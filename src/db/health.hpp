@@ -17,6 +17,7 @@ struct ServerHealth {
   bool checked = false;        // false until the first check finished
   bool up = false;             // reachable
   bool healthy = false;        // replicas: may take reads; primary: == up
+  bool status_known = false;   // replication status was read (monitor user); else io/sql are unknown
   bool io_running = false;     // Slave_IO_Running
   bool sql_running = false;    // Slave_SQL_Running
   std::optional<double> lag_seconds;  // our estimate (see replica_monitor.hpp); nullopt when unknown

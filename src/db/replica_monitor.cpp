@@ -28,6 +28,7 @@ ServerHealth assess_replica(const Result& status, std::optional<std::chrono::ste
     h.reason = "not replicating";
     return h;
   }
+  h.status_known = true;
   auto io = field(status, "Slave_IO_Running");
   auto sql = field(status, "Slave_SQL_Running");
   h.io_running = io == "Yes";

@@ -164,45 +164,66 @@ std::string render_metrics(const ProxyService& svc) {
 }
 
 asio::awaitable<void> AdminHandler::handle(http::Exchange& ex) {
-  const auto& req = ex.request();
+  int status = 200;
+  std::string type = "text/plain";
+  std::string body;
+  route(ex.request(), status, type, body);
+  co_await reply(ex, status, type, body);
+}
+
+void AdminHandler::route(const http::Request& req, int& status, std::string& type, std::string& body) {
   const auto path = req.path;
   const bool get = req.method == http::Method::Get || req.method == http::Method::Head;
-  if (path == "/stats" || path == "/stats/" || path == "/") {
-    if (!get) co_return co_await reply(ex, 405, "text/plain", "use GET\n");
-    co_return co_await reply(ex, 200, "text/html; charset=utf-8", render_stats_html(*svc_));
-  }
-  if (path == "/stats.json") {
-    if (!get) co_return co_await reply(ex, 405, "text/plain", "use GET\n");
-    co_return co_await reply(ex, 200, "application/json", render_stats_json(*svc_));
-  }
-  if (path == "/metrics") {
-    if (!get) co_return co_await reply(ex, 405, "text/plain", "use GET\n");
-    co_return co_await reply(ex, 200, "text/plain; version=0.0.4; charset=utf-8", render_metrics(*svc_));
-  }
+  auto page = [&](std::string_view t, auto render) {
+    if (!get) {
+      status = 405;
+      body = "use GET\n";
+      return;
+    }
+    type = t;
+    body = render(*svc_);
+  };
+  if (path == "/stats" || path == "/stats/" || path == "/") return page("text/html; charset=utf-8", render_stats_html);
+  if (path == "/stats.json") return page("application/json", render_stats_json);
+  if (path == "/metrics") return page("text/plain; version=0.0.4; charset=utf-8", render_metrics);
+
   constexpr std::string_view prefix = "/backends/";
-  if (path.starts_with(prefix)) {
-    auto rest = path.substr(prefix.size());
-    const auto slash = rest.rfind('/');
-    if (slash == std::string_view::npos) co_return co_await reply(ex, 404, "text/plain", "not found\n");
-    const auto name = rest.substr(0, slash);
-    const auto action = rest.substr(slash + 1);
-    proxy::AdminState target;
-    if (action == "drain") target = proxy::AdminState::Draining;
-    else if (action == "disable") target = proxy::AdminState::Disabled;
-    else if (action == "enable") target = proxy::AdminState::Enabled;
-    else co_return co_await reply(ex, 404, "text/plain", "unknown action (drain, disable, enable)\n");
-    if (req.method != http::Method::Post) co_return co_await reply(ex, 405, "text/plain", "use POST\n");
-    const int idx = svc_->group().find(name);
-    if (idx < 0) co_return co_await reply(ex, 404, "text/plain", fmt::format("no backend {}\n", name));
-    svc_->group().set_admin(static_cast<std::size_t>(idx), target);
-    auto snap = svc_->group().snapshot();
-    nlohmann::json j{{"backend", std::string(name)},
-                     {"admin", proxy::to_string(target)},
-                     {"state", proxy::to_string(snap->servers[static_cast<std::size_t>(idx)].state)},
-                     {"active", svc_->group().counters(static_cast<std::size_t>(idx)).active.load()}};
-    co_return co_await reply(ex, 200, "application/json", j.dump() + "\n");
+  status = 404;
+  body = "not found\n";
+  if (!path.starts_with(prefix)) return;
+  const auto rest = path.substr(prefix.size());
+  const auto slash = rest.rfind('/');
+  if (slash == std::string_view::npos) return;
+  const auto name = rest.substr(0, slash);
+  const auto action = rest.substr(slash + 1);
+  proxy::AdminState target;
+  if (action == "drain") target = proxy::AdminState::Draining;
+  else if (action == "disable") target = proxy::AdminState::Disabled;
+  else if (action == "enable") target = proxy::AdminState::Enabled;
+  else {
+    body = "unknown action (drain, disable, enable)\n";
+    return;
   }
-  co_await reply(ex, 404, "text/plain", "not found\n");
+  if (req.method != http::Method::Post) {
+    status = 405;
+    body = "use POST\n";
+    return;
+  }
+  const int idx = svc_->group().find(name);
+  if (idx < 0) {
+    body = fmt::format("no backend {}\n", name);
+    return;
+  }
+  const auto i = static_cast<std::size_t>(idx);
+  svc_->group().set_admin(i, target);
+  auto snap = svc_->group().snapshot();
+  nlohmann::json j{{"backend", std::string(name)},
+                   {"admin", proxy::to_string(target)},
+                   {"state", proxy::to_string(snap->servers[i].state)},
+                   {"active", svc_->group().counters(i).active.load()}};
+  status = 200;
+  type = "application/json";
+  body = j.dump() + "\n";
 }
 
 }  // namespace foobar::lb

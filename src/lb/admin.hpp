@@ -20,6 +20,8 @@ class AdminHandler final : public http::Handler {
   asio::awaitable<void> handle(http::Exchange& ex) override;
 
  private:
+  // Decides the answer to req (no I/O).
+  void route(const http::Request& req, int& status, std::string& type, std::string& body);
   std::shared_ptr<proxy::ProxyService> svc_;
 };
 

@@ -1,7 +1,5 @@
 #include "lb/command.hpp"
 
-#include <cstdio>
-#include <iostream>
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -39,6 +37,16 @@ int run(const LbConfig& cfg) {
   return rt.run();
 }
 
+namespace {
+proxy::ServerConfig parse_or_usage_error(std::string_view flag, const std::string& text) {
+  try {
+    return proxy::parse_server(text);
+  } catch (const std::invalid_argument& e) {
+    throw core::ConfigError(std::string(flag) + ": " + e.what());
+  }
+}
+}  // namespace
+
 void add_command(CLI::App& cli, int& exit_code) {
   auto* cmd = cli.add_subcommand("lb", "load balancer: spread requests over backend web servers");
   auto cfg = std::make_shared<LbConfig>();
@@ -60,7 +68,7 @@ void add_command(CLI::App& cli, int& exit_code) {
   cmd->add_option_function<std::vector<std::string>>(
          "--backend", [cfg](const std::vector<std::string>& v) {
            std::erase_if(cfg->backends, [](const auto& s) { return !s.backup; });
-           for (const auto& s : v) cfg->backends.push_back(proxy::parse_server(s));
+           for (const auto& s : v) cfg->backends.push_back(parse_or_usage_error("--backend", s));
          },
          "backend server (repeatable)")
       ->type_name("HOST:PORT");
@@ -68,7 +76,7 @@ void add_command(CLI::App& cli, int& exit_code) {
          "--backup", [cfg](const std::vector<std::string>& v) {
            std::erase_if(cfg->backends, [](const auto& s) { return s.backup; });
            for (const auto& s : v) {
-             auto b = proxy::parse_server(s);
+             auto b = parse_or_usage_error("--backup", s);
              b.backup = true;
              cfg->backends.push_back(b);
            }
@@ -120,11 +128,10 @@ void add_command(CLI::App& cli, int& exit_code) {
   cmd->callback([cfg, &exit_code] {
     try {
       validate(*cfg);
-      exit_code = run(*cfg);
-    } catch (const std::exception& e) {
-      std::cerr << "foobar lb: " << e.what() << "\n";
-      exit_code = 1;
+    } catch (const std::invalid_argument& e) {
+      throw core::ConfigError(std::string("lb: ") + e.what());  // usage error: exit 2
     }
+    exit_code = run(*cfg);
   });
 }
 

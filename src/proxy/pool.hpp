@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "core/asio.hpp"
+#include "http/message.hpp"
+#include "proxy/watchdog.hpp"
 
 namespace foobar::proxy {
 
@@ -20,9 +22,12 @@ inline constexpr std::size_t upstream_buffer_size = 32 * 1024;
 // One connection to a server, with its read buffer (kept across requests so a
 // reused connection costs no allocation).
 struct UpstreamConn {
-  explicit UpstreamConn(const asio::any_io_executor& ex) : sock(ex), buf(new char[upstream_buffer_size]) {}
+  explicit UpstreamConn(const asio::any_io_executor& ex)
+      : sock(ex), buf(new char[upstream_buffer_size]), dog(ex) {}
   tcp::socket sock;
   std::unique_ptr<char[]> buf;
+  Watchdog dog;         // timeouts of the request in progress
+  http::Response resp;  // parsed response head (header vector reused)
   std::size_t begin = 0, end = 0;  // unconsumed bytes are buf[begin, end)
   bool reused = false;             // taken from the pool (the server may have closed it)
 };

@@ -1,5 +1,8 @@
 #include "proxy/proxy_handler.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -68,35 +71,69 @@ std::uint64_t client_key(const tcp::endpoint& peer) noexcept {
 
 enum class Framing { None, Length, Chunked };
 
+// A string borrowed from a per-worker free list, so request heads reuse their
+// capacity instead of allocating per request.
+class ScratchString {
+ public:
+  explicit ScratchString(std::vector<std::string>& spare) : spare_(spare) {
+    if (!spare_.empty()) {
+      s_ = std::move(spare_.back());
+      spare_.pop_back();
+    }
+  }
+  ~ScratchString() {
+    if (spare_.size() < 256 && s_.capacity() <= 64 * 1024) {
+      s_.clear();
+      spare_.push_back(std::move(s_));
+    }
+  }
+  ScratchString(const ScratchString&) = delete;
+  ScratchString& operator=(const ScratchString&) = delete;
+  std::string& str() noexcept { return s_; }
+
+ private:
+  std::vector<std::string>& spare_;
+  std::string s_;
+};
+
 // The request head sent upstream: same method and target, HTTP/1.1, end-to-end
 // headers only, our own framing header, X-Forwarded-* and Forwarded added.
 void build_request_head(const http::Request& req, const tcp::endpoint& peer, std::string_view proto,
-                        std::string_view server_name, Framing framing, std::uint64_t length,
+                        const ServerConfig& server, Framing framing, std::uint64_t length,
                         std::string& out) {
+  char client_buf[INET6_ADDRSTRLEN] = "";
+  const auto* sa = peer.data();
+  if (sa->sa_family == AF_INET)
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, client_buf, sizeof client_buf);
+  else
+    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, client_buf, sizeof client_buf);
+  const std::string_view client = client_buf;
+
   out.clear();
   out.append(req.method_text).append(" ").append(req.target).append(" HTTP/1.1\r\n");
   const bool has_connection = req.headers.has("Connection");
-  std::string xff;
+  bool has_xff = false;
   for (const auto& f : req.headers.fields) {
     if (is_hop_by_hop(f.name) || listed_in_connection(req.headers, f.name, has_connection)) continue;
     if (iequals(f.name, "Content-Length") || iequals(f.name, "Expect") ||
         iequals(f.name, "X-Forwarded-Proto"))
       continue;
     if (iequals(f.name, "X-Forwarded-For")) {
-      if (!xff.empty()) xff.append(", ");
-      xff.append(f.value);
+      has_xff = true;
       continue;
     }
     out.append(f.name).append(": ").append(f.value).append("\r\n");
   }
-  if (req.host.empty()) out.append("Host: ").append(server_name).append("\r\n");
-  const std::string client = peer.address().to_string();
-  if (!xff.empty()) xff.append(", ");
-  xff.append(client);
-  out.append("X-Forwarded-For: ").append(xff).append("\r\n");
+  if (req.host.empty()) out.append("Host: ").append(server.name()).append("\r\n");
+  // One X-Forwarded-For: the client's list (all its lines, in order), then the client.
+  out.append("X-Forwarded-For: ");
+  if (has_xff)
+    for (const auto& f : req.headers.fields)
+      if (iequals(f.name, "X-Forwarded-For")) out.append(f.value).append(", ");
+  out.append(client).append("\r\n");
   out.append("X-Forwarded-Proto: ").append(proto).append("\r\n");
   out.append("Forwarded: for=");
-  if (peer.address().is_v6())
+  if (sa->sa_family == AF_INET6)
     out.append("\"[").append(client).append("]\"");
   else
     out.append(client);
@@ -110,7 +147,7 @@ void build_request_head(const http::Request& req, const tcp::endpoint& peer, std
       out.append(";host=\"").append(req.host).append("\"");
   }
   out.append("\r\n");
-  if (framing == Framing::Length) out.append(fmt::format("Content-Length: {}\r\n", length));
+  if (framing == Framing::Length) fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", length);
   if (framing == Framing::Chunked) out.append("Transfer-Encoding: chunked\r\n");
   out.append("\r\n");
 }
@@ -175,13 +212,14 @@ asio::awaitable<std::unique_ptr<UpstreamConn>> ProxyHandler::connect(std::uint32
     ec = asio::error::host_not_found;
     co_return nullptr;
   }
-  Watchdog dog(io_.get_executor());
+  Watchdog& dog = c->dog;
   dog.start(c->sock, opts_.connect_timeout);
   for (const auto& ep : endpoints_[server]) {
     error_code ignore;
     c->sock.close(ignore);
     auto [e] = co_await c->sock.async_connect(ep, use_nothrow);
     if (!e) {
+      dog.pause();
       c->sock.set_option(tcp::no_delay(true), ignore);
       ec = {};
       co_return c;
@@ -290,7 +328,8 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
 
   const std::uint64_t key = client_key(ex.peer());
   std::vector<std::uint32_t> tried;
-  std::string head;
+  ScratchString head_buf(spare_);
+  std::string& head = head_buf.str();
   int fail_status = 503;
   std::string_view fail_reason = "no server available";
   bool fresh_only = false;  // after a stale pooled connection: open a new one
@@ -330,8 +369,8 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
     const bool reused = conn->reused;
 
     // ---- send the request head (+ buffered body)
-    build_request_head(req, ex.peer(), opts_.proto, server.name(), framing, length, head);
-    Watchdog dog(io_.get_executor());
+    build_request_head(req, ex.peer(), opts_.proto, server, framing, length, head);
+    Watchdog& dog = conn->dog;
     dog.start(conn->sock, opts_.server_timeout);
     std::array<asio::const_buffer, 3> out{asio::buffer(head), asio::buffer(body), asio::const_buffer()};
     if (streaming && framing == Framing::Chunked && !body.empty()) {
@@ -395,7 +434,8 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
 
     // ---- read the response head (skipping 1xx)
     http::ResponseParser parser;
-    http::Response resp;
+    http::Response& resp = conn->resp;
+    resp.clear();
     bool got_any = false;
     bool retry = false;
     int error_status = 0;
@@ -513,7 +553,9 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
         }
         ok = co_await ex.send_head();
         while (ok && left > 0) {
-          if (avail().empty() && !co_await read_more()) {
+          bool more = !avail().empty();
+          if (!more) more = co_await read_more();
+          if (!more) {
             upstream_reusable = false;
             ok = false;
             ex.close_after();  // truncated: the client must see the connection end
@@ -595,8 +637,10 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
           auto b = avail();
           conn->begin = conn->end;
           if (chunk) {
-            ok = co_await ex.write(fmt::format("{:x}\r\n", b.size())) && co_await ex.write(b) &&
-                 co_await ex.write("\r\n");
+            const std::string size = fmt::format("{:x}\r\n", b.size());
+            ok = co_await ex.write(size);
+            if (ok) ok = co_await ex.write(b);
+            if (ok) ok = co_await ex.write("\r\n");
           } else {
             ok = co_await ex.write(b);
           }
@@ -606,7 +650,7 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
         break;
       }
     }
-    dog.stop();
+    dog.pause();
     active.release();
     if (ok && upstream_reusable && conn->begin == conn->end) pool_.put(si, std::move(conn));
     if (!ok) ex.close_after();

@@ -86,6 +86,7 @@ class ProxyHandler final : public http::Handler {
   std::vector<std::vector<tcp::endpoint>> endpoints_;  // resolved once per server
   std::vector<std::uint32_t> candidates_;  // scratch for choose() (filled and used without suspending)
   std::size_t queued_ = 0;
+  std::vector<std::string> spare_;  // request-head buffers for reuse (see ScratchString)
 };
 
 // Web role: requests whose path starts with one of the prefixes go to that

@@ -174,3 +174,41 @@ TEST_F(AppApi, InjectionShapedInputIsStoredVerbatim) {
 
 }  // namespace
 }  // namespace foobar::test
+
+namespace foobar::test {
+namespace {
+
+TEST(AppStartup, ConfigErrorsExitWithCode2) {
+  Process missing({foobar_bin(), "app", "--listen", "127.0.0.1:0", "--db-user", "x"});
+  EXPECT_EQ(missing.wait_exit(10s), 2);
+  EXPECT_NE(missing.output().find("--db-primary"), std::string::npos) << missing.output();
+  Process dns({foobar_bin(), "app", "--listen", "127.0.0.1:0", "--db-user", "x", "--db-primary", "db.example.com:3306"});
+  EXPECT_EQ(dns.wait_exit(10s), 2);
+  EXPECT_NE(dns.output().find("numeric"), std::string::npos) << dns.output();
+}
+
+TEST(AppStartup, NoDatabaseAtAllMeans503NotACrash) {
+  auto dead = "127.0.0.1:" + std::to_string(free_port());
+  Process app({foobar_bin(), "app", "--listen", "127.0.0.1:0", "--threads", "1", "--db-primary", dead, "--db-replica",
+               dead, "--db-user", "x"},
+              {"FOOBAR_DB_PASSWORD=nothing"});
+  int port = app.wait_port("app");
+  for (int i = 0; i < 3; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto w = post(port, {{"author", "a"}, {"body", "b"}});
+    EXPECT_EQ(w.status, 503) << w.body;
+    EXPECT_EQ(w.header("Retry-After"), "1");
+    auto r = get(port, "/api/posts/1");
+    EXPECT_EQ(r.status, 503) << r.body;
+    EXPECT_EQ(get(port, "/api/posts").status, 503);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  }
+  std::this_thread::sleep_for(1200ms);  // one monitor round
+  EXPECT_EQ(get(port, "/api/health").status, 503);
+  EXPECT_TRUE(app.running());
+  app.signal(SIGTERM);
+  EXPECT_EQ(app.wait_exit(10s), 0);
+}
+
+}  // namespace
+}  // namespace foobar::test

@@ -126,6 +126,22 @@ TEST(Db, CausalReadFallsBackToPrimaryWhenReplicaStopped) {
   ASSERT_EQ(after.rows.size(), 1u);
 }
 
+TEST(Db, CausalReadOnAHealthyReplicaWaitsThereNotOnThePrimary) {
+  auto& c = cluster();
+  Env env;
+  auto sel_p = c.counter(c.primary, "Com_select");
+  for (int i = 0; i < 5; ++i) {
+    auto w = env.write("dave", "read me back at once");
+    ASSERT_TRUE(w.ok()) << w.error.message;
+    auto r = env.read_post(w.insert_id, db::parse_gtid(w.last_gtid));
+    ASSERT_TRUE(r.ok()) << r.error.message;
+    EXPECT_EQ(r.rows.size(), 1u);  // never older than the write...
+    EXPECT_EQ(r.server, c.replica_addr());  // ...and still from the replica
+  }
+  EXPECT_EQ(c.counter(c.primary, "Com_select"), sel_p);
+  EXPECT_EQ(env.cluster->stats().causal_fallbacks, 0u);
+}
+
 TEST(Db, PrimaryDownWritesFailFastReadsContinue) {
   auto& c = cluster();
   Env env;

@@ -1,6 +1,8 @@
 // foobar lb: what the proxy engine does to requests and responses: forwarded
 // headers, framing normalization, smuggling-shaped requests, 502/503/504,
 // retries of never-sent requests, large streamed bodies with flat memory.
+#include <future>
+
 #include "lb_fixture.hpp"
 
 using namespace lbtest;
@@ -198,4 +200,34 @@ TEST(LbProxy, LargeUploadAndDownloadStreamWithFlatMemory) {
   RecordProperty("lb_vm_hwm_kb", static_cast<int>(hwm));
   EXPECT_GT(hwm, 0);
   EXPECT_LT(hwm, 64 * 1024) << "the lb buffered a body: VmHWM " << hwm << " kB";
+}
+
+TEST(LbProxy, MaxconnQueuesThenTimesOutWith503) {
+  Backend a("a");
+  TempDir dir;
+  auto write_config = [&](int queue_ms) {
+    std::ofstream f(dir / "lb.toml");
+    f << "[lb]\nqueue_timeout_ms = " << queue_ms << "\nbackends = [ { address = \"" << a.addr()
+      << "\", maxconn = 1 } ]\n";
+  };
+  write_config(2000);
+  {
+    Lb lb({"--config", (dir / "lb.toml").string()});
+    auto first = std::async(std::launch::async, [&] { return http_get(lb.port, "/slow?ms=600").status; });
+    std::this_thread::sleep_for(150ms);
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(http_get(lb.port, "/").status, 200) << "queued until the slot freed";
+    EXPECT_GE(std::chrono::steady_clock::now() - t0, 300ms);
+    EXPECT_EQ(first.get(), 200);
+  }
+  write_config(200);
+  {
+    Lb lb({"--config", (dir / "lb.toml").string()});
+    auto first = std::async(std::launch::async, [&] { return http_get(lb.port, "/slow?ms=800").status; });
+    std::this_thread::sleep_for(150ms);
+    auto r = http_get(lb.port, "/");
+    EXPECT_EQ(r.status, 503) << "queue timeout";
+    EXPECT_EQ(r.header("Retry-After"), "1");
+    EXPECT_EQ(first.get(), 200);
+  }
 }
