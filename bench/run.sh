@@ -5,4 +5,4 @@ cd "$(dirname "$0")"
 for b in web lb app; do
   if [ -x "./$b.sh" ]; then echo; echo "== $b =="; "./$b.sh"; fi
 done
-if [ -x ../build/bench_http_parser ]; then echo; echo "== http parser (microbenchmark) =="; ../build/bench_http_parser --benchmark_min_time=0.5; fi
+if [ -x ../build/bench/bench_http_parser ]; then echo; echo "== http parser (microbenchmark) =="; ../build/bench/bench_http_parser --benchmark_min_time=0.5; fi

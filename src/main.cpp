@@ -4,6 +4,8 @@
 
 #include "app/command.hpp"
 #include "core/config.hpp"
+#include "ctl/command.hpp"
+#include "lb/command.hpp"
 #include "web/command.hpp"
 
 int main(int argc, char** argv) {
@@ -13,8 +15,10 @@ int main(int argc, char** argv) {
   cli.set_version_flag("--version", "foobar " FOOBAR_VERSION);
   cli.require_subcommand(1);
   int exit_code = 0;
+  foobar::lb::add_command(cli, exit_code);
   foobar::web::add_command(cli, exit_code);
   foobar::app::add_command(cli, exit_code);
+  foobar::ctl::add_commands(cli, exit_code);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -8,6 +8,7 @@
 
 #include "core/runtime.hpp"
 #include "http/server_options.hpp"
+#include "proxy/proxy_routes.hpp"
 #include "web/web_config.hpp"
 
 namespace foobar::web {
@@ -18,10 +19,15 @@ int run(const WebConfig& cfg) {
   if (root_fd < 0) throw core::ConfigError("document root '" + cfg.files.root + "' is not a readable directory");
   core::Runtime rt(cfg.threads);
   auto files = std::make_shared<const StaticConfig>(cfg.files);
-  http::Server server(rt, cfg.server, [&](unsigned, asio::io_context&) {
-    return std::make_unique<StaticHandler>(files, root_fd);
+  proxy::ProxyRoutes routes(cfg.proxies);
+  routes.start(rt.context(0));
+  http::Server server(rt, cfg.server, [&](unsigned, asio::io_context& io) {
+    return routes.wrap(io, std::make_unique<StaticHandler>(files, root_fd));
   });
-  rt.on_stop([&server] { server.stop(); });
+  rt.on_stop([&server, &routes] {
+    server.stop();
+    routes.stop();
+  });
   spdlog::info("web: serving {} with {} threads", cfg.files.root, rt.size());
   int rc = rt.run(cfg.shutdown_timeout);
   ::close(root_fd);
@@ -45,6 +51,19 @@ void add_command(CLI::App& cli, int& exit_code) {
       "--shutdown-timeout-ms", [cfg](long v) { cfg->shutdown_timeout = std::chrono::milliseconds(v); },
       "how long a graceful stop waits for in-flight requests");
   http::add_server_flags(*cmd, cfg->server);
+  cmd->add_option_function<std::vector<std::string>>(
+         "--proxy", [cfg](const std::vector<std::string>& specs) {
+           cfg->proxies.clear();
+           for (const auto& s : specs) {
+             try {
+               cfg->proxies.push_back(proxy::parse_proxy_route(s));
+             } catch (const std::invalid_argument& e) {
+               throw core::ConfigError(std::string("--proxy: ") + e.what());
+             }
+           }
+         },
+         "send requests under PREFIX to these app servers (repeatable; round robin, health checks, retries)")
+      ->type_name("PREFIX=HOST:PORT,...");
   cmd->callback([cfg, &exit_code] {
     if (cfg->files.root.empty()) throw core::ConfigError("web: --root (or [web] root) is required");
     exit_code = run(*cfg);

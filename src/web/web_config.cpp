@@ -18,6 +18,16 @@ void read_web_config(const core::ConfigFile& file, WebConfig& cfg) {
     cfg.files.open_file_cache_valid = std::chrono::milliseconds(*ms);
   if (auto b = web->integer("max_cached_file_bytes", 0, 64 << 20))
     cfg.files.max_cached_file_bytes = static_cast<std::uint64_t>(*b);
+  if (auto specs = web->strings("proxy")) {
+    cfg.proxies.clear();
+    for (const auto& spec : *specs) {
+      try {
+        cfg.proxies.push_back(proxy::parse_proxy_route(spec));
+      } catch (const std::invalid_argument& e) {
+        web->fail("proxy", e.what());
+      }
+    }
+  }
   auto rules = web->tables("cache_control");
   if (!rules.empty()) cfg.files.cache_control.clear();
   for (const auto& rule : rules) {

@@ -4,6 +4,7 @@
 
 #include "core/config.hpp"
 #include "http/server.hpp"
+#include "proxy/route_spec.hpp"
 #include "web/static_handler.hpp"
 
 namespace foobar::web {
@@ -13,6 +14,7 @@ struct WebConfig {
   unsigned threads = 0;  // 0: one per CPU
   std::chrono::milliseconds shutdown_timeout{10000};
   StaticConfig files{.cache_control = default_cache_control()};
+  std::vector<proxy::ProxyRoute> proxies;  // --proxy PREFIX=HOST:PORT,... (src/proxy)
 };
 
 // Applies the [web] section of a config file onto cfg (keys absent keep their value).

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# foobar lb vs HAProxy, side by side on the same two nginx backends (one worker
+# each) serving the same 4 KiB file; then the full static chain
+# foobar lb -> 2x foobar web  vs  haproxy -> 2x nginx.
+# One lb thread each (foobar --threads 1, haproxy nbthread 1), wrk -t1 -c64 keep-alive,
+# rounds alternate between the two sides so drift hits both alike.
+# Usage: bench/lb.sh   (env: DURATION=5 ROUNDS=3 CONNECTIONS=64)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+work=$(mktemp -d /tmp/foobar-bench-lb.XXXXXX)
+pids=()
+cleanup() { [ -n "${KEEP:-}" ] && { echo "logs in $work"; return; }; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+# spawn_on_cpu CPU LOG CMD...: background CMD pinned to CPU; its own pid goes to pids
+# (taskset execs CMD, so killing that pid stops the server itself).
+spawn_on_cpu() {
+  local cpu=$1 log=$2; shift 2
+  if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    taskset -c "$cpu" "$@" > "$log" 2>&1 &
+  else
+    "$@" > "$log" 2>&1 &
+  fi
+  pids+=($!)
+}
+
+mkdir -p "$work/root"
+head -c 4096 /dev/urandom | base64 -w 0 | head -c 4096 > "$work/root/4k.html"
+
+# Two nginx backends, one worker each.
+nports=()
+for i in 1 2; do
+  mkdir -p "$work/nginx$i"
+  p=$(free_port); nports+=("$p")
+  nginx_conf "$work/nginx$i" "$p" "$work/root"
+  nginx -c "$work/nginx$i/nginx.conf" > "$work/nginx$i/out.log" 2>&1 & pids+=($!)
+done
+# Two foobar web backends, one thread each.
+wports=()
+for i in 1 2; do
+  p=$(free_port); wports+=("$p")
+  "$FOOBAR" web --listen "127.0.0.1:$p" --root "$work/root" --threads 1 --access-log off \
+    > "$work/web$i.log" 2>&1 & pids+=($!)
+done
+for p in "${nports[@]}" "${wports[@]}"; do wait_port "$p"; done
+
+haproxy_conf() {  # haproxy_conf FILE PORT BACKEND_PORT...
+  local file=$1 port=$2; shift 2
+  {
+    echo "global"
+    echo "  nbthread 1"
+    echo "  maxconn 4096"
+    echo "defaults"
+    echo "  mode http"
+    echo "  option http-keep-alive"
+    echo "  retries 3"
+    echo "  option redispatch"
+    echo "  timeout connect 2s"
+    echo "  timeout client 30s"
+    echo "  timeout server 30s"
+    echo "frontend fe"
+    echo "  bind 127.0.0.1:$port"
+    echo "  default_backend be"
+    echo "backend be"
+    echo "  balance roundrobin"
+    echo "  http-reuse always"
+    local i=0
+    for b in "$@"; do i=$((i + 1)); echo "  server s$i 127.0.0.1:$b check"; done
+  } > "$file"
+}
+
+start_foobar_lb() {  # start_foobar_lb PORT BACKEND_PORT...
+  local port=$1; shift
+  local args=()
+  for b in "$@"; do args+=(--backend "127.0.0.1:$b"); done
+  spawn_on_cpu 1 "$work/lb-$port.log" "$FOOBAR" lb --listen "127.0.0.1:$port" --threads 1 --access-log off "${args[@]}"
+}
+start_haproxy() {  # start_haproxy PORT BACKEND_PORT...
+  local port=$1
+  haproxy_conf "$work/haproxy-$port.cfg" "$@"
+  spawn_on_cpu 1 "$work/haproxy-$port.log" haproxy -f "$work/haproxy-$port.cfg"
+}
+
+# Tier 1: both balancers in front of the same nginx pair.
+f1=$(free_port); start_foobar_lb "$f1" "${nports[@]}"
+h1=$(free_port); start_haproxy "$h1" "${nports[@]}"
+# Tier 2: the full static chain, each with its own backends.
+f2=$(free_port); start_foobar_lb "$f2" "${wports[@]}"
+h2=$(free_port); start_haproxy "$h2" "${nports[@]}"
+for p in "$f1" "$h1" "$f2" "$h2"; do wait_port "$p"; done
+# Sanity: every side answers 200 before we measure anything.
+for p in "$f1" "$h1" "$f2" "$h2"; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p/4k.html")
+  [ "$code" = 200 ] || { echo "port $p answered $code" >&2; exit 1; }
+done
+
+echo "foobar lb vs $(haproxy -v | head -1 | awk '{print "HAProxy", $3}'): wrk -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds, one lb thread each, 4 KiB file"
+printf '%-32s %14s %14s %8s\n' setup "foobar req/s" "haproxy req/s" ratio
+bench_pair() {  # bench_pair LABEL FOOBAR_PORT HAPROXY_PORT
+  local f=() h=()
+  for round in $(seq "$ROUNDS"); do
+    f+=("$(wrk_rps "http://127.0.0.1:$2/4k.html")")
+    h+=("$(wrk_rps "http://127.0.0.1:$3/4k.html")")
+  done
+  local fm hm
+  fm=$(median "${f[@]}"); hm=$(median "${h[@]}")
+  printf '%-32s %14s %14s %8s\n' "$1" "$fm" "$hm" "$(ratio "$fm" "$hm")"
+}
+bench_pair "lb -> 2x nginx (same backends)" "$f1" "$h1"
+bench_pair "lb -> 2x web  vs  haproxy -> 2x nginx" "$f2" "$h2"
+
+# Failover under load (the aim: zero failed requests, < 100 ms added to the
+# slowest one): each side gets its own fresh nginx pair; one backend is
+# SIGKILLed in the middle of a wrk run.
+failover_run() {  # failover_run LABEL KIND(foobar|haproxy)
+  local ports=() npids=()
+  for i in 1 2; do
+    mkdir -p "$work/fo-$2-$i"
+    local p; p=$(free_port); ports+=("$p")
+    nginx_conf "$work/fo-$2-$i" "$p" "$work/root"
+    nginx -c "$work/fo-$2-$i/nginx.conf" > "$work/fo-$2-$i/out.log" 2>&1 & pids+=($!); npids+=($!)
+  done
+  for p in "${ports[@]}"; do wait_port "$p"; done
+  local port; port=$(free_port)
+  if [ "$2" = foobar ]; then start_foobar_lb "$port" "${ports[@]}"; else start_haproxy "$port" "${ports[@]}"; fi
+  wait_port "$port"
+  local out="$work/fo-$2.wrk"
+  on_cpu 0 wrk -t1 -c"$CONNECTIONS" -d4s "http://127.0.0.1:$port/4k.html" > "$out" &
+  local wpid=$!
+  sleep 2
+  # The worker first (once the master is gone it is no longer the master's child), then the master.
+  pkill -9 -P "${npids[1]}" 2>/dev/null || true
+  kill -9 "${npids[1]}"
+  wait "${npids[1]}" 2>/dev/null || true
+  wait "$wpid" || true
+  local non2xx errors maxlat
+  non2xx=$(awk '/Non-2xx/ {print $NF}' "$out"); non2xx=${non2xx:-0}
+  errors=$(awk -F'[ ,]+' '/Socket errors/ {s=0; for (i=1;i<=NF;i++) if ($i ~ /^[0-9]+$/) s+=$i; print s}' "$out"); errors=${errors:-0}
+  maxlat=$(awk '/Latency/ && !/Distribution/ {print $4; exit}' "$out")
+  printf '%-32s %10s %12s %14s\n' "$1" "$non2xx" "$errors" "$maxlat"
+}
+echo
+echo "SIGKILL of one of two nginx backends 2 s into a 4 s wrk run (-c$CONNECTIONS):"
+printf '%-32s %10s %12s %14s\n' balancer "non-2xx" "socket err" "max latency"
+failover_run "foobar lb" foobar
+failover_run "haproxy (retries 3, redispatch)" haproxy

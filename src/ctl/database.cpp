@@ -1,0 +1,138 @@
+#include "ctl/database.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <future>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "ctl/mariadb.hpp"
+
+namespace foobar::ctl {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+bool in_path(const std::string& prog) {
+  for (const char* dir : {"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin", "/sbin", "/bin"})
+    if (::access((fs::path(dir) / prog).c_str(), X_OK) == 0) return true;
+  return false;
+}
+
+// Runs fn as one progress step; a failure prints its line and rethrows.
+template <class Fn>
+void step(Progress& progress, const std::string& name, Fn fn) {
+  progress.begin(name);
+  try {
+    std::string detail = fn();
+    progress.ok(detail);
+  } catch (const std::exception& e) {
+    progress.failed();
+    throw;
+  }
+}
+}  // namespace
+
+std::string mariadb_missing() {
+  for (const char* prog : {"mariadbd", "mariadb-install-db"})
+    if (!in_path(prog))
+      return std::string(prog) +
+             " is not installed: run `make deps` (it installs Debian's mariadb-server), then `foobar up` again";
+  return "";
+}
+
+void start_database(const Topology& topo, const StateDir& dir, const SitePaths& site, Supervisor& sup,
+                    Progress& progress, const std::function<bool()>& interrupted) {
+  std::vector<std::pair<Node, MariadbInstance>> db;
+  for (const Node& n : nodes(topo)) {
+    if (n.role != Role::db_primary && n.role != Role::db_replica) continue;
+    MariadbInstance inst;
+    inst.dir = dir.db() / n.name;
+    inst.host = n.address.host;
+    inst.port = n.address.port;
+    inst.server_id = n.role == Role::db_primary ? 1u : 1u + static_cast<unsigned>(n.index);
+    inst.replica = n.role == Role::db_replica;
+    db.emplace_back(n, inst);
+  }
+  if (db.empty()) return;
+  if (site.schema.empty() || !fs::exists(site.schema))
+    throw std::runtime_error(fmt::format("the schema file {} does not exist; set db.schema in the config",
+                                         site.schema.empty() ? "site/schema.sql" : site.schema.string()));
+
+  // mariadb-install-db takes seconds per instance: the instances initialize side by side.
+  std::string fresh, reused;
+  for (auto& [node, inst] : db) {
+    std::string& list = fs::exists(inst.datadir() / "mysql") ? reused : fresh;
+    list += (list.empty() ? "" : ", ") + node.name;
+  }
+  step(progress,
+       fresh.empty() ? "configure the database nodes" : "initialize DB data dirs (mariadb-install-db)",
+       [&] {
+         std::vector<std::future<void>> jobs;
+         for (auto& entry : db) {
+           const MariadbInstance& inst = entry.second;
+           jobs.push_back(std::async(std::launch::async, [&inst] {
+             std::error_code ec;
+             fs::create_directories(inst.dir, ec);
+             initialize(inst);
+           }));
+         }
+         for (auto& j : jobs) j.wait();
+         for (auto& j : jobs) j.get();  // the first failure, after every job has finished
+         return fresh.empty() ? "existing data reused" : reused.empty() ? "new: " + fresh
+                                                                       : "new: " + fresh + "; reused: " + reused;
+       });
+
+  // Every mariadbd is a supervised child like the roles: logs, pid file, restarts.
+  for (auto& [node, inst] : db) {
+    ChildSpec spec;
+    spec.name = node.name;
+    spec.argv = mariadbd_command(inst);
+    spec.self = false;
+    spec.log = dir.log(node.name);
+    spec.pid_file = dir.pid_file(node.name);
+    spec.ready = {node.address};
+    spec.stop_timeout = 30s;
+    sup.start(spec);
+  }
+  for (auto& [node, inst] : db) {
+    step(progress, fmt::format("start {} on {}", node.name, node.address.str()), [&, &node = node, &inst = inst] {
+      std::string why = sup.wait_ready(node.name, 60s, interrupted);
+      if (!why.empty()) throw std::runtime_error(fmt::format("{} (see {})", why, dir.log(node.name).string()));
+      wait_ready(inst, 30s);
+      for (auto& s : sup.status())
+        if (s.name == node.name) return fmt::format("pid {}", s.pid);
+      return std::string();
+    });
+  }
+
+  ClusterAccounts accounts;
+  accounts.database = topo.db.name;
+  accounts.app = {topo.db.app_user, dir.secret("app.password")};
+  accounts.replication = {topo.db.replication_user, dir.secret("replication.password")};
+  accounts.monitor = {topo.db.monitor_user, dir.secret("monitor.password")};
+  const MariadbInstance& primary = db.front().second;
+  step(progress, "create users, apply " + site.schema.filename().string(), [&] {
+    setup_primary(primary, accounts, site.schema);
+    return fmt::format("database {}, passwords in {}", topo.db.name, dir.secrets().string());
+  });
+  for (std::size_t i = 1; i < db.size(); ++i) {
+    auto& [node, inst] = db[i];
+    step(progress, fmt::format("start GTID replication on {}", node.name), [&, &inst = inst] {
+      setup_replica(inst, primary, accounts.replication);
+      return std::string();
+    });
+  }
+  for (std::size_t i = 1; i < db.size(); ++i) {
+    auto& [node, inst] = db[i];
+    step(progress, fmt::format("wait for {} to catch up", node.name), [&, &inst = inst] {
+      wait_caught_up(inst, primary, std::chrono::seconds(topo.db.catch_up_timeout_s));
+      return std::string();
+    });
+  }
+}
+
+}  // namespace foobar::ctl

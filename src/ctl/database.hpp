@@ -1,0 +1,23 @@
+#pragma once
+// The database steps of `foobar up`, on top of the MariaDB bootstrap library
+// (ctl/mariadb.hpp): data dirs on first run, configs, mariadbd processes under
+// the supervisor, users, schema, replication and catch-up.
+#include <functional>
+
+#include "ctl/progress.hpp"
+#include "ctl/roles.hpp"
+#include "ctl/state_dir.hpp"
+#include "ctl/supervisor.hpp"
+#include "ctl/topology.hpp"
+
+namespace foobar::ctl {
+
+// "" when mariadbd and mariadb-install-db are installed; else the error, naming `make deps`.
+std::string mariadb_missing();
+
+// Runs every database step, each with a progress line; the mariadbds become
+// children of sup. Throws std::runtime_error on the first failure (its line printed).
+void start_database(const Topology& topo, const StateDir& dir, const SitePaths& site, Supervisor& sup,
+                    Progress& progress, const std::function<bool()>& interrupted);
+
+}  // namespace foobar::ctl

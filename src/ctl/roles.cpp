@@ -1,0 +1,100 @@
+#include "ctl/roles.hpp"
+
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace foobar::ctl {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+fs::path exe_dir() {
+  std::error_code ec;
+  fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::current_path() : p.parent_path();
+}
+
+std::string join_nodes(const Topology& topo, Role role) {
+  std::string out;
+  for (const Node& n : nodes(topo))
+    if (n.role == role) out += (out.empty() ? "" : ",") + n.address.str();
+  return out;
+}
+}  // namespace
+
+SitePaths find_site(const Topology& topo) {
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("FOOBAR_SITE_DIR")) candidates.emplace_back(env);
+  fs::path exe = exe_dir();
+  for (const char* rel : {"../site", "../../site", "../share/foobar/site", "site"}) candidates.push_back(exe / rel);
+  candidates.push_back(fs::current_path() / "site");
+  fs::path site;
+  for (auto& c : candidates)
+    if (fs::is_directory(c / "public")) {
+      site = fs::canonical(c);
+      break;
+    }
+  SitePaths out;
+  out.root = topo.web.root.empty() ? (site.empty() ? fs::path() : site / "public") : fs::path(topo.web.root);
+  out.schema = topo.db.schema.empty() ? (site.empty() ? fs::path() : site / "schema.sql") : fs::path(topo.db.schema);
+  if (topo.web.count > 0 && (out.root.empty() || !fs::is_directory(out.root))) {
+    std::string tried;
+    for (auto& c : candidates) tried += "\n  " + (c / "public").lexically_normal().string();
+    throw std::runtime_error(
+        topo.web.root.empty()
+            ? "cannot find the site's static files; set web.root in the config or FOOBAR_SITE_DIR; tried:" + tried
+            : fmt::format("web.root {} is not a directory", topo.web.root));
+  }
+  return out;
+}
+
+ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir, const SitePaths& site) {
+  ChildSpec s;
+  s.name = node.name;
+  s.self = true;
+  s.log = dir.log(node.name);
+  s.pid_file = dir.pid_file(node.name);
+  s.ready = {node.address};
+  s.stop_timeout = 15s;  // roles finish in-flight requests within 10 s by default
+  auto& a = s.argv;
+  switch (node.role) {
+    case Role::lb:
+      a = {"foobar", "lb", "--listen", node.address.str(), "--admin", node.admin.str(), "--balance", topo.lb.balance,
+           "--health-check", topo.lb.health_check, "--health-interval-ms", std::to_string(topo.lb.health_interval_ms),
+           "--rise", std::to_string(topo.lb.rise), "--fall", std::to_string(topo.lb.fall), "--threads",
+           std::to_string(topo.lb.threads)};
+      for (const Node& n : nodes(topo))
+        if (n.role == Role::web) a.insert(a.end(), {"--backend", n.address.str()});
+      s.ready.push_back(node.admin);
+      break;
+    case Role::web:
+      a = {"foobar", "web", "--listen", node.address.str(), "--root", site.root.string(), "--threads",
+           std::to_string(topo.web.threads), "--access-log",
+           topo.web.access_log ? dir.logs().string() + "/" + node.name + ".access.log" : "off"};
+      if (topo.app.count > 0) a.insert(a.end(), {"--proxy", "/api/=" + join_nodes(topo, Role::app)});
+      break;
+    case Role::app: {
+      a = {"foobar", "app", "--listen", node.address.str(), "--threads", std::to_string(topo.app.threads),
+           "--db-name", topo.db.name, "--db-user", topo.db.app_user, "--db-password-file",
+           dir.secret_path("app.password").string(), "--db-monitor-user", topo.db.monitor_user,
+           "--db-monitor-password-file", dir.secret_path("monitor.password").string(), "--max-replica-lag",
+           fmt::format("{}", topo.app.max_replica_lag), "--access-log",
+           topo.app.access_log ? dir.logs().string() + "/" + node.name + ".access.log" : "off"};
+      for (const Node& n : nodes(topo)) {
+        if (n.role == Role::db_primary) a.insert(a.end(), {"--db-primary", n.address.str()});
+        if (n.role == Role::db_replica) a.insert(a.end(), {"--db-replica", n.address.str()});
+      }
+      break;
+    }
+    case Role::db_primary:
+    case Role::db_replica:
+      throw std::logic_error("database nodes are started by the MariaDB bootstrap");
+  }
+  return s;
+}
+
+}  // namespace foobar::ctl

@@ -1,0 +1,210 @@
+#include "ctl/status.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "ctl/http_probe.hpp"
+#include "ctl/state_dir.hpp"
+#include "ctl/supervisor.hpp"
+#include "ctl/topology.hpp"
+
+namespace foobar::ctl {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+Endpoint parse_endpoint(const std::string& s) {
+  Endpoint e;
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos) return e;
+  e.host = s.substr(0, colon);
+  e.port = std::atoi(s.c_str() + colon + 1);
+  return e;
+}
+
+// foobar_lb_backend_requests_total{backend="HOST:PORT"} N  ->  {HOST:PORT: N}
+std::map<std::string, long long> lb_backend_requests(const std::string& metrics) {
+  std::map<std::string, long long> out;
+  std::istringstream in(metrics);
+  std::string line;
+  const std::string name = "foobar_lb_backend_requests_total{";
+  while (std::getline(in, line)) {
+    if (line.rfind(name, 0) != 0) continue;
+    auto b = line.find("backend=\"");
+    auto close = line.find('}');
+    if (b == std::string::npos || close == std::string::npos) continue;
+    auto end = line.find('"', b + 9);
+    std::string backend = line.substr(b + 9, end - b - 9);
+    out[backend] += std::atoll(line.c_str() + close + 1);
+  }
+  return out;
+}
+
+// Lines in a file (one access-log line per request), nullopt if it does not exist.
+std::optional<long long> count_lines(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  long long lines = 0;
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    lines += std::count(buf, buf + in.gcount(), '\n');
+    if (!in) break;
+  }
+  return lines;
+}
+
+std::string uptime_text(long long s) {
+  if (s < 60) return fmt::format("{}s", s);
+  if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  if (s < 86400) return fmt::format("{}h{:02}m", s / 3600, s / 60 % 60);
+  return fmt::format("{}d{:02}h", s / 86400, s / 3600 % 24);
+}
+
+}  // namespace
+
+StackStatus collect_status(const fs::path& state_dir, bool with_db) {
+  StackStatus out;
+  StateDir dir(state_dir);
+  out.state_dir = dir.root().string();
+  auto stack = read_stack(dir.stack_file());
+  if (!stack) return out;
+  out.stack = *stack;
+  out.running = StateDir::owner(dir.root()) != 0;
+
+  std::optional<Topology> topo;
+  try {
+    topo = load_topology((dir.root() / "topology.toml").string());
+  } catch (const std::exception&) {
+  }
+
+  auto now = std::chrono::system_clock::now().time_since_epoch() / 1s;
+  std::map<std::string, long long> lb_counts;
+  bool have_lb_counts = false;
+  for (const auto& n : stack->nodes)
+    if (n.role == "lb" && !n.admin.empty() && out.running) {
+      auto r = http_probe(parse_endpoint(n.admin), "/metrics", 1500ms);
+      if (r.status == 200) {
+        lb_counts = lb_backend_requests(r.body);
+        have_lb_counts = true;
+      }
+    }
+
+  std::string primary_gtid;
+  out.all_up = out.running;
+  for (const auto& rec : stack->nodes) {
+    NodeStatus ns;
+    ns.rec = rec;
+    bool alive = out.running && rec.pid > 0 && ::kill(rec.pid, 0) == 0;
+    ns.up = alive && tcp_accepts(parse_endpoint(rec.address), 500ms);
+    if (!ns.up) ns.rec.state = alive ? (rec.state == "up" ? "not accepting" : rec.state) : "down";
+    if (ns.up) ns.uptime_s = rec.started ? now - rec.started : 0;
+    if (have_lb_counts) {
+      if (rec.role == "lb") {
+        long long sum = 0;
+        for (auto& [_, v] : lb_counts) sum += v;
+        ns.requests = sum;
+      } else if (rec.role == "web") {
+        auto it = lb_counts.find(rec.address);
+        ns.requests = it == lb_counts.end() ? 0 : it->second;
+      }
+    }
+    // Without an lb in front, a web or app server's own access log counts what it served
+    // (each role flushes it at least once a second).
+    bool logged = topo && ((rec.role == "app" && topo->app.access_log) || (rec.role == "web" && topo->web.access_log));
+    if (!ns.requests && logged) ns.requests = count_lines(dir.logs() / (rec.name + ".access.log")).value_or(0);
+    if (with_db && ns.up && topo && (rec.role == "db-primary" || rec.role == "db-replica")) {
+      std::string password = read_file(dir.secret_path("monitor.password"));
+      while (!password.empty() && password.back() == '\n') password.pop_back();
+      ns.db = query_db_status(parse_endpoint(rec.address), topo->db.monitor_user, password);
+      if (rec.role == "db-primary") primary_gtid = ns.db->gtid_current_pos;
+    }
+    if (!ns.up || ns.rec.state == "crashing") out.all_up = false;
+    out.nodes.push_back(std::move(ns));
+  }
+  for (auto& ns : out.nodes)
+    if (ns.db && ns.db->is_replica)
+      ns.caught_up = ns.db->io_running && ns.db->sql_running && ns.db->seconds_behind == 0L &&
+                     ns.db->gtid_current_pos == primary_gtid;
+  return out;
+}
+
+std::string render_table(const StackStatus& s) {
+  if (s.stack.up_pid == 0) return fmt::format("no stack in {} (start one with `foobar up`)\n", s.state_dir);
+  std::string o;
+  o += fmt::format("stack in {}: {}{}\n", s.state_dir,
+                   s.running ? fmt::format("running (foobar up pid {})", s.stack.up_pid) : "not running",
+                   s.running && !s.stack.url.empty() ? ", site " + s.stack.url : "");
+  o += fmt::format("{:<12} {:<11} {:<21} {:>8} {:<13} {:>8} {:>9} {:>8}  {}\n", "NODE", "ROLE", "ADDRESS", "PID",
+                   "STATE", "UPTIME", "REQUESTS", "RESTARTS", "DATABASE");
+  for (const auto& n : s.nodes) {
+    std::string db;
+    if (n.db) {
+      if (!n.db->reachable)
+        db = "unreachable: " + n.db->error;
+      else if (n.db->is_replica)
+        db = fmt::format("replica, replication {}, {} behind, gtid {}",
+                         n.db->io_running && n.db->sql_running ? "running" : "STOPPED",
+                         n.db->seconds_behind ? fmt::format("{} s", *n.db->seconds_behind) : "? s",
+                         n.db->gtid_current_pos.empty() ? "-" : n.db->gtid_current_pos);
+      else
+        db = fmt::format("primary, gtid {}", n.db->gtid_current_pos.empty() ? "-" : n.db->gtid_current_pos);
+    }
+    std::string state = n.up ? n.rec.state : n.rec.state.empty() ? "down" : n.rec.state;
+    if (n.rec.state == "crashing" || (!n.up && n.rec.restarts > 0 && !n.rec.last_exit.empty()))
+      state += " (" + n.rec.last_exit + ")";
+    o += fmt::format("{:<12} {:<11} {:<21} {:>8} {:<13} {:>8} {:>9} {:>8}  {}\n", n.rec.name, n.rec.role,
+                     n.rec.address, n.up ? std::to_string(n.rec.pid) : "-", state,
+                     n.up ? uptime_text(n.uptime_s) : "-", n.requests ? std::to_string(*n.requests) : "-",
+                     n.rec.restarts, db);
+  }
+  return o;
+}
+
+std::string render_json(const StackStatus& s) {
+  using nlohmann::json;
+  json nodes = json::array();
+  for (const auto& n : s.nodes) {
+    json j = {{"name", n.rec.name},         {"role", n.rec.role},     {"address", n.rec.address},
+              {"pid", n.up ? n.rec.pid : 0}, {"state", n.rec.state},   {"up", n.up},
+              {"uptime_s", n.uptime_s},      {"restarts", n.rec.restarts}, {"last_exit", n.rec.last_exit},
+              {"requests", n.requests ? json(*n.requests) : json(nullptr)}};
+    if (!n.rec.admin.empty()) j["admin"] = n.rec.admin;
+    if (n.db) {
+      json d = {{"reachable", n.db->reachable}, {"gtid_current_pos", n.db->gtid_current_pos},
+                {"read_only", n.db->read_only}};
+      if (!n.db->error.empty()) d["error"] = n.db->error;
+      if (n.db->is_replica) {
+        d["replication_running"] = n.db->io_running && n.db->sql_running;
+        d["io_running"] = n.db->io_running;
+        d["sql_running"] = n.db->sql_running;
+        d["seconds_behind"] = n.db->seconds_behind ? json(*n.db->seconds_behind) : json(nullptr);
+        d["gtid_io_pos"] = n.db->gtid_io_pos;
+        d["caught_up"] = n.caught_up;
+        if (!n.db->last_error.empty()) d["last_error"] = n.db->last_error;
+      }
+      j["db"] = d;
+    }
+    nodes.push_back(j);
+  }
+  json j = {{"state_dir", s.state_dir}, {"running", s.running}, {"all_up", s.all_up},
+            {"up_pid", s.running ? s.stack.up_pid : 0}, {"url", s.stack.url}, {"nodes", nodes}};
+  return j.dump(2) + "\n";
+}
+
+int run_status(const fs::path& state_dir, bool json) {
+  StackStatus s = collect_status(state_dir);
+  fmt::print("{}", json ? render_json(s) : render_table(s));
+  return s.all_up ? 0 : 1;
+}
+
+}  // namespace foobar::ctl

@@ -1,0 +1,40 @@
+#pragma once
+// `foobar status`: every node of the stack in a state dir, from the supervisor's
+// stack.json checked against reality (pid alive, port accepting), with request
+// counters from the lb and replication state from the databases.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ctl/db_status.hpp"
+#include "ctl/stack_file.hpp"
+
+namespace foobar::ctl {
+
+struct NodeStatus {
+  NodeRecord rec;
+  bool up = false;                     // process alive and accepting connections
+  long long uptime_s = 0;
+  std::optional<long long> requests;   // requests served, when a counter is known
+  std::optional<DbNodeStatus> db;
+  bool caught_up = false;              // replicas: running, 0 s behind, primary's GTID reached
+};
+
+struct StackStatus {
+  std::string state_dir;
+  bool running = false;                // a `foobar up` holds the state dir
+  StackRecord stack;
+  std::vector<NodeStatus> nodes;
+  bool all_up = false;                 // running, every node up, none crashing
+};
+
+// Reads the state dir; a dir without stack.json gives running=false and no nodes.
+StackStatus collect_status(const std::filesystem::path& state_dir, bool with_db = true);
+std::string render_table(const StackStatus& s);
+std::string render_json(const StackStatus& s);
+
+// The command: prints the table (or JSON); returns 0 only when everything is up.
+int run_status(const std::filesystem::path& state_dir, bool json);
+
+}  // namespace foobar::ctl

@@ -1,0 +1,108 @@
+#pragma once
+// The stack `foobar up` runs: which nodes, on which addresses, with which settings.
+// Parsed and validated into plain structs before anything starts (config and
+// runtime apart); the built-in default is the brief's infrastructure with the
+// redundancy that makes round robin meaningful: 1 lb -> 2 web -> 2 app -> 1+1 DB.
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace foobar::ctl {
+
+enum class Role { lb, web, app, db_primary, db_replica };
+
+// "lb", "web", "app", "db-primary", "db-replica".
+std::string_view role_name(Role role) noexcept;
+
+struct Endpoint {
+  std::string host;
+  int port = 0;
+  std::string str() const;  // "HOST:PORT"
+};
+
+struct LbSettings {
+  bool enabled = true;
+  Endpoint listen{"127.0.0.1", 8080};  // the site's public address
+  int admin_port = 0;                  // 0: allocated from port_base
+  std::string balance = "roundrobin";  // roundrobin | leastconn | source | random
+  std::string health_check = "http:/"; // tcp | http:/PATH
+  int health_interval_ms = 1000;
+  int rise = 2;
+  int fall = 3;
+  int threads = 1;
+};
+
+struct WebSettings {
+  int count = 2;
+  int port = 0;          // first web server's port, the others follow; 0: allocated
+  std::string root;      // static files; "": site/public found next to the binary
+  int threads = 1;
+  bool access_log = true;  // one access log per web server in the state dir's logs/
+};
+
+struct AppSettings {
+  int count = 2;
+  int port = 0;
+  int threads = 1;
+  double max_replica_lag = 5;  // seconds
+  bool access_log = true;      // one access log per app server in the state dir's logs/
+};
+
+struct DbSettings {
+  bool enabled = true;
+  int port = 0;          // primary; replicas follow
+  int replicas = 1;
+  std::string name = "foobar";
+  std::string app_user = "foobar_app";
+  std::string replication_user = "foobar_repl";
+  std::string monitor_user = "foobar_monitor";
+  std::string schema;    // "": site/schema.sql found next to the binary
+  int catch_up_timeout_s = 60;
+};
+
+struct Topology {
+  std::string host = "127.0.0.1";  // address every internal node binds
+  int port_base = 18000;
+  LbSettings lb;
+  WebSettings web;
+  AppSettings app;
+  DbSettings db;
+  std::string source = "<built-in default>";  // config file it came from
+};
+
+// One process of the stack, with its resolved address.
+struct Node {
+  std::string name;   // "lb", "web1", "app2", "db-primary", "db-replica1"
+  Role role;
+  int index = 0;      // 1-based within its tier
+  Endpoint address;   // where it serves (the lb: its public listener)
+  Endpoint admin;     // the lb's admin listener; empty elsewhere
+};
+
+// A config error; what() names the file, line and key.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The built-in default topology with the given public port and internal port base.
+Topology default_topology(int http_port = 8080, int port_base = 18000);
+
+// Parses and validates a topology file. source names it in errors. http_port and
+// port_base (command-line flags) override the file's values. Throws ConfigError.
+Topology parse_topology(std::string_view text, const std::string& source,
+                        std::optional<int> http_port = {}, std::optional<int> port_base = {});
+// Reads and parses a file (relative paths in it resolve against its folder).
+Topology load_topology(const std::string& path, std::optional<int> http_port = {},
+                       std::optional<int> port_base = {});
+
+// The topology as a commented TOML file that parse_topology reads back identically.
+std::string to_toml(const Topology& topo);
+
+// Every node, in start order: DB primary, replicas, app, web, lb. Internal ports
+// not set explicitly are consecutive from port_base: lb admin, web, app, DB.
+std::vector<Node> nodes(const Topology& topo);
+
+}  // namespace foobar::ctl

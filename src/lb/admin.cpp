@@ -1,0 +1,229 @@
+#include "lb/admin.hpp"
+
+#include <ctime>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace foobar::lb {
+
+using proxy::ProxyService;
+
+namespace {
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string html_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+nlohmann::json stats(const ProxyService& svc) {
+  const auto& g = const_cast<ProxyService&>(svc).group();
+  auto snap = g.snapshot();
+  nlohmann::json backends = nlohmann::json::array();
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    const auto& s = g.servers()[i];
+    const auto& st = snap->servers[i];
+    const auto& c = g.counters(i);
+    nlohmann::json resp;
+    for (int k = 0; k < 5; ++k) resp[fmt::format("{}xx", k + 1)] = c.responses[k].load();
+    backends.push_back({
+        {"backend", s.name()},
+        {"state", proxy::to_string(st.state)},
+        {"healthy", st.healthy},
+        {"admin", proxy::to_string(st.admin)},
+        {"backup", s.backup},
+        {"weight", s.weight},
+        {"maxconn", s.maxconn},
+        {"active", c.active.load()},
+        {"requests", c.requests.load()},
+        {"errors", c.errors.load()},
+        {"retries", c.retries.load()},
+        {"responses", resp},
+        {"check", st.check},
+        {"last_change", iso_time(st.changed)},
+    });
+  }
+  nlohmann::json responses;
+  for (int k = 1; k <= 5; ++k) responses[fmt::format("{}xx", k)] = g.responses(k);
+  return {
+      {"balance", proxy::to_string(svc.options().algorithm)},
+      {"health_check", proxy::describe(svc.check())},
+      {"using_backups", snap->using_backups},
+      {"backends", backends},
+      {"responses", responses},
+  };
+}
+
+asio::awaitable<void> reply(http::Exchange& ex, int status, std::string_view type, const std::string& body) {
+  auto& h = ex.begin(status);
+  h.add("Content-Type", type);
+  h.add("Cache-Control", "no-store");
+  h.add("Content-Length", body.size());
+  co_await ex.send(body);
+}
+
+}  // namespace
+
+std::string render_stats_json(const ProxyService& svc) { return stats(svc).dump(2) + "\n"; }
+
+std::string render_stats_html(const ProxyService& svc) {
+  const auto j = stats(svc);
+  std::string out = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">
+<title>foobar lb stats</title>
+<style>
+body{font:14px system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse}th,td{padding:.35em .8em;border-bottom:1px solid #ddd;text-align:left}
+th{background:#f4f4f4}.up{color:#080;font-weight:600}.down{color:#c00;font-weight:600}
+.draining,.disabled{color:#a60;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
+</style></head><body>
+<h1>foobar lb</h1>
+)";
+  out += fmt::format("<p>balance <b>{}</b>, health check <b>{}</b>{}. This page refreshes every 2 s; "
+                     "also <a href=\"/stats.json\">/stats.json</a> and <a href=\"/metrics\">/metrics</a>.</p>\n",
+                     html_escape(j["balance"].get<std::string>()), html_escape(j["health_check"].get<std::string>()),
+                     j["using_backups"].get<bool>() ? ", <b>serving from backup servers</b>" : "");
+  out += "<table><tr><th>backend</th><th>role</th><th>state</th><th>weight</th><th>active</th><th>requests</th>"
+         "<th>errors</th><th>2xx</th><th>4xx</th><th>5xx</th><th>health check</th><th>last change</th></tr>\n";
+  for (const auto& b : j["backends"]) {
+    const auto state = b["state"].get<std::string>();
+    out += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td>"
+        "<td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}</td><td>{}</td></tr>\n",
+        html_escape(b["backend"].get<std::string>()), b["backup"].get<bool>() ? "backup" : "primary", state, state,
+        b["weight"].get<unsigned>(), b["active"].get<std::int64_t>(), b["requests"].get<std::uint64_t>(),
+        b["errors"].get<std::uint64_t>(), b["responses"]["2xx"].get<std::uint64_t>(),
+        b["responses"]["4xx"].get<std::uint64_t>(), b["responses"]["5xx"].get<std::uint64_t>(),
+        html_escape(b["check"].get<std::string>()), html_escape(b["last_change"].get<std::string>()));
+  }
+  out += "</table>\n</body></html>\n";
+  return out;
+}
+
+std::string render_metrics(const ProxyService& svc) {
+  const auto& g = const_cast<ProxyService&>(svc).group();
+  auto snap = g.snapshot();
+  std::string out;
+  auto family = [&](std::string_view name, std::string_view type, std::string_view help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  auto per_backend = [&](std::string_view name, auto value) {
+    for (std::size_t i = 0; i < g.size(); ++i)
+      out += fmt::format("{}{{backend=\"{}\"}} {}\n", name, g.servers()[i].name(), value(i));
+  };
+  family("foobar_lb_backend_requests_total", "counter", "Requests sent to the backend.");
+  per_backend("foobar_lb_backend_requests_total", [&](std::size_t i) { return g.counters(i).requests.load(); });
+  family("foobar_lb_backend_up", "gauge", "1 when the backend passes its health checks.");
+  per_backend("foobar_lb_backend_up", [&](std::size_t i) { return snap->servers[i].healthy ? 1 : 0; });
+  family("foobar_lb_backend_serving", "gauge", "1 when the backend may take new requests (up and enabled).");
+  per_backend("foobar_lb_backend_serving",
+              [&](std::size_t i) { return snap->servers[i].state == proxy::ServerState::Up ? 1 : 0; });
+  family("foobar_lb_backend_active_requests", "gauge", "Requests in flight to the backend.");
+  per_backend("foobar_lb_backend_active_requests", [&](std::size_t i) { return g.counters(i).active.load(); });
+  family("foobar_lb_backend_errors_total", "counter", "Connect failures, invalid or missing responses, timeouts.");
+  per_backend("foobar_lb_backend_errors_total", [&](std::size_t i) { return g.counters(i).errors.load(); });
+  family("foobar_lb_backend_retries_total", "counter", "Requests redispatched after a failure on the backend.");
+  per_backend("foobar_lb_backend_retries_total", [&](std::size_t i) { return g.counters(i).retries.load(); });
+  family("foobar_lb_backend_responses_total", "counter", "Responses from the backend by status class.");
+  for (std::size_t i = 0; i < g.size(); ++i)
+    for (int k = 0; k < 5; ++k)
+      out += fmt::format("foobar_lb_backend_responses_total{{backend=\"{}\",code=\"{}xx\"}} {}\n",
+                         g.servers()[i].name(), k + 1, g.counters(i).responses[k].load());
+  family("foobar_lb_responses_total", "counter", "Responses sent to clients by status class.");
+  for (int k = 1; k <= 5; ++k) out += fmt::format("foobar_lb_responses_total{{code=\"{}xx\"}} {}\n", k, g.responses(k));
+  family("foobar_lb_request_duration_seconds", "histogram", "Time from request head to the end of the response.");
+  const auto& h = g.durations();
+  std::uint64_t cum = 0;
+  for (std::size_t b = 0; b < h.bounds.size(); ++b) {
+    cum += h.buckets[b].load();
+    out += fmt::format("foobar_lb_request_duration_seconds_bucket{{le=\"{}\"}} {}\n", h.bounds[b], cum);
+  }
+  cum += h.buckets[h.bounds.size()].load();
+  out += fmt::format("foobar_lb_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", cum);
+  out += fmt::format("foobar_lb_request_duration_seconds_sum {}\n", static_cast<double>(h.sum_us.load()) / 1e6);
+  out += fmt::format("foobar_lb_request_duration_seconds_count {}\n", h.count.load());
+  return out;
+}
+
+asio::awaitable<void> AdminHandler::handle(http::Exchange& ex) {
+  int status = 200;
+  std::string type = "text/plain";
+  std::string body;
+  route(ex.request(), status, type, body);
+  co_await reply(ex, status, type, body);
+}
+
+void AdminHandler::route(const http::Request& req, int& status, std::string& type, std::string& body) {
+  const auto path = req.path;
+  const bool get = req.method == http::Method::Get || req.method == http::Method::Head;
+  auto page = [&](std::string_view t, auto render) {
+    if (!get) {
+      status = 405;
+      body = "use GET\n";
+      return;
+    }
+    type = t;
+    body = render(*svc_);
+  };
+  if (path == "/stats" || path == "/stats/" || path == "/") return page("text/html; charset=utf-8", render_stats_html);
+  if (path == "/stats.json") return page("application/json", render_stats_json);
+  if (path == "/metrics") return page("text/plain; version=0.0.4; charset=utf-8", render_metrics);
+
+  constexpr std::string_view prefix = "/backends/";
+  status = 404;
+  body = "not found\n";
+  if (!path.starts_with(prefix)) return;
+  const auto rest = path.substr(prefix.size());
+  const auto slash = rest.rfind('/');
+  if (slash == std::string_view::npos) return;
+  const auto name = rest.substr(0, slash);
+  const auto action = rest.substr(slash + 1);
+  proxy::AdminState target;
+  if (action == "drain") target = proxy::AdminState::Draining;
+  else if (action == "disable") target = proxy::AdminState::Disabled;
+  else if (action == "enable") target = proxy::AdminState::Enabled;
+  else {
+    body = "unknown action (drain, disable, enable)\n";
+    return;
+  }
+  if (req.method != http::Method::Post) {
+    status = 405;
+    body = "use POST\n";
+    return;
+  }
+  const int idx = svc_->group().find(name);
+  if (idx < 0) {
+    body = fmt::format("no backend {}\n", name);
+    return;
+  }
+  const auto i = static_cast<std::size_t>(idx);
+  svc_->group().set_admin(i, target);
+  auto snap = svc_->group().snapshot();
+  nlohmann::json j{{"backend", std::string(name)},
+                   {"admin", proxy::to_string(target)},
+                   {"state", proxy::to_string(snap->servers[i].state)},
+                   {"active", svc_->group().counters(i).active.load()}};
+  status = 200;
+  type = "application/json";
+  body = j.dump() + "\n";
+}
+
+}  // namespace foobar::lb

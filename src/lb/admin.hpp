@@ -1,0 +1,28 @@
+#pragma once
+// The lb admin listener: /stats (HTML, refreshes itself), /stats.json,
+// /metrics (Prometheus text) and POST /backends/HOST:PORT/{drain,disable,enable}.
+#include <memory>
+#include <string>
+
+#include "http/server.hpp"
+#include "proxy/proxy_handler.hpp"
+
+namespace foobar::lb {
+
+// The admin pages' renderings of a service's current state (also used by tests).
+std::string render_stats_json(const proxy::ProxyService& svc);
+std::string render_stats_html(const proxy::ProxyService& svc);
+std::string render_metrics(const proxy::ProxyService& svc);
+
+class AdminHandler final : public http::Handler {
+ public:
+  explicit AdminHandler(std::shared_ptr<proxy::ProxyService> svc) : svc_(std::move(svc)) {}
+  asio::awaitable<void> handle(http::Exchange& ex) override;
+
+ private:
+  // Decides the answer to req (no I/O).
+  void route(const http::Request& req, int& status, std::string& type, std::string& body);
+  std::shared_ptr<proxy::ProxyService> svc_;
+};
+
+}  // namespace foobar::lb

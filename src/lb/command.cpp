@@ -1,0 +1,138 @@
+#include "lb/command.hpp"
+
+#include <memory>
+
+#include <CLI/CLI.hpp>
+
+#include "core/config.hpp"
+#include "core/runtime.hpp"
+#include "http/server_options.hpp"
+#include "lb/admin.hpp"
+#include "lb/lb_config.hpp"
+#include "net/endpoint.hpp"
+#include "proxy/route_spec.hpp"
+
+namespace foobar::lb {
+
+int run(const LbConfig& cfg) {
+  core::Runtime rt(cfg.threads);
+  auto group = std::make_shared<proxy::UpstreamGroup>(cfg.backends, cfg.health);
+  auto svc = std::make_shared<proxy::ProxyService>(group, cfg.proxy, cfg.check);
+  svc->start_health_checks(rt.context(0));
+
+  http::Server server(rt, cfg.server, [svc](unsigned, asio::io_context& io) { return svc->make_handler(io); });
+  std::unique_ptr<http::Server> admin;
+  if (cfg.admin) {
+    http::ServerConfig ac;
+    ac.name = "admin";
+    ac.listen = *cfg.admin;
+    admin = std::make_unique<http::Server>(
+        rt, ac, [svc](unsigned, asio::io_context&) { return std::make_unique<AdminHandler>(svc); });
+  }
+  rt.on_stop([&] {
+    server.stop();
+    if (admin) admin->stop();
+    svc->stop();
+  });
+  return rt.run();
+}
+
+namespace {
+proxy::ServerConfig parse_or_usage_error(std::string_view flag, const std::string& text) {
+  try {
+    return proxy::parse_server(text);
+  } catch (const std::invalid_argument& e) {
+    throw core::ConfigError(std::string(flag) + ": " + e.what());
+  }
+}
+}  // namespace
+
+void add_command(CLI::App& cli, int& exit_code) {
+  auto* cmd = cli.add_subcommand("lb", "load balancer: spread requests over backend web servers");
+  auto cfg = std::make_shared<LbConfig>();
+  auto config_file = std::make_shared<std::string>();
+
+  // --config comes first: CLI11 runs option callbacks in the order they were
+  // added, so every flag below overrides what the file said.
+  cmd->add_option_function<std::string>(
+         "--config", [cfg, config_file](const std::string& path) {
+           *config_file = path;
+           auto file = core::ConfigFile::load(path);
+           auto lb = file.root().table("lb");
+           if (!lb) throw core::ConfigError(path + ": no [lb] section");
+           read_lb_config(*lb, *cfg);
+         },
+         "TOML file with an [lb] section (flags override it)")
+      ->type_name("FILE");
+  http::add_server_flags(*cmd, cfg->server);
+  cmd->add_option_function<std::vector<std::string>>(
+         "--backend", [cfg](const std::vector<std::string>& v) {
+           std::erase_if(cfg->backends, [](const auto& s) { return !s.backup; });
+           for (const auto& s : v) cfg->backends.push_back(parse_or_usage_error("--backend", s));
+         },
+         "backend server (repeatable)")
+      ->type_name("HOST:PORT");
+  cmd->add_option_function<std::vector<std::string>>(
+         "--backup", [cfg](const std::vector<std::string>& v) {
+           std::erase_if(cfg->backends, [](const auto& s) { return s.backup; });
+           for (const auto& s : v) {
+             auto b = parse_or_usage_error("--backup", s);
+             b.backup = true;
+             cfg->backends.push_back(b);
+           }
+         },
+         "backup server, used only while every backend is down (repeatable)")
+      ->type_name("HOST:PORT");
+  cmd->add_option_function<std::string>(
+         "--balance", [cfg](const std::string& v) { cfg->proxy.algorithm = *proxy::parse_algorithm(v); },
+         "roundrobin (default), leastconn, source or random")
+      ->check(CLI::IsMember({"roundrobin", "leastconn", "source", "random"}));
+  cmd->add_option_function<std::string>(
+         "--health-check", [cfg](const std::string& v) {
+           if (!proxy::parse_check(v, cfg->check)) throw CLI::ValidationError("--health-check", "want tcp, none or http:/PATH");
+         },
+         "tcp (default), http:/PATH (expects 2xx/3xx) or none")
+      ->type_name("tcp|http:/PATH");
+  cmd->add_option_function<int>(
+         "--health-interval-ms", [cfg](int v) { cfg->check.interval = std::chrono::milliseconds(v); },
+         "time between health checks of a backend (default 1000)")
+      ->check(CLI::Range(10, 86400000));
+  cmd->add_option_function<int>(
+         "--health-timeout-ms", [cfg](int v) { cfg->check.timeout = std::chrono::milliseconds(v); },
+         "time a health check may take (default 1000)")
+      ->check(CLI::Range(10, 86400000));
+  cmd->add_option_function<unsigned>("--rise", [cfg](unsigned v) { cfg->health.rise = v; },
+                                     "successful checks to bring a backend up (default 2)")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option_function<unsigned>("--fall", [cfg](unsigned v) { cfg->health.fall = v; },
+                                     "failed checks to take a backend down (default 3)")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option_function<std::string>(
+         "--admin", [cfg](const std::string& v) { cfg->admin = net::endpoint_or_throw(v); },
+         "admin listener: /stats, /stats.json, /metrics, POST /backends/HOST:PORT/drain|disable|enable")
+      ->type_name("HOST:PORT");
+  cmd->add_option_function<unsigned>("--threads", [cfg](unsigned v) { cfg->threads = v; },
+                                     "worker threads (default: one per CPU)");
+  cmd->add_option_function<unsigned>("--retries", [cfg](unsigned v) { cfg->proxy.retries = v; },
+                                     "attempts on other backends after a failure (default 3)")
+      ->check(CLI::Range(0, 100));
+  cmd->add_option_function<int>(
+         "--connect-timeout-ms", [cfg](int v) { cfg->proxy.connect_timeout = std::chrono::milliseconds(v); },
+         "time to connect to a backend (default 2000)")
+      ->check(CLI::Range(1, 86400000));
+  cmd->add_option_function<int>(
+         "--server-timeout-ms", [cfg](int v) { cfg->proxy.server_timeout = std::chrono::milliseconds(v); },
+         "time a backend may stay silent while answering (default 30000; 504 beyond)")
+      ->check(CLI::Range(1, 86400000));
+
+  cmd->callback([cfg, &exit_code] {
+    try {
+      validate(*cfg);
+    } catch (const std::invalid_argument& e) {
+      throw core::ConfigError(std::string("lb: ") + e.what());  // usage error: exit 2
+    }
+    exit_code = run(*cfg);
+  });
+}
+
+}  // namespace foobar::lb

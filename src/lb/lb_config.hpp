@@ -1,0 +1,40 @@
+#pragma once
+// Settings of the lb role, from the [lb] section of a config file and from
+// flags (flags override the file). Plain structs; no parsing at run time.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/asio.hpp"
+#include "http/server.hpp"
+#include "proxy/health_check.hpp"
+#include "proxy/proxy_handler.hpp"
+#include "proxy/upstream.hpp"
+
+namespace foobar::core {
+class ConfigSection;
+}
+
+namespace foobar::lb {
+
+struct LbConfig {
+  http::ServerConfig server;                  // the client-facing listener (name "lb")
+  std::vector<proxy::ServerConfig> backends;  // primaries and backups
+  proxy::ProxyOptions proxy;
+  proxy::CheckConfig check;
+  proxy::HealthConfig health;
+  std::optional<tcp::endpoint> admin;         // admin listener; none unless asked for
+  unsigned threads = 0;                       // 0: one per CPU
+
+  LbConfig();
+};
+
+// Reads the [lb] section (keys: docs/lb.md) into out. Throws core::ConfigError
+// naming the file, line and key.
+void read_lb_config(const core::ConfigSection& lb, LbConfig& out);
+
+// Checks what flags and file cannot check one by one (at least one backend...).
+// Throws std::invalid_argument with a message for the user.
+void validate(const LbConfig& cfg);
+
+}  // namespace foobar::lb

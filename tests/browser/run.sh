@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Browser test of www.foobar.com: installs playwright-core into tests/browser/node_modules
+# (npm), starts `foobar up` detached in a temp state dir on free ports, runs
+# site.test.mjs in Debian's Chromium, and stops everything. Screenshot: $ARTIFACTS_DIR
+# (default: <repo>/artifacts/, git-ignored). Exit code: the test's.
+# Usage: tests/browser/run.sh [path/to/foobar]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+bin=${1:-${FOOBAR_BIN:-$root/build/foobar}}
+export ARTIFACTS_DIR=${ARTIFACTS_DIR:-$root/artifacts}
+
+[ -x "$bin" ] || { echo "browser test: $bin not built (make build)" >&2; exit 2; }
+[ -x /usr/bin/chromium ] || { echo "browser test: /usr/bin/chromium missing (make deps)" >&2; exit 2; }
+
+cd "$here"
+if [ ! -f node_modules/playwright-core/package.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
+fi
+
+# A free public port and a block of 8 free consecutive internal ports.
+read -r http_port port_base < <(python3 - <<'PY'
+import random, socket
+def free(p):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try: s.bind(("127.0.0.1", p)); return True
+    except OSError: return False
+    finally: s.close()
+s = socket.socket(); s.bind(("127.0.0.1", 0)); http = s.getsockname()[1]; s.close()
+for _ in range(500):
+    base = random.randint(20000, 32000)
+    if all(free(p) for p in range(base, base + 8)) and not base <= http < base + 8:
+        print(http, base); break
+PY
+)
+
+state=$(mktemp -d "${TMPDIR:-/tmp}/foobar-browser-XXXXXX")
+cleanup() {
+  "$bin" down --state-dir "$state/st" >/dev/null 2>&1 || true
+  rm -rf "$state"
+}
+trap cleanup EXIT
+if ! timeout 180 "$bin" up -d --state-dir "$state/st" --http-port "$http_port" --port-base "$port_base"; then
+  echo "browser test: foobar up failed; logs:" >&2
+  tail -n 20 "$state"/st/logs/*.log >&2 || true
+  exit 1
+fi
+FOOBAR_URL="http://127.0.0.1:$http_port/" timeout 120 node site.test.mjs

@@ -1,0 +1,111 @@
+// End to end, as issue 5 section 4 says: `foobar up` (built-in default topology:
+// lb -> 2 web -> 2 app -> MariaDB primary + replica) in a temp state dir on free
+// ports; the site through the lb; fair shares; status; supervision; Ctrl-C; and
+// a second `up` on the same state dir keeps the data.
+#include <map>
+
+#include "up_support.hpp"
+
+namespace foobar::test::up {
+namespace {
+
+// Requests served per node, from `foobar status --json` (the lb's and roles' own counters).
+std::map<std::string, long long> served(const Stack& s) {
+  std::map<std::string, long long> out;
+  json st = s.status();
+  for (auto& n : st["nodes"])
+    if (!n["requests"].is_null()) out[n["name"]] = n["requests"].get<long long>();
+  return out;
+}
+
+TEST(UpStack, WholeInfrastructureOnOneMachine) {
+  Stack s;
+  std::string url = s.start();
+  EXPECT_EQ(url, "http://127.0.0.1:" + std::to_string(s.http_port) + "/");
+  int lb = s.http_port;
+
+  // Static page through lb -> web.
+  auto page = http_get(lb, "/");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<html"), std::string::npos);
+
+  // POST then GET through lb -> web -> app -> primary / replica.
+  std::string marker = "it-post-" + std::to_string(::getpid());
+  auto created = post_json(lb, "/api/posts", R"({"author":"up_stack","body":")" + marker + R"("})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto id = json::parse(created.body)["id"];
+  auto list = http_get(lb, "/api/posts");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_NE(list.body.find(marker), std::string::npos) << list.body;
+
+  // Fair shares: each web and each app server takes about half, by their own counters.
+  std::this_thread::sleep_for(1500ms);  // access logs are flushed at least once a second
+  auto before = served(s);
+  ASSERT_TRUE(before.count("web1") && before.count("web2") && before.count("app1") && before.count("app2"))
+      << s.status().dump(2);
+  for (int i = 0; i < 40; ++i) ASSERT_EQ(http_get(lb, "/").status, 200);
+  for (int i = 0; i < 40; ++i) ASSERT_EQ(http_get(lb, "/api/posts?limit=1").status, 200);
+  std::this_thread::sleep_for(1500ms);
+  auto after = served(s);
+  long long w1 = after["web1"] - before["web1"], w2 = after["web2"] - before["web2"];
+  long long a1 = after["app1"] - before["app1"], a2 = after["app2"] - before["app2"];
+  EXPECT_GE(w1 + w2, 80);
+  EXPECT_LE(std::abs(w1 - w2), 4) << w1 << " vs " << w2;
+  EXPECT_GE(a1 + a2, 40);
+  EXPECT_LE(std::abs(a1 - a2), 6) << a1 << " vs " << a2;
+
+  // Status: everything up, the replica running and caught up.
+  int rc = -1;
+  ASSERT_TRUE(eventually([&] {
+    json st = s.status(&rc);
+    if (rc != 0 || !st["all_up"].get<bool>()) return false;
+    for (auto& n : st["nodes"])
+      if (n["role"] == "db-replica" && !(n["db"]["caught_up"].get<bool>() && n["db"]["replication_running"].get<bool>()))
+        return false;
+    return true;
+  }, 20s)) << s.status().dump(2);
+  json st = s.status();
+  EXPECT_EQ(st["nodes"].size(), 7u);
+  for (auto& n : st["nodes"]) EXPECT_EQ(n["state"], "up") << n.dump();
+
+  // SIGKILL one app server: restarted by the supervisor, requests keep succeeding.
+  int app1 = s.node("app1")["pid"];
+  ASSERT_TRUE(alive(app1));
+  ::kill(app1, SIGKILL);
+  int failed = 0;
+  for (int i = 0; i < 30; ++i) {
+    if (http_get(lb, "/api/posts?limit=1").status != 200) ++failed;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(failed, 0);
+  ASSERT_TRUE(eventually([&] {
+    json n = s.node("app1");
+    return n["up"].get<bool>() && n["pid"].get<int>() != app1;
+  }, 15s)) << s.status().dump(2);
+  EXPECT_EQ(s.node("app1")["restarts"], 1);
+  EXPECT_NE(s.up->output().find("app1 exited (signal 9 (Killed))"), std::string::npos);
+
+  // Ctrl-C: every process gone, every port free.
+  std::vector<int> pids;
+  json all = s.status();
+  for (auto& n : all["nodes"]) pids.push_back(n["pid"]);
+  s.up->signal(SIGINT);
+  ASSERT_EQ(s.up->wait_exit(90s), 0) << s.up->output();
+  for (int pid : pids) EXPECT_FALSE(alive(pid)) << pid;
+  EXPECT_TRUE(port_free(s.http_port));
+  for (int p = s.port_base; p < s.port_base + 7; ++p) EXPECT_TRUE(port_free(p)) << p;
+  EXPECT_NE(s.status(&rc)["all_up"], true);
+  EXPECT_NE(rc, 0);
+
+  // A second up on the same state dir: no re-init, the earlier post is still there.
+  s.start();
+  EXPECT_NE(s.up->output().find("existing data reused"), std::string::npos) << s.up->output();
+  auto again = http_get(lb, "/api/posts/" + id.dump());
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_NE(again.body.find(marker), std::string::npos);
+  s.up->signal(SIGINT);
+  EXPECT_EQ(s.up->wait_exit(90s), 0);
+}
+
+}  // namespace
+}  // namespace foobar::test::up

@@ -1,0 +1,122 @@
+#include <gtest/gtest.h>
+
+#include "core/config.hpp"
+#include "lb/admin.hpp"
+#include "lb/lb_config.hpp"
+
+using namespace foobar;
+
+namespace {
+lb::LbConfig parse(const std::string& text) {
+  auto f = core::ConfigFile::parse(text, "lb.toml");
+  lb::LbConfig cfg;
+  lb::read_lb_config(*f.root().table("lb"), cfg);
+  return cfg;
+}
+std::string error_of(const std::string& text) {
+  try {
+    parse(text);
+  } catch (const core::ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST(LbConfig, ReadsEveryKey) {
+  auto cfg = parse(R"([lb]
+listen = "127.0.0.1:8000"
+admin = "127.0.0.1:8404"
+balance = "leastconn"
+health_check = "http:/health"
+health_interval_ms = 250
+health_timeout_ms = 100
+rise = 4
+fall = 5
+passive_fall = 0
+threads = 2
+retries = 1
+connect_timeout_ms = 300
+server_timeout_ms = 4000
+queue_timeout_ms = 50
+max_queue = 7
+pool_idle_max = 3
+pool_idle_timeout_ms = 999
+backends = [
+  { address = "10.0.0.1:80", weight = 3 },
+  { address = "10.0.0.2:80", maxconn = 10 },
+  { address = "10.0.0.3:80", backup = true },
+]
+)");
+  EXPECT_EQ(cfg.server.listen.port(), 8000);
+  ASSERT_TRUE(cfg.admin.has_value());
+  EXPECT_EQ(cfg.admin->port(), 8404);
+  EXPECT_EQ(cfg.proxy.algorithm, proxy::Algorithm::LeastConn);
+  EXPECT_EQ(cfg.check.kind, proxy::CheckConfig::Kind::Http);
+  EXPECT_EQ(cfg.check.path, "/health");
+  EXPECT_EQ(cfg.check.interval.count(), 250);
+  EXPECT_EQ(cfg.check.timeout.count(), 100);
+  EXPECT_EQ(cfg.health.rise, 4u);
+  EXPECT_EQ(cfg.health.fall, 5u);
+  EXPECT_EQ(cfg.health.passive_fall, 0u);
+  EXPECT_EQ(cfg.threads, 2u);
+  EXPECT_EQ(cfg.proxy.retries, 1u);
+  EXPECT_EQ(cfg.proxy.connect_timeout.count(), 300);
+  EXPECT_EQ(cfg.proxy.server_timeout.count(), 4000);
+  EXPECT_EQ(cfg.proxy.queue_timeout.count(), 50);
+  EXPECT_EQ(cfg.proxy.max_queue, 7u);
+  EXPECT_EQ(cfg.proxy.pool.idle_max, 3u);
+  EXPECT_EQ(cfg.proxy.pool.idle_timeout.count(), 999);
+  ASSERT_EQ(cfg.backends.size(), 3u);
+  EXPECT_EQ(cfg.backends[0].weight, 3u);
+  EXPECT_EQ(cfg.backends[1].maxconn, 10u);
+  EXPECT_TRUE(cfg.backends[2].backup);
+  EXPECT_NO_THROW(lb::validate(cfg));
+}
+
+TEST(LbConfig, ErrorsNameFileLineAndKey) {
+  EXPECT_NE(error_of("[lb]\nbalance = \"fastest\"\n").find("lb.toml:2: key 'lb.balance'"), std::string::npos)
+      << error_of("[lb]\nbalance = \"fastest\"\n");
+  EXPECT_NE(error_of("[lb]\n\nrise = 0\n").find("lb.toml:3: key 'lb.rise'"), std::string::npos);
+  EXPECT_NE(error_of("[lb]\nbalanse = \"source\"\n").find("balanse"), std::string::npos);
+  auto e = error_of("[lb]\nbackends = [\n  { address = \"nohost\" },\n]\n");
+  EXPECT_NE(e.find("lb.toml:3"), std::string::npos) << e;
+  EXPECT_NE(e.find("address"), std::string::npos) << e;
+  e = error_of("[lb]\nbackends = [\n  { address = \"h:1\" },\n  { address = \"h:1\" },\n]\n");
+  EXPECT_NE(e.find("twice"), std::string::npos) << e;
+  e = error_of("[lb]\nhealth_check = \"udp\"\n");
+  EXPECT_NE(e.find("lb.toml:2: key 'lb.health_check'"), std::string::npos) << e;
+}
+
+TEST(LbConfig, ValidateNeedsAPrimary) {
+  lb::LbConfig cfg;
+  EXPECT_THROW(lb::validate(cfg), std::invalid_argument);
+  cfg.backends.push_back({"h", 1, 1, true});
+  EXPECT_THROW(lb::validate(cfg), std::invalid_argument);
+  cfg.backends.push_back({"h", 2});
+  EXPECT_NO_THROW(lb::validate(cfg));
+}
+
+TEST(LbAdmin, RenderersShowEveryBackend) {
+  auto g = std::make_shared<proxy::UpstreamGroup>(std::vector<proxy::ServerConfig>{{"10.0.0.1", 80}, {"10.0.0.2", 80, 2, true}});
+  proxy::ProxyService svc(g, {}, {});
+  g->counters(0).requests = 7;
+  g->report_check(1, false, "connect: refused");
+  g->report_check(1, false, "connect: refused");
+  g->report_check(1, false, "connect: refused");
+  g->count_response(200);
+  g->durations().observe(std::chrono::milliseconds(3));
+  auto m = lb::render_metrics(svc);
+  EXPECT_NE(m.find("foobar_lb_backend_requests_total{backend=\"10.0.0.1:80\"} 7\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("foobar_lb_backend_up{backend=\"10.0.0.2:80\"} 0\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("foobar_lb_responses_total{code=\"2xx\"} 1\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("foobar_lb_request_duration_seconds_bucket{le=\"0.0025\"} 0\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("foobar_lb_request_duration_seconds_bucket{le=\"0.005\"} 1\n"), std::string::npos) << m;
+  auto j = lb::render_stats_json(svc);
+  EXPECT_NE(j.find("\"state\": \"down\""), std::string::npos) << j;
+  EXPECT_NE(j.find("connect: refused"), std::string::npos);
+  auto h = lb::render_stats_html(svc);
+  EXPECT_NE(h.find("http-equiv=\"refresh\""), std::string::npos);
+  EXPECT_NE(h.find("10.0.0.2:80"), std::string::npos);
+  EXPECT_NE(h.find("backup"), std::string::npos);
+}

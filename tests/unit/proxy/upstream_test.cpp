@@ -1,0 +1,144 @@
+#include <gtest/gtest.h>
+
+#include "proxy/health_state.hpp"
+#include "proxy/route_spec.hpp"
+#include "proxy/upstream.hpp"
+
+using namespace foobar::proxy;
+
+TEST(HealthState, FallThenRise) {
+  HealthState h(2, 3);
+  EXPECT_TRUE(h.up());
+  EXPECT_FALSE(h.on_check(false));
+  EXPECT_FALSE(h.on_check(false));
+  EXPECT_FALSE(h.on_check(true));  // success resets the failure run: still up, no change
+  EXPECT_TRUE(h.up());
+  EXPECT_FALSE(h.on_check(false));
+  EXPECT_FALSE(h.on_check(false));
+  EXPECT_TRUE(h.on_check(false));  // third in a row: down
+  EXPECT_FALSE(h.up());
+  EXPECT_FALSE(h.on_check(false));
+  EXPECT_FALSE(h.on_check(true));
+  EXPECT_FALSE(h.on_check(false));  // failure resets the success run
+  EXPECT_FALSE(h.on_check(true));
+  EXPECT_FALSE(h.up());
+  EXPECT_TRUE(h.on_check(true));    // second in a row: up
+  EXPECT_TRUE(h.up());
+}
+
+TEST(HealthState, ForceDownNeedsRiseToRecover) {
+  HealthState h(3, 1);
+  EXPECT_TRUE(h.force_down());
+  EXPECT_FALSE(h.force_down());
+  EXPECT_FALSE(h.on_check(true));
+  EXPECT_FALSE(h.on_check(true));
+  EXPECT_TRUE(h.on_check(true));
+  EXPECT_TRUE(h.up());
+  EXPECT_TRUE(h.on_check(false));  // fall 1
+}
+
+namespace {
+std::vector<ServerConfig> two_plus_backup() {
+  return {{"a", 1, 1, false}, {"b", 2, 1, false}, {"c", 3, 1, true}};
+}
+}  // namespace
+
+TEST(UpstreamGroup, ActiveActiveUsesAllHealthyPrimaries) {
+  UpstreamGroup g(two_plus_backup(), {.rise = 1, .fall = 1});
+  auto s = g.snapshot();
+  EXPECT_EQ(s->eligible, (std::vector<std::uint32_t>{0, 1}));
+  EXPECT_FALSE(s->using_backups);
+  EXPECT_EQ(g.find("b:2"), 1);
+  EXPECT_EQ(g.find("x:2"), -1);
+}
+
+TEST(UpstreamGroup, BackupTakesOverOnlyWhenAllPrimariesDownAndGivesBack) {
+  UpstreamGroup g(two_plus_backup(), {.rise = 2, .fall = 1});
+  g.report_check(0, false, "refused");
+  EXPECT_EQ(g.snapshot()->eligible, (std::vector<std::uint32_t>{1}));
+  g.report_check(1, false, "refused");
+  auto s = g.snapshot();
+  EXPECT_EQ(s->eligible, (std::vector<std::uint32_t>{2}));
+  EXPECT_TRUE(s->using_backups);
+  EXPECT_EQ(s->servers[0].state, ServerState::Down);
+  EXPECT_EQ(s->servers[0].check, "refused");
+  g.report_check(1, true, "ok");  // rise 2: not yet
+  EXPECT_TRUE(g.snapshot()->using_backups);
+  g.report_check(1, true, "ok");
+  s = g.snapshot();
+  EXPECT_EQ(s->eligible, (std::vector<std::uint32_t>{1}));
+  EXPECT_FALSE(s->using_backups);
+}
+
+TEST(UpstreamGroup, BackupsServeWhenPrimariesDisabled) {
+  UpstreamGroup g(two_plus_backup());
+  g.set_admin(0, AdminState::Disabled);
+  g.set_admin(1, AdminState::Draining);
+  auto s = g.snapshot();
+  EXPECT_EQ(s->eligible, (std::vector<std::uint32_t>{2}));
+  EXPECT_EQ(s->servers[0].state, ServerState::Disabled);
+  EXPECT_EQ(s->servers[1].state, ServerState::Draining);
+  g.set_admin(1, AdminState::Enabled);
+  EXPECT_EQ(g.snapshot()->eligible, (std::vector<std::uint32_t>{1}));
+  EXPECT_FALSE(g.set_admin(7, AdminState::Enabled));
+}
+
+TEST(UpstreamGroup, NoServerLeftMeansEmptyEligible) {
+  UpstreamGroup g({{"a", 1}, {"b", 2}}, {.rise = 1, .fall = 1});
+  g.report_check(0, false, "x");
+  g.report_check(1, false, "x");
+  EXPECT_TRUE(g.snapshot()->eligible.empty());
+}
+
+TEST(UpstreamGroup, PassiveFailuresMarkDownAndChecksBringBack) {
+  UpstreamGroup g({{"a", 1}, {"b", 2}}, {.rise = 2, .fall = 3, .passive_fall = 3});
+  g.report_failure(0, "connect refused");
+  g.report_failure(0, "connect refused");
+  g.report_success(0);  // resets the run
+  g.report_failure(0, "connect refused");
+  g.report_failure(0, "connect refused");
+  EXPECT_TRUE(g.snapshot()->servers[0].healthy);
+  g.report_failure(0, "connect refused");
+  auto s = g.snapshot();
+  EXPECT_FALSE(s->servers[0].healthy);
+  EXPECT_EQ(s->eligible, (std::vector<std::uint32_t>{1}));
+  EXPECT_EQ(s->servers[0].check, "passive: connect refused");
+  g.report_check(0, true, "ok");
+  EXPECT_FALSE(g.snapshot()->servers[0].healthy);
+  g.report_check(0, true, "ok");
+  EXPECT_TRUE(g.snapshot()->servers[0].healthy);
+}
+
+TEST(UpstreamGroup, SnapshotIsImmutableAndCacheRefreshes) {
+  UpstreamGroup g({{"a", 1}, {"b", 2}}, {.rise = 1, .fall = 1});
+  SnapshotCache cache(g);
+  auto old = g.snapshot();
+  EXPECT_EQ(cache.get().eligible.size(), 2u);
+  g.report_check(0, false, "x");
+  EXPECT_EQ(old->eligible.size(), 2u);  // readers holding the old one are unaffected
+  EXPECT_EQ(cache.get().eligible.size(), 1u);
+  EXPECT_GT(g.snapshot()->version, old->version);
+}
+
+TEST(UpstreamGroup, RejectsEmptyAndDuplicates) {
+  EXPECT_THROW(UpstreamGroup({}), std::invalid_argument);
+  EXPECT_THROW(UpstreamGroup({{"a", 1}, {"a", 1}}), std::invalid_argument);
+}
+
+TEST(RouteSpec, ParsesServersAndRoutes) {
+  auto s = parse_server("127.0.0.1:8080");
+  EXPECT_EQ(s.host, "127.0.0.1");
+  EXPECT_EQ(s.port, 8080);
+  auto v6 = parse_server("[::1]:81");
+  EXPECT_EQ(v6.host, "::1");
+  EXPECT_EQ(v6.port, 81);
+  for (auto bad : {"host", ":80", "h:0", "h:70000", "h:8x", "[::1]80"})
+    EXPECT_THROW(parse_server(bad), std::invalid_argument) << bad;
+
+  auto r = parse_proxy_route("/api/=127.0.0.1:1,127.0.0.1:2");
+  EXPECT_EQ(r.prefix, "/api/");
+  ASSERT_EQ(r.servers.size(), 2u);
+  EXPECT_EQ(r.servers[1].name(), "127.0.0.1:2");
+  for (auto bad : {"/api/", "api=h:1", "/api/=", "/api/=h:1,h:1", "/a=h"})
+    EXPECT_THROW(parse_proxy_route(bad), std::invalid_argument) << bad;
+}
