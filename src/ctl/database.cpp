@@ -55,6 +55,9 @@ void start_database(const Topology& topo, const StateDir& dir, const SitePaths& 
     inst.port = n.address.port;
     inst.server_id = n.role == Role::db_primary ? 1u : 1u + static_cast<unsigned>(n.index);
     inst.replica = n.role == Role::db_replica;
+    // Its own tmpdir: temp table files in a shared /tmp are named by pid, and pids
+    // repeat across PID namespaces (containers, sandboxes) sharing that /tmp.
+    inst.extra_config.push_back("tmpdir=" + (inst.dir / "tmp").string());
     db.emplace_back(n, inst);
   }
   if (db.empty()) return;
@@ -76,7 +79,7 @@ void start_database(const Topology& topo, const StateDir& dir, const SitePaths& 
            const MariadbInstance& inst = entry.second;
            jobs.push_back(std::async(std::launch::async, [&inst] {
              std::error_code ec;
-             fs::create_directories(inst.dir, ec);
+             fs::create_directories(inst.dir / "tmp", ec);
              initialize(inst);
            }));
          }

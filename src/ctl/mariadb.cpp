@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "db/connection.hpp"
+
 namespace foobar::ctl {
 
 namespace fs = std::filesystem;
@@ -31,6 +33,7 @@ bool is_root() { return ::geteuid() == 0; }
 class AdminConnection {
  public:
   explicit AdminConnection(const MariadbInstance& inst, unsigned timeout_s = 5) {
+    db::init_library();  // once per process, whichever thread comes first
     mysql_ = mysql_init(nullptr);
     if (!mysql_) throw std::runtime_error("mysql_init failed");
     mysql_options(mysql_, MYSQL_OPT_CONNECT_TIMEOUT, &timeout_s);
@@ -96,7 +99,6 @@ std::string single(const MariadbInstance& inst, const std::string& sql) {
 }  // namespace
 
 void initialize(const MariadbInstance& inst) {
-  mysql_library_init(0, nullptr, nullptr);
   fs::create_directories(inst.dir);
   {
     std::ofstream cnf(inst.config_file(), std::ios::trunc);

@@ -52,7 +52,7 @@ struct ClusterAccounts {
 
 // Writes dir/my.cnf (always) and, if dir/data has no system tables yet, runs
 // mariadb-install-db into it. Works as root (mariadbd runs with user=root) and
-// as a normal user.
+// as a normal user. Safe to run for several instances in parallel threads.
 void initialize(const MariadbInstance& instance);
 
 // The mariadbd command line for the instance, for a supervisor that spawns it itself.

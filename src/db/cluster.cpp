@@ -4,6 +4,45 @@
 
 namespace foobar::db {
 
+Transaction::~Transaction() {
+  if (lease_) lease_->discard();
+}
+
+asio::awaitable<Result> Transaction::execute(std::string_view sql, std::span<const Param> params) {
+  if (!lease_) {
+    Result r;
+    r.error.code = 2014;  // CR_COMMANDS_OUT_OF_SYNC
+    r.error.message = "transaction is not open";
+    co_return r;
+  }
+  auto r = co_await lease_->execute(sql, params);
+  if (r.error.connection) lease_ = Lease{};  // broken: the transaction is gone
+  co_return r;
+}
+
+asio::awaitable<Result> Transaction::finish(std::string_view sql) {
+  if (!lease_) {
+    Result r;
+    r.error.code = 2014;
+    r.error.message = "transaction is not open";
+    co_return r;
+  }
+  auto r = co_await lease_->query(sql);
+  if (!r.ok()) lease_->discard();  // state unknown: do not reuse the connection
+  lease_ = Lease{};
+  co_return r;
+}
+
+asio::awaitable<Result> Transaction::commit() {
+  auto r = co_await finish("COMMIT");
+  co_return r;
+}
+
+asio::awaitable<Result> Transaction::rollback() {
+  auto r = co_await finish("ROLLBACK");
+  co_return r;
+}
+
 Cluster::Cluster(asio::any_io_executor ex, const ClusterOptions& options, std::shared_ptr<const HealthBoard> board)
     : options_(options), board_(std::move(board)) {
   primary_ = std::make_unique<Pool>(ex, options.primary, options.pool);
@@ -71,6 +110,31 @@ asio::awaitable<Result> Cluster::read(std::string_view sql, std::span<const Para
   ++stats_.reads_primary;
   auto r = co_await run_on(*primary_, sql, params);
   co_return r;
+}
+
+}  // namespace foobar::db
+
+namespace foobar::db {
+
+asio::awaitable<Result> Cluster::query(std::string_view sql, std::span<const Param> params,
+                                       std::optional<Gtid> causal) {
+  if (classify(sql) == StatementKind::Read) {
+    auto r = co_await read(sql, params, causal);
+    co_return r;
+  }
+  auto r = co_await write(sql, params);
+  co_return r;
+}
+
+asio::awaitable<std::pair<Transaction, Error>> Cluster::begin() {
+  auto [lease, err] = co_await primary_->acquire();
+  if (err) co_return std::pair{Transaction{}, err};
+  auto r = co_await lease->query("START TRANSACTION");
+  if (!r.ok()) {
+    lease->discard();
+    co_return std::pair{Transaction{}, r.error};
+  }
+  co_return std::pair{Transaction(std::move(lease)), Error{}};
 }
 
 }  // namespace foobar::db

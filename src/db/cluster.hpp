@@ -34,6 +34,27 @@ struct ClusterStats {
   std::uint64_t causal_fallbacks = 0;  // ...that timed out: read went to the primary
 };
 
+// A transaction: every statement runs on one primary connection. Destroyed
+// while still open, it drops the connection (the server rolls back).
+class Transaction {
+ public:
+  Transaction() = default;
+  explicit Transaction(Lease lease) : lease_(std::move(lease)) {}
+  Transaction(Transaction&&) = default;
+  Transaction& operator=(Transaction&&) = default;
+  ~Transaction();
+
+  bool open() const noexcept { return static_cast<bool>(lease_); }
+  asio::awaitable<Result> execute(std::string_view sql, std::span<const Param> params);
+  // Ends the transaction; commit's result carries the transaction's GTID (last_gtid).
+  asio::awaitable<Result> commit();
+  asio::awaitable<Result> rollback();
+
+ private:
+  asio::awaitable<Result> finish(std::string_view sql);
+  Lease lease_;
+};
+
 class Cluster {
  public:
   Cluster(asio::any_io_executor ex, const ClusterOptions& options, std::shared_ptr<const HealthBoard> board);
@@ -45,6 +66,12 @@ class Cluster {
   // (a GTID this client wrote), the answer is never older than that write.
   asio::awaitable<Result> read(std::string_view sql, std::span<const Param> params,
                                std::optional<Gtid> causal = std::nullopt);
+
+  // Routes by the statement's text (db/router.hpp classify): reads as read(), the rest as write().
+  asio::awaitable<Result> query(std::string_view sql, std::span<const Param> params,
+                                std::optional<Gtid> causal = std::nullopt);
+  // Starts a transaction on the primary (everything in it runs there).
+  asio::awaitable<std::pair<Transaction, Error>> begin();
 
   const ClusterStats& stats() const noexcept { return stats_; }
   std::shared_ptr<const ClusterHealth> health() const noexcept { return board_->load(); }

@@ -49,6 +49,8 @@ class Connection {
 
   // True once the connection is unusable (lost, timed out, never connected).
   bool broken() const noexcept { return broken_; }
+  // Makes the pool drop it instead of reusing it (e.g. abandoned mid-transaction).
+  void discard() noexcept { broken_ = true; }
   // Cheap check (one poll) that an idle connection was not closed by the server.
   bool idle_ok() const noexcept;
   const ServerOptions& options() const noexcept { return *options_; }

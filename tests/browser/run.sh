@@ -7,7 +7,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-bin=${1:-${FOOBAR_BIN:-$root/build/foobar}}
+bin=$(realpath -m "${1:-${FOOBAR_BIN:-$root/build/foobar}}")
 export ARTIFACTS_DIR=${ARTIFACTS_DIR:-$root/artifacts}
 
 [ -x "$bin" ] || { echo "browser test: $bin not built (make build)" >&2; exit 2; }

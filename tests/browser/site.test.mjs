@@ -28,7 +28,9 @@ const context = await chromium.launchPersistentContext(profile, {
 try {
   const page = context.pages()[0] || await context.newPage();
   page.setDefaultTimeout(10000);
-  page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(`console: ${msg.text()}`); });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(`console: ${msg.text()} (${msg.location().url || 'page'})`);
+  });
   page.on('pageerror', (err) => consoleErrors.push(`page error: ${err.message}`));
 
   const response = await page.goto(url, { waitUntil: 'networkidle', timeout: 15000 });

@@ -171,3 +171,47 @@ TEST(Db, PrimaryDownWritesFailFastReadsContinue) {
 
 }  // namespace
 }  // namespace foobar::test
+
+namespace foobar::test {
+namespace {
+
+TEST(Db, RouterByStatementTextAndTransactionsOnPrimary) {
+  auto& c = cluster();
+  Env env;
+  ctl::wait_caught_up(c.replica, c.primary, 10s);
+  auto sel_p = c.counter(c.primary, "Com_select"), sel_r = c.counter(c.replica, "Com_select");
+  auto r = run(env.io, env.cluster->query("SELECT COUNT(*) FROM posts", {}));
+  ASSERT_TRUE(r.ok()) << r.error.message;
+  EXPECT_EQ(r.server, c.replica_addr());
+  EXPECT_EQ(c.counter(c.primary, "Com_select"), sel_p);
+  EXPECT_GT(c.counter(c.replica, "Com_select"), sel_r);
+
+  auto [tx, err] = run(env.io, env.cluster->begin());
+  ASSERT_FALSE(err) << err.message;
+  ASSERT_TRUE(tx.open());
+  db::Param p[] = {std::string_view("tx"), std::string_view("in a transaction")};
+  auto w = run(env.io, tx.execute("INSERT INTO posts (author, body) VALUES (?, ?)", p));
+  ASSERT_TRUE(w.ok()) << w.error.message;
+  db::Param id[] = {static_cast<std::int64_t>(w.insert_id)};
+  sel_p = c.counter(c.primary, "Com_select");
+  auto inside = run(env.io, tx.execute("SELECT body FROM posts WHERE id = ?", id));
+  ASSERT_EQ(inside.rows.size(), 1u);  // its own uncommitted row: only the primary has it
+  EXPECT_EQ(inside.server, c.primary_addr());
+  EXPECT_GT(c.counter(c.primary, "Com_select"), sel_p);
+  auto done = run(env.io, tx.commit());
+  ASSERT_TRUE(done.ok()) << done.error.message;
+  EXPECT_TRUE(db::parse_gtid(done.last_gtid)) << done.last_gtid;
+  EXPECT_FALSE(tx.open());
+
+  auto [tx2, err2] = run(env.io, env.cluster->begin());
+  ASSERT_FALSE(err2);
+  ASSERT_TRUE(run(env.io, tx2.execute("INSERT INTO posts (author, body) VALUES (?, ?)", p)).ok());
+  ASSERT_TRUE(run(env.io, tx2.rollback()).ok());
+  auto after = run(env.io, env.cluster->read("SELECT COUNT(*) FROM posts WHERE author = 'tx'", {},
+                                             db::parse_gtid(done.last_gtid)));
+  ASSERT_EQ(after.rows.size(), 1u);
+  EXPECT_EQ(after.rows[0][0], "1");  // the rolled-back row is not there
+}
+
+}  // namespace
+}  // namespace foobar::test

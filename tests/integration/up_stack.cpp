@@ -34,7 +34,10 @@ TEST(UpStack, WholeInfrastructureOnOneMachine) {
   auto created = post_json(lb, "/api/posts", R"({"author":"up_stack","body":")" + marker + R"("})");
   ASSERT_EQ(created.status, 201) << created.body;
   auto id = json::parse(created.body)["id"];
-  auto list = http_get(lb, "/api/posts");
+  // As a browser would: the read-your-writes cookie from the POST goes with the GET.
+  std::string cookie = created.header("Set-Cookie");
+  cookie = cookie.substr(0, cookie.find(';'));
+  auto list = http_get(lb, "/api/posts", {"Cookie: " + cookie});
   ASSERT_EQ(list.status, 200);
   EXPECT_NE(list.body.find(marker), std::string::npos) << list.body;
 
