@@ -12,6 +12,7 @@
 
 #include "http/chunked.hpp"
 #include "http/parser.hpp"
+#include "net/endpoint.hpp"
 #include "proxy/watchdog.hpp"
 
 namespace foobar::proxy {
@@ -195,13 +196,9 @@ ProxyHandler::ProxyHandler(asio::io_context& io, std::shared_ptr<UpstreamGroup> 
     : io_(io), group_(std::move(group)), opts_(opts), snap_(*group_),
       balancer_(make_balancer(opts.algorithm, *group_)),
       pool_(io, group_->size(), opts.pool, std::move(stopping)) {
-  tcp::resolver resolver(io);
   for (const auto& s : group_->servers()) {
-    error_code ec;
-    auto results = resolver.resolve(s.host, std::to_string(s.port), ec);
-    std::vector<tcp::endpoint> eps;
-    if (!ec)
-      for (const auto& r : results) eps.push_back(r.endpoint());
+    std::vector<tcp::endpoint> eps;  // empty: the address is not numeric (connects fail)
+    if (auto ep = net::parse_endpoint(s.name())) eps.push_back(*ep);
     endpoints_.push_back(std::move(eps));
   }
 }
