@@ -4,8 +4,9 @@
 set -euo pipefail
 
 packages=(
-  # toolchain
-  build-essential cmake ninja-build ccache pkg-config clang-14 libfuzzer-14-dev
+  # toolchain; libclang-rt-14-dev holds clang's sanitizer and -fsanitize=fuzzer
+  # runtimes (only a Recommends of clang-14, so --no-install-recommends skips it)
+  build-essential cmake ninja-build ccache pkg-config clang-14 libclang-rt-14-dev libfuzzer-14-dev
   # libraries (Boost 1.81: Asio is all we use, compiled once in src/core/asio_impl.cpp)
   libboost1.81-dev libssl-dev libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev
   nlohmann-json3-dev libmariadb-dev

@@ -30,16 +30,29 @@ class ChunkedDecoder {
   void reset() noexcept;
 
  private:
-  enum class State : std::uint8_t { Size, SizeLine, Data, DataCrlf, Trailer, Done };
+  enum class State : std::uint8_t {
+    Size,          // hex digits of chunk-size
+    SizeBws,       // whitespace after the size: only ";" may follow
+    Ext,           // chunk extensions, skipped (bounded by max_line)
+    SizeLf,        // CR seen, LF must follow
+    Data,          // remaining_ bytes of chunk data
+    DataCr,        // the CRLF after chunk data
+    DataLf,
+    TrailerStart,  // start of a trailer line, or the final CRLF
+    TrailerName,
+    TrailerValue,
+    TrailerLf,
+    EndLf,         // LF of the final CRLF
+    Done,
+    Error,
+  };
+  Step fail(std::size_t consumed) noexcept;
   Limits limits_;
   State state_ = State::Size;
-  std::uint64_t remaining_ = 0;
-  std::size_t line_bytes_ = 0;
+  std::uint64_t remaining_ = 0;   // chunk-size being read, then data bytes left
+  std::size_t line_bytes_ = 0;    // bytes of the current size or trailer line
   std::size_t trailer_bytes_ = 0;
-  bool size_digits_ = false;
-  bool in_extension_ = false;
-  bool trailer_line_empty_ = true;
-  bool saw_cr_ = false;
+  bool size_digits_ = false;      // at least one hex digit read
 };
 
 }  // namespace foobar::http

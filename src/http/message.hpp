@@ -42,13 +42,15 @@ struct Request {
   Method method = Method::Get;
   std::string_view method_text;  // e.g. "GET"
   std::string_view target;       // raw request-target, e.g. "/a/b?x=1"
-  std::string_view path;         // target up to '?' (still percent-encoded)
+  std::string_view path;         // target up to '?' (still percent-encoded); for absolute-form
+                                 // the URI's path ("/" if empty); "*" for OPTIONS *; empty for CONNECT
   std::string_view query;        // after '?', without it; empty if none
   Version version = Version::Http11;
   Headers headers;
 
   // Derived by the parser from the headers:
-  std::string_view host;             // Host header (required on HTTP/1.1)
+  std::string_view host;             // Host header (required on HTTP/1.1), or the
+                                     // authority of an absolute-form target (RFC 9112 3.2.2)
   BodyKind body = BodyKind::None;    // None, ContentLength or Chunked
   std::uint64_t content_length = 0;  // when body == ContentLength
   bool keep_alive = true;            // per version + Connection header

@@ -6,9 +6,16 @@
 // how far it scanned, so a head arriving a byte at a time costs O(n) overall.
 // On Complete, out's views point into the buffer and out.head_size bytes belong
 // to the head; the body (if any) follows. Call reset() before the next message.
+// Limits: the request line including its CRLF may be max_request_line bytes (414
+// as soon as that many arrived without an LF); the whole head, from the first
+// byte through the final CRLF, max_header_bytes (431 as soon as exceeded).
+// Transfer codings: only chunked is implemented; any other coding (gzip, deflate,
+// compress, identity, ...) before the final chunked is 501, since its bytes could
+// not be handed to a handler as the body; a final coding other than chunked is 400.
 #include <cstddef>
 #include <string_view>
 
+#include "http/field_parser.hpp"
 #include "http/message.hpp"
 
 namespace foobar::http {
@@ -23,7 +30,7 @@ enum class ParseStatus { Incomplete, Complete, Error };
 
 struct ParseResult {
   ParseStatus status = ParseStatus::Incomplete;
-  int error_status = 0;          // on Error: 400, 414, 431 or 501 (requests); 502 (responses)
+  int error_status = 0;          // on Error: 400, 414, 417, 431, 501 or 505 (requests); 502 (responses)
   std::string_view error_reason; // on Error: short human-readable reason
 };
 
@@ -34,9 +41,9 @@ class RequestParser {
   void reset() noexcept;
 
  private:
+  ParseResult finish(std::string_view buf, Request& out, bool line_parsed);
   ParserLimits limits_;
-  std::size_t scanned_ = 0;       // bytes already known not to end the head
-  bool line_checked_ = false;     // request line validated (for early 400/414)
+  detail::HeadScan scan_;  // how far the head was searched; offsets, so the buffer may move
 };
 
 class ResponseParser {
@@ -48,8 +55,9 @@ class ResponseParser {
   void reset() noexcept;
 
  private:
+  ParseResult finish(std::string_view buf, Method request_method, Response& out);
   ParserLimits limits_;
-  std::size_t scanned_ = 0;
+  detail::HeadScan scan_;
 };
 
 }  // namespace foobar::http
