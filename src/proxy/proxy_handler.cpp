@@ -569,32 +569,42 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
       case BodyKind::Chunked: {
         // The chunked body is validated by the decoder and passed through as
         // received (extensions and trailers included): no re-framing cost.
-        h.add("Transfer-Encoding", "chunked");
+        // An HTTP/1.0 client cannot read chunked: it gets the data, then the close.
+        const bool dechunk = req.version == http::Version::Http10;
+        if (dechunk)
+          ex.close_after();
+        else
+          h.add("Transfer-Encoding", "chunked");
         ok = co_await ex.send_head();
         http::ChunkedDecoder dec;
         bool done = false;
         while (ok && !done) {
           std::size_t used = 0;
+          bool need_more = false;
+          std::string_view data;  // dechunk: decoded bytes to write
           auto in = avail();
           while (used < in.size()) {
             auto st = dec.step(in.substr(used));
             used += st.consumed;
             if (st.status == http::ChunkedDecoder::Status::Done) { done = true; break; }
             if (st.status == http::ChunkedDecoder::Status::Error) { ok = false; break; }
-            if (st.status == http::ChunkedDecoder::Status::NeedMore) break;
+            if (st.status == http::ChunkedDecoder::Status::NeedMore) { need_more = true; break; }
+            if (dechunk && st.status == http::ChunkedDecoder::Status::Data) { data = st.data; break; }
           }
+          if (used == in.size()) need_more = true;
           if (!ok) {
             upstream_reusable = false;
             ex.close_after();
             break;
           }
           if (used > 0) {
-            auto b = in.substr(0, used);
+            auto b = dechunk ? data : in.substr(0, used);
             conn->begin += used;
-            ok = co_await ex.write(b);
+            if (!b.empty()) ok = co_await ex.write(b);
             dog.touch();
           }
           if (done || !ok) break;
+          if (!need_more) continue;  // more decodable bytes are already buffered
           if (avail().empty())
             conn->begin = conn->end = 0;
           else

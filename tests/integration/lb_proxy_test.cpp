@@ -239,3 +239,22 @@ TEST(LbProxy, MaxconnQueuesThenTimesOutWith503) {
     EXPECT_EQ(first.get(), 200);
   }
 }
+
+TEST(LbProxy, ChunkedResponseToHttp10ClientIsDechunked) {
+  Backend a("a");
+  Lb lb(Lb::backends({&a}));
+  foobar::test::HttpConnection c(lb.port);
+  ASSERT_TRUE(c.send("GET /download?bytes=300000&chunked=1 HTTP/1.0\r\nHost: t\r\n\r\n"));
+  auto raw = c.read_all();
+  auto end = raw.find("\r\n\r\n");
+  ASSERT_NE(end, std::string::npos) << raw.substr(0, 200);
+  const auto head = raw.substr(0, end);
+  EXPECT_NE(head.find(" 200 "), std::string::npos) << head;
+  EXPECT_EQ(head.find("Transfer-Encoding"), std::string::npos) << head;
+  EXPECT_EQ(raw.size() - end - 4, 300000u);
+  EXPECT_EQ(raw.find_first_not_of('x', end + 4), std::string::npos);
+  // HTTP/1.1 clients get it chunked (passed through).
+  auto r = http_get(lb.port, "/download?bytes=300000&chunked=1");
+  EXPECT_EQ(r.header("Transfer-Encoding"), "chunked");
+  EXPECT_EQ(r.body.size(), 300000u);
+}
