@@ -2,12 +2,12 @@
 
 #include <vector>
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
 #include "http/parser.hpp"
+#include "net/endpoint.hpp"
 #include "proxy/watchdog.hpp"
 
 namespace foobar::proxy {
@@ -58,11 +58,10 @@ asio::awaitable<std::pair<bool, std::string>> check_once(HealthChecker::State& s
                                                          tcp::socket& sock) {
   const auto& srv = st.group->servers()[i];
   Watchdog dog(co_await asio::this_coro::executor);
-  tcp::resolver resolver(st.io);
-  auto [rec, results] = co_await resolver.async_resolve(srv.host, std::to_string(srv.port), use_nothrow);
-  if (rec) co_return std::pair{false, "resolve: " + rec.message()};
+  auto ep = net::parse_endpoint(srv.name());
+  if (!ep) co_return std::pair{false, std::string("address is not numeric")};
   dog.start(sock, st.cfg.timeout);
-  auto [cec, ep] = co_await asio::async_connect(sock, results, use_nothrow);
+  auto [cec] = co_await sock.async_connect(*ep, use_nothrow);
   if (cec) co_return std::pair{false, dog.expired() ? std::string("connect: timeout") : "connect: " + cec.message()};
   if (st.cfg.kind == CheckConfig::Kind::Tcp) co_return std::pair{true, std::string("tcp ok")};
 

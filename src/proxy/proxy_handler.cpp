@@ -12,6 +12,7 @@
 
 #include "http/chunked.hpp"
 #include "http/parser.hpp"
+#include "net/endpoint.hpp"
 #include "proxy/watchdog.hpp"
 
 namespace foobar::proxy {
@@ -195,13 +196,9 @@ ProxyHandler::ProxyHandler(asio::io_context& io, std::shared_ptr<UpstreamGroup> 
     : io_(io), group_(std::move(group)), opts_(opts), snap_(*group_),
       balancer_(make_balancer(opts.algorithm, *group_)),
       pool_(io, group_->size(), opts.pool, std::move(stopping)) {
-  tcp::resolver resolver(io);
   for (const auto& s : group_->servers()) {
-    error_code ec;
-    auto results = resolver.resolve(s.host, std::to_string(s.port), ec);
-    std::vector<tcp::endpoint> eps;
-    if (!ec)
-      for (const auto& r : results) eps.push_back(r.endpoint());
+    std::vector<tcp::endpoint> eps;  // empty: the address is not numeric (connects fail)
+    if (auto ep = net::parse_endpoint(s.name())) eps.push_back(*ep);
     endpoints_.push_back(std::move(eps));
   }
 }
@@ -572,32 +569,42 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
       case BodyKind::Chunked: {
         // The chunked body is validated by the decoder and passed through as
         // received (extensions and trailers included): no re-framing cost.
-        h.add("Transfer-Encoding", "chunked");
+        // An HTTP/1.0 client cannot read chunked: it gets the data, then the close.
+        const bool dechunk = req.version == http::Version::Http10;
+        if (dechunk)
+          ex.close_after();
+        else
+          h.add("Transfer-Encoding", "chunked");
         ok = co_await ex.send_head();
         http::ChunkedDecoder dec;
         bool done = false;
         while (ok && !done) {
           std::size_t used = 0;
+          bool need_more = false;
+          std::string_view data;  // dechunk: decoded bytes to write
           auto in = avail();
           while (used < in.size()) {
             auto st = dec.step(in.substr(used));
             used += st.consumed;
             if (st.status == http::ChunkedDecoder::Status::Done) { done = true; break; }
             if (st.status == http::ChunkedDecoder::Status::Error) { ok = false; break; }
-            if (st.status == http::ChunkedDecoder::Status::NeedMore) break;
+            if (st.status == http::ChunkedDecoder::Status::NeedMore) { need_more = true; break; }
+            if (dechunk && st.status == http::ChunkedDecoder::Status::Data) { data = st.data; break; }
           }
+          if (used == in.size()) need_more = true;
           if (!ok) {
             upstream_reusable = false;
             ex.close_after();
             break;
           }
           if (used > 0) {
-            auto b = in.substr(0, used);
+            auto b = dechunk ? data : in.substr(0, used);
             conn->begin += used;
-            ok = co_await ex.write(b);
+            if (!b.empty()) ok = co_await ex.write(b);
             dog.touch();
           }
           if (done || !ok) break;
+          if (!need_more) continue;  // more decodable bytes are already buffered
           if (avail().empty())
             conn->begin = conn->end = 0;
           else

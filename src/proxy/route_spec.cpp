@@ -3,6 +3,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "net/endpoint.hpp"
+
 namespace foobar::proxy {
 
 ServerConfig parse_server(std::string_view text) {
@@ -25,6 +27,9 @@ ServerConfig parse_server(std::string_view text) {
   auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
   if (ec != std::errc{} || ptr != port.data() + port.size() || p == 0 || p > 65535)
     throw std::invalid_argument("bad port in '" + std::string(text) + "'");
+  std::string why;
+  if (!net::parse_endpoint(text, &why))  // numeric addresses only: no DNS on any path
+    throw std::invalid_argument("bad address '" + std::string(text) + "': " + why);
   s.host = std::string(host);
   s.port = static_cast<std::uint16_t>(p);
   return s;

@@ -26,7 +26,11 @@ struct ServerConfig {
   bool backup = false;     // takes traffic only while every primary is down
   unsigned maxconn = 0;    // concurrent requests to this server; 0 = unlimited
 
-  std::string name() const { return host + ":" + std::to_string(port); }
+  // "HOST:PORT" ("[V6]:PORT"): the server's name in stats, metrics and the admin API.
+  std::string name() const {
+    return host.find(':') != std::string::npos ? "[" + host + "]:" + std::to_string(port)
+                                               : host + ":" + std::to_string(port);
+  }
 };
 
 // What an operator asked for (admin API); health is tracked separately.

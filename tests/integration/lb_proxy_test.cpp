@@ -64,6 +64,14 @@ TEST(LbProxy, SmugglingShapedRequestsAreRejectedAndNeverForwarded) {
       "POST /smuggle HTTP/1.1\r\nHost: t\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n",
       "POST /smuggle HTTP/1.1\r\nHost: t\r\nTransfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n",
       "POST /smuggle HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      "POST /smuggle HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+      "POST /smuggle HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n",
+      "POST /smuggle HTTP/1.0\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      "POST /smuggle HTTP/1.1\r\nHost: t\r\nContent-Length: 5;\r\n\r\nhello",
+      "POST /smuggle HTTP/1.1\r\nHost: t\r\nContent-Length: 0x10\r\n\r\nhello",
+      "POST /smuggle HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999999999999999\r\n\r\nhello",
+      "GET /smuggle HTTP/1.1\r\n\r\n",
+      "GET /smuggle HTTP/1.1\r\nHost: t\r\nX-A b: c\r\n\r\n",
       // bare LF line endings, NUL and CR in fields, two Host headers
       "GET /smuggle HTTP/1.1\nHost: t\n\n",
       "GET /smuggle HTTP/1.1\r\nHost: t\r\nX-A: a\rb\r\n\r\n",
@@ -230,4 +238,23 @@ TEST(LbProxy, MaxconnQueuesThenTimesOutWith503) {
     EXPECT_EQ(r.header("Retry-After"), "1");
     EXPECT_EQ(first.get(), 200);
   }
+}
+
+TEST(LbProxy, ChunkedResponseToHttp10ClientIsDechunked) {
+  Backend a("a");
+  Lb lb(Lb::backends({&a}));
+  foobar::test::HttpConnection c(lb.port);
+  ASSERT_TRUE(c.send("GET /download?bytes=300000&chunked=1 HTTP/1.0\r\nHost: t\r\n\r\n"));
+  auto raw = c.read_all();
+  auto end = raw.find("\r\n\r\n");
+  ASSERT_NE(end, std::string::npos) << raw.substr(0, 200);
+  const auto head = raw.substr(0, end);
+  EXPECT_NE(head.find(" 200 "), std::string::npos) << head;
+  EXPECT_EQ(head.find("Transfer-Encoding"), std::string::npos) << head;
+  EXPECT_EQ(raw.size() - end - 4, 300000u);
+  EXPECT_EQ(raw.find_first_not_of('x', end + 4), std::string::npos);
+  // HTTP/1.1 clients get it chunked (passed through).
+  auto r = http_get(lb.port, "/download?bytes=300000&chunked=1");
+  EXPECT_EQ(r.header("Transfer-Encoding"), "chunked");
+  EXPECT_EQ(r.body.size(), 300000u);
 }

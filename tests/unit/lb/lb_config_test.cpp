@@ -82,7 +82,7 @@ TEST(LbConfig, ErrorsNameFileLineAndKey) {
   auto e = error_of("[lb]\nbackends = [\n  { address = \"nohost\" },\n]\n");
   EXPECT_NE(e.find("lb.toml:3"), std::string::npos) << e;
   EXPECT_NE(e.find("address"), std::string::npos) << e;
-  e = error_of("[lb]\nbackends = [\n  { address = \"h:1\" },\n  { address = \"h:1\" },\n]\n");
+  e = error_of("[lb]\nbackends = [\n  { address = \"127.0.0.1:1\" },\n  { address = \"127.0.0.1:1\" },\n]\n");
   EXPECT_NE(e.find("twice"), std::string::npos) << e;
   e = error_of("[lb]\nhealth_check = \"udp\"\n");
   EXPECT_NE(e.find("lb.toml:2: key 'lb.health_check'"), std::string::npos) << e;

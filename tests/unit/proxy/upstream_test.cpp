@@ -132,13 +132,15 @@ TEST(RouteSpec, ParsesServersAndRoutes) {
   auto v6 = parse_server("[::1]:81");
   EXPECT_EQ(v6.host, "::1");
   EXPECT_EQ(v6.port, 81);
-  for (auto bad : {"host", ":80", "h:0", "h:70000", "h:8x", "[::1]80"})
+  EXPECT_EQ(v6.name(), "[::1]:81");
+  EXPECT_EQ(parse_server("localhost:80").host, "localhost");
+  for (auto bad : {"host", ":80", "h:0", "h:70000", "h:8x", "[::1]80", "example.com:80"})
     EXPECT_THROW(parse_server(bad), std::invalid_argument) << bad;
 
   auto r = parse_proxy_route("/api/=127.0.0.1:1,127.0.0.1:2");
   EXPECT_EQ(r.prefix, "/api/");
   ASSERT_EQ(r.servers.size(), 2u);
   EXPECT_EQ(r.servers[1].name(), "127.0.0.1:2");
-  for (auto bad : {"/api/", "api=h:1", "/api/=", "/api/=h:1,h:1", "/a=h"})
+  for (auto bad : {"/api/", "api=h:1", "/api/=", "/api/=127.0.0.1:1,127.0.0.1:1", "/a=h"})
     EXPECT_THROW(parse_proxy_route(bad), std::invalid_argument) << bad;
 }
