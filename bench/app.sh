@@ -10,21 +10,7 @@ THREADS=${THREADS:-16}
 APP_THREADS=${APP_THREADS:-1}
 POSTS=${POSTS:-10000}
 
-work=$(mktemp -d /tmp/foobar-bench-app.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-# spawn CPU CMD...: runs CMD in the background pinned to CPU and records its pid. (Backgrounding a
-# shell function would record a subshell's pid, and the kill in cleanup would miss the server.)
-spawn() {
-  local cpu=$1; shift
-  if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then taskset -c "$cpu" "$@" & else "$@" & fi
-  pids+=($!)
-}
+bench_workdir app
 
 # instance NAME PORT SERVER_ID [read_only]: a mariadbd in $work/NAME, like src/ctl/mariadb.cpp makes them.
 instance() {

@@ -8,21 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-work=$(mktemp -d /tmp/foobar-bench-lb.XXXXXX)
-pids=()
-cleanup() { [ -n "${KEEP:-}" ] && { echo "logs in $work"; return; }; for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-# spawn_on_cpu CPU LOG CMD...: background CMD pinned to CPU; its own pid goes to pids
-# (taskset execs CMD, so killing that pid stops the server itself).
-spawn_on_cpu() {
-  local cpu=$1 log=$2; shift 2
-  if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
-    taskset -c "$cpu" "$@" > "$log" 2>&1 &
-  else
-    "$@" > "$log" 2>&1 &
-  fi
-  pids+=($!)
-}
+bench_workdir lb
 
 mkdir -p "$work/root"
 head -c 4096 /dev/urandom | base64 -w 0 | head -c 4096 > "$work/root/4k.html"
@@ -73,12 +59,12 @@ start_foobar_lb() {  # start_foobar_lb PORT BACKEND_PORT...
   local port=$1; shift
   local args=()
   for b in "$@"; do args+=(--backend "127.0.0.1:$b"); done
-  spawn_on_cpu 1 "$work/lb-$port.log" "$FOOBAR" lb --listen "127.0.0.1:$port" --threads 1 --access-log off "${args[@]}"
+  spawn 1 "$FOOBAR" lb --listen "127.0.0.1:$port" --threads 1 --access-log off "${args[@]}" > "$work/lb-$port.log" 2>&1
 }
 start_haproxy() {  # start_haproxy PORT BACKEND_PORT...
   local port=$1
   haproxy_conf "$work/haproxy-$port.cfg" "$@"
-  spawn_on_cpu 1 "$work/haproxy-$port.log" haproxy -f "$work/haproxy-$port.cfg"
+  spawn 1 haproxy -f "$work/haproxy-$port.cfg" > "$work/haproxy-$port.log" 2>&1
 }
 
 # Tier 1: both balancers in front of the same nginx pair.

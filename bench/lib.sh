@@ -15,6 +15,23 @@ wait_port() {  # wait_port PORT: until something accepts on 127.0.0.1:PORT (10 s
 
 on_cpu() { if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then taskset -c "$1" "${@:2}"; else "${@:2}"; fi; }
 
+# bench_workdir NAME: a temp dir in $work, and a trap that stops everything spawned and removes it
+# (KEEP=1 keeps the logs).
+bench_workdir() {
+  work=$(mktemp -d "/tmp/foobar-bench-$1.XXXXXX")
+  pids=()
+  trap 'if [ -n "${KEEP:-}" ]; then echo "logs in $work"; else for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; fi' EXIT
+}
+
+# spawn CPU CMD...: CMD in the background pinned to CPU; its own pid joins $pids. taskset execs
+# CMD, so the recorded pid is the server's (a backgrounded shell function would record a subshell).
+# Redirect output at the call site: spawn 1 nginx -c conf > log 2>&1
+spawn() {
+  local cpu=$1; shift
+  if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then taskset -c "$cpu" "$@" & else "$@" & fi
+  pids+=($!)
+}
+
 # wrk_rps URL: requests/s of one wrk run (1 thread, keep-alive).
 wrk_rps() {
   on_cpu 0 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$1" | awk '/Requests\/sec/ {print $2}'

@@ -4,21 +4,18 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-work=$(mktemp -d /tmp/foobar-bench-web.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+bench_workdir web
 
 mkdir -p "$work/root"
 head -c 4096 /dev/urandom | base64 -w 0 | head -c 4096 > "$work/root/4k.html"
 head -c 102400 /dev/urandom | base64 -w 0 | head -c 102400 > "$work/root/100k.html"
 
 fport=$(free_port)
-on_cpu 1 "$FOOBAR" web --listen "127.0.0.1:$fport" --root "$work/root" --threads 1 --access-log off \
-  > "$work/foobar.log" 2>&1 & pids+=($!)
+spawn 1 "$FOOBAR" web --listen "127.0.0.1:$fport" --root "$work/root" --threads 1 --access-log off \
+  > "$work/foobar.log" 2>&1
 nport=$(free_port)
 nginx_conf "$work" "$nport" "$work/root"
-on_cpu 1 nginx -c "$work/nginx.conf" > "$work/nginx.log" 2>&1 & pids+=($!)
+spawn 1 nginx -c "$work/nginx.conf" > "$work/nginx.log" 2>&1
 wait_port "$fport"; wait_port "$nport"
 
 echo "foobar web vs nginx $(nginx -v 2>&1 | sed 's/.*\///'): wrk -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds, one worker each"
