@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <system_error>
 
+#include "net/endpoint.hpp"
+
 namespace foobar::http {
 namespace {
 
@@ -60,7 +62,8 @@ AccessLog::~AccessLog() {
 void AccessLog::Writer::log(const tcp::endpoint& peer, const Request& req, int status,
                             std::uint64_t bytes) {
   auto out = std::back_inserter(buf_);
-  fmt::format_to(out, "{} - - [{}] \"", peer.address().to_string(), log_time_now());
+  char addr[net::kMaxAddressText];
+  fmt::format_to(out, "{} - - [{}] \"", net::format_address(peer, addr), log_time_now());
   append_escaped(buf_, req.method_text);
   buf_ += ' ';
   append_escaped(buf_, req.target);

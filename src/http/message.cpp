@@ -4,9 +4,8 @@
 
 namespace foobar::http {
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
+bool iequals_n(const char* a, const char* b, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
     if (detail::to_lower(a[i]) != detail::to_lower(b[i])) return false;
   }
   return true;

@@ -23,8 +23,13 @@ enum class BodyKind : std::uint8_t {
   UntilClose,     // responses only: read until the server closes
 };
 
-// Case-insensitive ASCII comparison, for header names and tokens.
-bool iequals(std::string_view a, std::string_view b) noexcept;
+// Case-insensitive ASCII comparison of n bytes.
+bool iequals_n(const char* a, const char* b, std::size_t n) noexcept;
+// Case-insensitive ASCII comparison, for header names and tokens. Inline: most
+// calls (header lookups) are decided by the sizes alone.
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && iequals_n(a.data(), b.data(), a.size());
+}
 
 // Headers in arrival order. The vector is reused across requests on a
 // connection (clear() keeps capacity), so parsing allocates nothing in steady state.

@@ -1,5 +1,7 @@
 #include "net/endpoint.hpp"
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <stdexcept>
 
@@ -40,6 +42,25 @@ tcp::endpoint endpoint_or_throw(std::string_view text) {
   auto ep = parse_endpoint(text, &why);
   if (!ep) throw std::invalid_argument("invalid address '" + std::string(text) + "': " + why);
   return *ep;
+}
+
+std::string_view format_address(const tcp::endpoint& ep, char (&buf)[kMaxAddressText]) noexcept {
+  const sockaddr* sa = ep.data();
+  if (sa->sa_family != AF_INET) {  // rare here: the libc formatter is fine
+    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
+    return buf;
+  }
+  // glibc's inet_ntop goes through sprintf; four small numbers do not need it.
+  const auto* b = reinterpret_cast<const unsigned char*>(&reinterpret_cast<const sockaddr_in*>(sa)->sin_addr);
+  char* p = buf;
+  for (int i = 0; i < 4; ++i) {
+    if (i) *p++ = '.';
+    unsigned v = b[i];
+    if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+    if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+    *p++ = static_cast<char>('0' + v % 10);
+  }
+  return {buf, static_cast<std::size_t>(p - buf)};
 }
 
 std::string to_string(const tcp::endpoint& ep) {

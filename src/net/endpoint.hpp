@@ -17,4 +17,9 @@ tcp::endpoint endpoint_or_throw(std::string_view text);
 // "127.0.0.1:8080" / "[::1]:8080".
 std::string to_string(const tcp::endpoint& ep);
 
+// The address alone ("127.0.0.1", "::1") written into buf, without allocating:
+// it goes into every access-log line and X-Forwarded-For header.
+inline constexpr std::size_t kMaxAddressText = 46;  // INET6_ADDRSTRLEN
+std::string_view format_address(const tcp::endpoint& ep, char (&buf)[kMaxAddressText]) noexcept;
+
 }  // namespace foobar::net

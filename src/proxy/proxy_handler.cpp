@@ -102,13 +102,9 @@ class ScratchString {
 void build_request_head(const http::Request& req, const tcp::endpoint& peer, std::string_view proto,
                         const ServerConfig& server, Framing framing, std::uint64_t length,
                         std::string& out) {
-  char client_buf[INET6_ADDRSTRLEN] = "";
+  char client_buf[net::kMaxAddressText];
+  const std::string_view client = net::format_address(peer, client_buf);
   const auto* sa = peer.data();
-  if (sa->sa_family == AF_INET)
-    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, client_buf, sizeof client_buf);
-  else
-    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, client_buf, sizeof client_buf);
-  const std::string_view client = client_buf;
 
   out.clear();
   out.append(req.method_text).append(" ").append(req.target).append(" HTTP/1.1\r\n");

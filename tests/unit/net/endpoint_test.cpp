@@ -19,3 +19,12 @@ TEST(Endpoint, RejectsGarbage) {
     EXPECT_FALSE(why.empty()) << bad;
   }
 }
+
+TEST(Endpoint, FormatsAddressesWithoutTheLibc) {
+  char buf[foobar::net::kMaxAddressText];
+  for (const char* text : {"0.0.0.0:1", "127.0.0.1:80", "10.20.30.40:5", "255.255.255.255:9", "1.100.9.199:1"}) {
+    auto ep = *parse_endpoint(text);
+    EXPECT_EQ(foobar::net::format_address(ep, buf), ep.address().to_string()) << text;
+  }
+  EXPECT_EQ(foobar::net::format_address(*parse_endpoint("[::1]:80"), buf), "::1");
+}
