@@ -17,8 +17,8 @@ asio::any_io_executor Exchange::executor() const { return conn_.socket_.get_exec
 
 ResponseHead& Exchange::begin(int status) {
   head_.start(status);
-  head_.add("Server", "foobar");
-  head_.add("Date", http_date_now());
+  head_.add_trusted("Server", "foobar");
+  head_.add_trusted("Date", http_date_now());
   return head_;
 }
 

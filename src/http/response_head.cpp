@@ -116,7 +116,10 @@ void ResponseHead::start(int status, std::string_view reason) {
   buf_.append("HTTP/1.1 ");
   buf_.append(code, sizeof code);
   buf_.push_back(' ');
-  append_sanitized(buf_, reason.empty() ? reason_phrase(status) : reason);
+  if (reason.empty())
+    buf_.append(reason_phrase(status));  // our own table: nothing to sanitize
+  else
+    append_sanitized(buf_, reason);
   buf_.append("\r\n");
 }
 
@@ -127,10 +130,14 @@ void ResponseHead::add(std::string_view name, std::string_view value) {
   buf_.append("\r\n");
 }
 
+void ResponseHead::add_trusted(std::string_view name, std::string_view value) {
+  buf_.append(name).append(": ").append(value).append("\r\n");
+}
+
 void ResponseHead::add(std::string_view name, std::uint64_t value) {
   char digits[20];  // UINT64_MAX has 20 digits
   const auto r = std::to_chars(digits, digits + sizeof digits, value);
-  add(name, std::string_view(digits, static_cast<std::size_t>(r.ptr - digits)));
+  add_trusted(name, std::string_view(digits, static_cast<std::size_t>(r.ptr - digits)));
 }
 
 void ResponseHead::finish() { buf_.append("\r\n"); }

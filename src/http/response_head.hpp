@@ -13,7 +13,11 @@ class ResponseHead {
  public:
   // Starts a new head "HTTP/1.1 <status> <reason>\r\n"; keeps the buffer's capacity.
   void start(int status, std::string_view reason = {});
+  // CR, LF and NUL in name or value are written as SP (no response splitting).
   void add(std::string_view name, std::string_view value);
+  // For text that cannot hold CR, LF or NUL: constants, and fields our parser
+  // already validated. Skips the scan on the hot path.
+  void add_trusted(std::string_view name, std::string_view value);
   void add(std::string_view name, std::uint64_t value);
   // Appends the final CRLF; after this, data() is the wire form.
   void finish();

@@ -127,10 +127,10 @@ asio::awaitable<void> StaticHandler::serve(http::Exchange& ex, const OpenFile& f
   const auto& req = ex.request();
   auto type = mime_type(name);
   auto add_validators = [&](http::ResponseHead& h) {
-    h.add("Last-Modified", file.last_modified);
-    h.add("ETag", file.etag);
+    h.add_trusted("Last-Modified", file.last_modified);
+    h.add_trusted("ETag", file.etag);
     if (auto cc = cache_control_for(req.path, name); !cc.empty()) h.add("Cache-Control", cc);
-    if (vary) h.add("Vary", "Accept-Encoding");
+    if (vary) h.add_trusted("Vary", "Accept-Encoding");
   };
 
   if (int status = evaluate_preconditions(req, file.etag, file.mtime)) {
@@ -159,15 +159,15 @@ asio::awaitable<void> StaticHandler::serve(http::Exchange& ex, const OpenFile& f
 
   std::uint64_t first = 0, length = file.size;
   auto& h = ex.begin(range.kind == RangeRequest::Kind::Partial ? 206 : 200);
-  h.add("Content-Type", type);
-  if (!encoding.empty()) h.add("Content-Encoding", encoding);
+  h.add_trusted("Content-Type", type);  // generated or from our tables
+  if (!encoding.empty()) h.add_trusted("Content-Encoding", encoding);
   if (range.kind == RangeRequest::Kind::Partial) {
     first = range.ranges[0].first;
     length = range.ranges[0].length;
     h.add("Content-Range", fmt::format("bytes {}-{}/{}", first, first + length - 1, file.size));
   }
   h.add("Content-Length", length);
-  h.add("Accept-Ranges", "bytes");
+  h.add_trusted("Accept-Ranges", "bytes");
   add_validators(h);
   if (file.has_content)
     co_await ex.send(std::string_view(file.content).substr(first, length));
@@ -193,8 +193,8 @@ asio::awaitable<void> StaticHandler::serve_multipart(http::Exchange& ex, const O
   auto& h = ex.begin(206);
   h.add("Content-Type", "multipart/byteranges; boundary=" + boundary);
   h.add("Content-Length", total);
-  h.add("Last-Modified", file.last_modified);
-  h.add("ETag", file.etag);
+  h.add_trusted("Last-Modified", file.last_modified);
+  h.add_trusted("ETag", file.etag);
   if (!co_await ex.send_head()) co_return;
   for (std::size_t i = 0; i < ranges.size(); ++i) {
     if (!co_await ex.write(part_heads[i])) co_return;
