@@ -3,6 +3,7 @@
 #include <memory>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 
 #include "core/config.hpp"
 #include "core/runtime.hpp"
@@ -26,6 +27,9 @@ int run(const LbConfig& cfg) {
     http::ServerConfig ac;
     ac.name = "admin";
     ac.listen = *cfg.admin;
+    if (!ac.listen.address().is_loopback())
+      spdlog::warn("admin listener on {} is reachable from the network and has no authentication",
+                   net::to_string(ac.listen));
     admin = std::make_unique<http::Server>(
         rt, ac, [svc](unsigned, asio::io_context&) { return std::make_unique<AdminHandler>(svc); });
   }
@@ -109,8 +113,9 @@ void add_command(CLI::App& cli, int& exit_code) {
       ->check(CLI::Range(1, 1000));
   cmd->add_option_function<std::string>(
          "--admin", [cfg](const std::string& v) { cfg->admin = net::endpoint_or_throw(v); },
-         "admin listener: /stats, /stats.json, /metrics, POST /backends/HOST:PORT/drain|disable|enable")
-      ->type_name("HOST:PORT");
+         "admin listener: /stats, /stats.json, /metrics, POST /backends/HOST:PORT/drain|disable|enable "
+         "(a bare PORT listens on 127.0.0.1)")
+      ->type_name("[HOST:]PORT");
   cmd->add_option_function<unsigned>("--threads", [cfg](unsigned v) { cfg->threads = v; },
                                      "worker threads (default: one per CPU)");
   cmd->add_option_function<unsigned>("--retries", [cfg](unsigned v) { cfg->proxy.retries = v; },

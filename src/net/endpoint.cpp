@@ -19,6 +19,9 @@ std::optional<tcp::endpoint> parse_endpoint(std::string_view text, std::string* 
       return fail("expected [IPv6]:PORT");
     host = text.substr(1, close - 1);
     port = text.substr(close + 2);
+  } else if (text.find_first_not_of("0123456789") == std::string_view::npos) {
+    host = "127.0.0.1";  // a bare port: loopback, never every interface by accident
+    port = text;
   } else {
     auto colon = text.rfind(':');
     if (colon == std::string_view::npos) return fail("expected HOST:PORT");

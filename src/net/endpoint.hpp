@@ -9,7 +9,8 @@
 
 namespace foobar::net {
 
-// "127.0.0.1:8080", "[::1]:80", "*:80" / "0.0.0.0:80", "localhost:80".
+// "127.0.0.1:8080", "[::1]:80", "*:80" / "0.0.0.0:80", "localhost:80"; a bare
+// port ("8404") means 127.0.0.1:8404.
 // Returns nullopt on anything else (error says why).
 std::optional<tcp::endpoint> parse_endpoint(std::string_view text, std::string* error = nullptr);
 // Like parse_endpoint but throws std::invalid_argument naming the text.

@@ -2,26 +2,22 @@
 
 #include <charconv>
 
+#include "core/text.hpp"
 #include "http/date.hpp"
 
 namespace foobar::web {
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using core::pop_item;
+using core::trim_ows;
 
 // Whether a comma-separated entity-tag list matches etag ("*" matches any).
 // weak: W/"x" equals "x" (If-None-Match); strong: weak tags never match (If-Match).
 bool etag_list_matches(std::string_view list, std::string_view etag, bool weak) {
-  list = trim(list);
+  list = trim_ows(list);
   if (list == "*") return true;
   while (!list.empty()) {
-    auto comma = list.find(',');
-    auto tag = trim(list.substr(0, comma));
-    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    auto tag = trim_ows(pop_item(list, ','));
     bool is_weak = tag.starts_with("W/");
     if (is_weak) {
       if (!weak) continue;
@@ -62,7 +58,7 @@ RangeRequest evaluate_range(const http::Request& req, std::uint64_t size, std::s
   auto header = req.headers.get("range");
   if (header.empty() || (req.method != http::Method::Get && req.method != http::Method::Head)) return out;
   // If-Range: the range applies only if the validator still matches (strongly).
-  if (auto if_range = trim(req.headers.get("if-range")); !if_range.empty()) {
+  if (auto if_range = trim_ows(req.headers.get("if-range")); !if_range.empty()) {
     if (if_range.starts_with('"') || if_range.starts_with("W/")) {
       if (if_range != etag) return out;
     } else {
@@ -71,13 +67,11 @@ RangeRequest evaluate_range(const http::Request& req, std::uint64_t size, std::s
     }
   }
   auto eq = header.find('=');
-  if (eq == std::string_view::npos || !http::iequals(trim(header.substr(0, eq)), "bytes")) return out;
+  if (eq == std::string_view::npos || !http::iequals(trim_ows(header.substr(0, eq)), "bytes")) return out;
   std::string_view list = header.substr(eq + 1);
   bool any_valid = false;
   while (!list.empty()) {
-    auto comma = list.find(',');
-    auto spec = trim(list.substr(0, comma));
-    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    auto spec = trim_ows(pop_item(list, ','));
     if (spec.empty()) continue;
     auto dash = spec.find('-');
     if (dash == std::string_view::npos) return {};

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
 #include "web/mime_types.hpp"
 #include "web/preconditions.hpp"
 #include "web/url_path.hpp"
@@ -15,22 +16,12 @@ constexpr std::string_view kIndex = "index.html";
 bool accepts(std::string_view header, std::string_view coding) {
   bool star = false;
   while (!header.empty()) {
-    auto comma = header.find(',');
-    auto item = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
-    auto semi = item.find(';');
-    auto name = item.substr(0, semi);
-    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
-    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    auto params = core::pop_item(header, ',');
+    auto name = core::trim_ows(core::pop_item(params, ';'));
     bool zero = false;
-    if (semi != std::string_view::npos) {
-      auto q = item.substr(semi + 1);
-      auto eq = q.find('=');
-      if (eq != std::string_view::npos) {
-        auto v = q.substr(eq + 1);
-        while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-        zero = v.starts_with('0') && v.find_first_not_of("0.") == std::string_view::npos;
-      }
+    if (auto eq = params.find('='); eq != std::string_view::npos) {  // ";q=0", ";q=0.000"
+      auto v = core::trim_ows(params.substr(eq + 1));
+      zero = v.starts_with('0') && v.find_first_not_of("0.") == std::string_view::npos;
     }
     if (http::iequals(name, coding)) return !zero;
     if (name == "*") star = !zero;

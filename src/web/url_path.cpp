@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "core/text.hpp"
+
 namespace foobar::web {
 namespace {
 
@@ -66,9 +68,7 @@ UrlPath resolve_url_path(std::string_view path) {
   std::vector<std::string_view> segments;
   std::string_view rest = decoded;
   while (!rest.empty()) {
-    auto slash = rest.find('/');
-    auto seg = rest.substr(0, slash);
-    rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+    auto seg = core::pop_item(rest, '/');
     if (seg.empty() || seg == ".") continue;
     if (seg == "..") {
       if (segments.empty()) return bad();

@@ -4,6 +4,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "core/text.hpp"
+
 namespace foobar::app::site {
 
 std::optional<std::size_t> utf8_length(std::string_view s) noexcept {
@@ -124,9 +126,7 @@ bool parse_new_post(std::string_view json, NewPost& out, ClientError& err) {
 bool parse_list_query(std::string_view query, ListQuery& out, ClientError& err) {
   out = {};
   while (!query.empty()) {
-    auto amp = query.find('&');
-    auto item = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    auto item = core::pop_item(query, '&');
     auto eq = item.find('=');
     auto key = item.substr(0, eq);
     auto value = eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1);
