@@ -22,21 +22,11 @@ ResponseHead& Exchange::begin(int status) {
   return head_;
 }
 
-// Adds the connection-management header and the final CRLF. A request body the
-// handler did not read is skipped if it is already buffered; otherwise the
-// connection cannot be reused and closes after this response.
-static void finish_head(Exchange& ex, ResponseHead& head, bool stopping, bool http10_keep_alive) {
-  if (stopping) ex.close_after();
-  if (ex.will_close())
-    head.add("Connection", "close");
-  else if (http10_keep_alive)
-    head.add("Connection", "keep-alive");
-  head.finish();
-}
-
+// Finishes the head and writes it with body. A request body the handler did not
+// read is skipped if it is already buffered; otherwise the connection cannot be
+// reused and closes after this response (so do all responses during a stop).
 asio::awaitable<bool> Exchange::write_head_and(std::string_view body) {
   if (!body_done_) {
-    // Discard an unread body that is already fully buffered; else close after responding.
     auto& c = conn_;
     std::size_t avail = c.end_ - c.body_pos_;
     if (req_.body == BodyKind::ContentLength && body_left_ <= avail) {
@@ -47,8 +37,12 @@ asio::awaitable<bool> Exchange::write_head_and(std::string_view body) {
       close_ = true;
     }
   }
-  finish_head(*this, head_, conn_.worker_->stopping,
-              req_.version == Version::Http10 && !close_);
+  if (conn_.worker_->stopping) close_ = true;
+  if (close_)
+    head_.add_trusted("Connection", "close");
+  else if (req_.version == Version::Http10)
+    head_.add_trusted("Connection", "keep-alive");
+  head_.finish();
   if (req_.method == Method::Head) body = {};
   head_sent_ = true;
   conn_.arm(conn_.worker_->limits.send_timeout);
