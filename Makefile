@@ -11,7 +11,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 build: deps
-	@cmake --preset release -DFOOBAR_WERROR=$(if $(CI),ON,OFF) >/dev/null
+	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 
 build-asan: deps
