@@ -392,33 +392,12 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
 
     // ---- stream the rest of the request body
     if (streaming) {
-      bool upstream_ok = true;
-      for (;;) {
-        auto piece = co_await ex.read_body(ec);
-        if (ec) {  // client gone or malformed body: nothing more to do on either side
-          ex.close_after();
-          co_return;
-        }
-        dog.touch();
-        if (piece.empty()) break;
-        if (!upstream_ok) continue;  // drain the client so the error can be sent
-        error_code e2;
-        if (framing == Framing::Chunked) {
-          std::string size = fmt::format("{:x}\r\n", piece.size());
-          std::array<asio::const_buffer, 3> bufs{asio::buffer(size), asio::buffer(piece), asio::buffer("\r\n", 2)};
-          std::tie(e2, std::ignore) = co_await asio::async_write(conn->sock, bufs, use_nothrow);
-        } else {
-          std::tie(e2, std::ignore) = co_await asio::async_write(conn->sock, asio::buffer(piece), use_nothrow);
-        }
-        dog.touch();
-        if (e2) upstream_ok = false;
-        if (ex.body_done()) break;
+      auto sent = co_await forward_body(ex, *conn, framing == Framing::Chunked);
+      if (sent == BodySent::ClientGone) {  // client gone or malformed body: nothing more to do
+        ex.close_after();
+        co_return;
       }
-      if (upstream_ok && framing == Framing::Chunked) {
-        auto [e3, n3] = co_await asio::async_write(conn->sock, asio::buffer("0\r\n\r\n", 5), use_nothrow);
-        if (e3) upstream_ok = false;
-      }
-      if (!upstream_ok) {
+      if (sent == BodySent::ServerFailed) {
         counters.errors.fetch_add(1, std::memory_order_relaxed);
         co_await send_status(ex, *group_, dog.expired() ? 504 : 502, "server stopped reading the request body", true);
         co_return;
@@ -426,60 +405,9 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
     }
 
     // ---- read the response head (skipping 1xx)
-    http::ResponseParser parser;
+    auto [error_status, error_reason, retry] =
+        co_await read_response_head(*conn, req.method, idempotent && !streaming);
     http::Response& resp = conn->resp;
-    resp.clear();
-    bool got_any = false;
-    bool retry = false;
-    int error_status = 0;
-    std::string_view error_reason;
-    for (;;) {
-      if (conn->end > conn->begin) {
-        auto r = parser.parse(std::string_view(conn->buf.get() + conn->begin, conn->end - conn->begin),
-                              req.method, resp);
-        if (r.status == http::ParseStatus::Error) {
-          error_status = 502;
-          error_reason = "invalid response from server";
-          break;
-        }
-        if (r.status == http::ParseStatus::Complete) {
-          if (resp.status >= 200) break;
-          if (resp.status == 101) {
-            error_status = 502;
-            error_reason = "protocol upgrade is not supported";
-            break;
-          }
-          conn->begin += resp.head_size;  // 1xx: skip it, the final head follows
-          parser.reset();
-          resp.clear();
-          continue;
-        }
-      }
-      if (conn->begin == conn->end) conn->begin = conn->end = 0;
-      if (conn->end == upstream_buffer_size) compact(*conn);
-      if (conn->end == upstream_buffer_size) {
-        error_status = 502;
-        error_reason = "response head too large";
-        break;
-      }
-      auto [rec, n] = co_await conn->sock.async_read_some(
-          asio::buffer(conn->buf.get() + conn->end, upstream_buffer_size - conn->end), use_nothrow);
-      if (rec) {
-        if (dog.expired()) {
-          error_status = 504;
-          error_reason = "server did not answer in time";
-        } else if (!got_any && idempotent && !streaming) {
-          retry = true;  // closed or reset before any response byte
-        } else {
-          error_status = 502;
-          error_reason = got_any ? "incomplete response from server" : "server closed the connection";
-        }
-        break;
-      }
-      dog.touch();
-      got_any = true;
-      conn->end += n;
-    }
     if (retry) {
       if (reused) {
         fresh_only = true;  // the server closed an idle connection: not its fault
@@ -512,147 +440,7 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
     counters.responses[static_cast<std::size_t>(status / 100 - 1)].fetch_add(1, std::memory_order_relaxed);
     group_->count_response(status);
     conn->begin += resp.head_size;
-    bool upstream_reusable = resp.keep_alive;
-    bool ok = true;
-    auto avail = [&] { return std::string_view(conn->buf.get() + conn->begin, conn->end - conn->begin); };
-    auto read_more = [&]() -> asio::awaitable<bool> {
-      conn->begin = conn->end = 0;
-      auto [e, n] = co_await conn->sock.async_read_some(asio::buffer(conn->buf.get(), upstream_buffer_size), use_nothrow);
-      dog.touch();
-      if (e) co_return false;
-      conn->end = n;
-      co_return true;
-    };
-
-    switch (resp.body) {
-      case BodyKind::None: {
-        if (req.method == http::Method::Head) {
-          auto cl = resp.headers.get("Content-Length");
-          if (!cl.empty()) h.add("Content-Length", cl);
-        } else if (status != 204 && status != 304 && status >= 200) {
-          h.add("Content-Length", "0");
-        }
-        ok = co_await ex.send();
-        break;
-      }
-      case BodyKind::ContentLength: {
-        h.add("Content-Length", resp.content_length);
-        std::uint64_t left = resp.content_length;
-        if (avail().size() >= left) {  // whole body already here: one writev
-          auto b = avail().substr(0, left);
-          conn->begin += left;
-          ok = co_await ex.send(b);
-          break;
-        }
-        ok = co_await ex.send_head();
-        while (ok && left > 0) {
-          bool more = !avail().empty();
-          if (!more) more = co_await read_more();
-          if (!more) {
-            upstream_reusable = false;
-            ok = false;
-            ex.close_after();  // truncated: the client must see the connection end
-            break;
-          }
-          auto b = avail().substr(0, std::min<std::uint64_t>(left, avail().size()));
-          conn->begin += b.size();
-          left -= b.size();
-          ok = co_await ex.write(b);
-          dog.touch();
-        }
-        break;
-      }
-      case BodyKind::Chunked: {
-        // The chunked body is validated by the decoder and passed through as
-        // received (extensions and trailers included): no re-framing cost.
-        // An HTTP/1.0 client cannot read chunked: it gets the data, then the close.
-        const bool dechunk = req.version == http::Version::Http10;
-        if (dechunk)
-          ex.close_after();
-        else
-          h.add("Transfer-Encoding", "chunked");
-        ok = co_await ex.send_head();
-        http::ChunkedDecoder dec;
-        bool done = false;
-        while (ok && !done) {
-          std::size_t used = 0;
-          bool need_more = false;
-          std::string_view data;  // dechunk: decoded bytes to write
-          auto in = avail();
-          while (used < in.size()) {
-            auto st = dec.step(in.substr(used));
-            used += st.consumed;
-            if (st.status == http::ChunkedDecoder::Status::Done) { done = true; break; }
-            if (st.status == http::ChunkedDecoder::Status::Error) { ok = false; break; }
-            if (st.status == http::ChunkedDecoder::Status::NeedMore) { need_more = true; break; }
-            if (dechunk && st.status == http::ChunkedDecoder::Status::Data) { data = st.data; break; }
-          }
-          if (used == in.size()) need_more = true;
-          if (!ok) {
-            upstream_reusable = false;
-            ex.close_after();
-            break;
-          }
-          if (used > 0) {
-            auto b = dechunk ? data : in.substr(0, used);
-            conn->begin += used;
-            if (!b.empty()) ok = co_await ex.write(b);
-            dog.touch();
-          }
-          if (done || !ok) break;
-          if (!need_more) continue;  // more decodable bytes are already buffered
-          if (avail().empty())
-            conn->begin = conn->end = 0;
-          else
-            compact(*conn);
-          if (conn->end == upstream_buffer_size) {  // a line longer than the buffer
-            ok = false;
-            upstream_reusable = false;
-            ex.close_after();
-            break;
-          }
-          auto [e, n] = co_await conn->sock.async_read_some(
-              asio::buffer(conn->buf.get() + conn->end, upstream_buffer_size - conn->end), use_nothrow);
-          dog.touch();
-          if (e) {
-            ok = false;
-            upstream_reusable = false;
-            ex.close_after();
-            break;
-          }
-          conn->end += n;
-        }
-        break;
-      }
-      case BodyKind::UntilClose: {
-        upstream_reusable = false;
-        const bool chunk = req.version == http::Version::Http11;
-        if (chunk)
-          h.add("Transfer-Encoding", "chunked");
-        else
-          ex.close_after();
-        ok = co_await ex.send_head();
-        for (;;) {
-          if (!ok) break;
-          if (avail().empty()) {
-            if (!co_await read_more()) break;  // EOF ends the body
-          }
-          auto b = avail();
-          conn->begin = conn->end;
-          if (chunk) {
-            const std::string size = fmt::format("{:x}\r\n", b.size());
-            ok = co_await ex.write(size);
-            if (ok) ok = co_await ex.write(b);
-            if (ok) ok = co_await ex.write("\r\n");
-          } else {
-            ok = co_await ex.write(b);
-          }
-          dog.touch();
-        }
-        if (ok && chunk) ok = co_await ex.write("0\r\n\r\n");
-        break;
-      }
-    }
+    auto [ok, upstream_reusable] = co_await relay_body(ex, *conn, h);
     dog.pause();
     active.release();
     if (ok && upstream_reusable && conn->begin == conn->end) pool_.put(si, std::move(conn));
@@ -662,6 +450,229 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
 
   // Every attempt failed, or no server was available.
   co_await send_status(ex, *group_, fail_status, fail_reason, streaming);
+}
+
+// Reads and parses the server's response head into conn.resp, skipping 1xx heads.
+// On failure: the status for the client (502, or 504 on timeout), or retry when
+// the server closed before any byte and the request may be sent again.
+asio::awaitable<ProxyHandler::HeadRead> ProxyHandler::read_response_head(UpstreamConn& conn, http::Method method,
+                                                                         bool retryable) {
+  http::ResponseParser parser;
+  http::Response& resp = conn.resp;
+  resp.clear();
+  bool got_any = false;
+  for (;;) {
+    if (conn.end > conn.begin) {
+      auto r = parser.parse(std::string_view(conn.buf.get() + conn.begin, conn.end - conn.begin), method, resp);
+      if (r.status == http::ParseStatus::Error) co_return HeadRead{502, "invalid response from server"};
+      if (r.status == http::ParseStatus::Complete) {
+        if (resp.status >= 200) co_return HeadRead{};
+        if (resp.status == 101) co_return HeadRead{502, "protocol upgrade is not supported"};
+        conn.begin += resp.head_size;  // 1xx: skip it, the final head follows
+        parser.reset();
+        resp.clear();
+        continue;
+      }
+    }
+    if (conn.begin == conn.end) conn.begin = conn.end = 0;
+    if (conn.end == upstream_buffer_size) compact(conn);
+    if (conn.end == upstream_buffer_size) co_return HeadRead{502, "response head too large"};
+    auto [rec, n] = co_await conn.sock.async_read_some(
+        asio::buffer(conn.buf.get() + conn.end, upstream_buffer_size - conn.end), use_nothrow);
+    if (rec) {
+      if (conn.dog.expired()) co_return HeadRead{504, "server did not answer in time"};
+      if (!got_any && retryable) co_return HeadRead{0, {}, true};  // closed or reset before any byte
+      co_return HeadRead{502, got_any ? "incomplete response from server" : "server closed the connection"};
+    }
+    conn.dog.touch();
+    got_any = true;
+    conn.end += n;
+  }
+}
+
+// Streams the rest of the request body to the server (as chunks when chunked).
+// When the server stops reading, the client's body is still drained so an error
+// response can follow.
+asio::awaitable<ProxyHandler::BodySent> ProxyHandler::forward_body(http::Exchange& ex, UpstreamConn& conn,
+                                                                   bool chunked) {
+  bool upstream_ok = true;
+  error_code ec;
+  for (;;) {
+    auto piece = co_await ex.read_body(ec);
+    if (ec) co_return BodySent::ClientGone;
+    conn.dog.touch();
+    if (piece.empty()) break;
+    if (!upstream_ok) continue;
+    error_code e2;
+    if (chunked) {
+      std::string size = fmt::format("{:x}\r\n", piece.size());
+      std::array<asio::const_buffer, 3> bufs{asio::buffer(size), asio::buffer(piece), asio::buffer("\r\n", 2)};
+      std::tie(e2, std::ignore) = co_await asio::async_write(conn.sock, bufs, use_nothrow);
+    } else {
+      std::tie(e2, std::ignore) = co_await asio::async_write(conn.sock, asio::buffer(piece), use_nothrow);
+    }
+    conn.dog.touch();
+    if (e2) upstream_ok = false;
+    if (ex.body_done()) break;
+  }
+  if (upstream_ok && chunked) {
+    auto [e3, n3] = co_await asio::async_write(conn.sock, asio::buffer("0\r\n\r\n", 5), use_nothrow);
+    if (e3) upstream_ok = false;
+  }
+  co_return upstream_ok ? BodySent::Done : BodySent::ServerFailed;
+}
+
+// Streams the response body after the head h (already filled from conn.resp) to
+// the client, in the framing the client can read. Returns whether it all went
+// out, and whether the upstream connection can be reused afterwards.
+asio::awaitable<ProxyHandler::Relayed> ProxyHandler::relay_body(http::Exchange& ex, UpstreamConn& conn,
+                                                                http::ResponseHead& h) {
+  const http::Request& req = ex.request();
+  const http::Response& resp = conn.resp;
+  const int status = resp.status;
+  Watchdog& dog = conn.dog;
+  bool upstream_reusable = resp.keep_alive;
+  bool ok = true;
+  auto avail = [&] { return std::string_view(conn.buf.get() + conn.begin, conn.end - conn.begin); };
+  auto read_more = [&]() -> asio::awaitable<bool> {
+    conn.begin = conn.end = 0;
+    auto [e, n] = co_await conn.sock.async_read_some(asio::buffer(conn.buf.get(), upstream_buffer_size), use_nothrow);
+    dog.touch();
+    if (e) co_return false;
+    conn.end = n;
+    co_return true;
+  };
+
+  switch (resp.body) {
+    case BodyKind::None: {
+      if (req.method == http::Method::Head) {
+        auto cl = resp.headers.get("Content-Length");
+        if (!cl.empty()) h.add("Content-Length", cl);
+      } else if (status != 204 && status != 304 && status >= 200) {
+        h.add("Content-Length", "0");
+      }
+      ok = co_await ex.send();
+      break;
+    }
+    case BodyKind::ContentLength: {
+      h.add("Content-Length", resp.content_length);
+      std::uint64_t left = resp.content_length;
+      if (avail().size() >= left) {  // whole body already here: one writev
+        auto b = avail().substr(0, left);
+        conn.begin += left;
+        ok = co_await ex.send(b);
+        break;
+      }
+      ok = co_await ex.send_head();
+      while (ok && left > 0) {
+        bool more = !avail().empty();
+        if (!more) more = co_await read_more();
+        if (!more) {
+          upstream_reusable = false;
+          ok = false;
+          ex.close_after();  // truncated: the client must see the connection end
+          break;
+        }
+        auto b = avail().substr(0, std::min<std::uint64_t>(left, avail().size()));
+        conn.begin += b.size();
+        left -= b.size();
+        ok = co_await ex.write(b);
+        dog.touch();
+      }
+      break;
+    }
+    case BodyKind::Chunked: {
+      // The chunked body is validated by the decoder and passed through as
+      // received (extensions and trailers included): no re-framing cost.
+      // An HTTP/1.0 client cannot read chunked: it gets the data, then the close.
+      const bool dechunk = req.version == http::Version::Http10;
+      if (dechunk)
+        ex.close_after();
+      else
+        h.add("Transfer-Encoding", "chunked");
+      ok = co_await ex.send_head();
+      http::ChunkedDecoder dec;
+      bool done = false;
+      while (ok && !done) {
+        std::size_t used = 0;
+        bool need_more = false;
+        std::string_view data;  // dechunk: decoded bytes to write
+        auto in = avail();
+        while (used < in.size()) {
+          auto st = dec.step(in.substr(used));
+          used += st.consumed;
+          if (st.status == http::ChunkedDecoder::Status::Done) { done = true; break; }
+          if (st.status == http::ChunkedDecoder::Status::Error) { ok = false; break; }
+          if (st.status == http::ChunkedDecoder::Status::NeedMore) { need_more = true; break; }
+          if (dechunk && st.status == http::ChunkedDecoder::Status::Data) { data = st.data; break; }
+        }
+        if (used == in.size()) need_more = true;
+        if (!ok) {
+          upstream_reusable = false;
+          ex.close_after();
+          break;
+        }
+        if (used > 0) {
+          auto b = dechunk ? data : in.substr(0, used);
+          conn.begin += used;
+          if (!b.empty()) ok = co_await ex.write(b);
+          dog.touch();
+        }
+        if (done || !ok) break;
+        if (!need_more) continue;  // more decodable bytes are already buffered
+        if (avail().empty())
+          conn.begin = conn.end = 0;
+        else
+          compact(conn);
+        if (conn.end == upstream_buffer_size) {  // a line longer than the buffer
+          ok = false;
+          upstream_reusable = false;
+          ex.close_after();
+          break;
+        }
+        auto [e, n] = co_await conn.sock.async_read_some(
+            asio::buffer(conn.buf.get() + conn.end, upstream_buffer_size - conn.end), use_nothrow);
+        dog.touch();
+        if (e) {
+          ok = false;
+          upstream_reusable = false;
+          ex.close_after();
+          break;
+        }
+        conn.end += n;
+      }
+      break;
+    }
+    case BodyKind::UntilClose: {
+      upstream_reusable = false;
+      const bool chunk = req.version == http::Version::Http11;
+      if (chunk)
+        h.add("Transfer-Encoding", "chunked");
+      else
+        ex.close_after();
+      ok = co_await ex.send_head();
+      for (;;) {
+        if (!ok) break;
+        if (avail().empty()) {
+          if (!co_await read_more()) break;  // EOF ends the body
+        }
+        auto b = avail();
+        conn.begin = conn.end;
+        if (chunk) {
+          const std::string size = fmt::format("{:x}\r\n", b.size());
+          ok = co_await ex.write(size);
+          if (ok) ok = co_await ex.write(b);
+          if (ok) ok = co_await ex.write("\r\n");
+        } else {
+          ok = co_await ex.write(b);
+        }
+        dog.touch();
+      }
+      if (ok && chunk) ok = co_await ex.write("0\r\n\r\n");
+      break;
+    }
+  }
+  co_return Relayed{ok, upstream_reusable};
 }
 
 // ---------------------------------------------------------------- RouteHandler

@@ -76,6 +76,19 @@ class ProxyHandler final : public http::Handler {
   asio::awaitable<std::optional<std::uint32_t>> choose(const std::vector<std::uint32_t>& tried,
                                                        std::uint64_t key, bool& queue_full);
   asio::awaitable<std::unique_ptr<UpstreamConn>> connect(std::uint32_t server, error_code& ec);
+  struct HeadRead {
+    int error_status = 0;  // 0: conn.resp holds the final response head
+    std::string_view error_reason;
+    bool retry = false;    // nothing arrived: the request may go to another server
+  };
+  asio::awaitable<HeadRead> read_response_head(UpstreamConn& conn, http::Method method, bool retryable);
+  enum class BodySent { Done, ClientGone, ServerFailed };
+  asio::awaitable<BodySent> forward_body(http::Exchange& ex, UpstreamConn& conn, bool chunked);
+  struct Relayed {
+    bool ok;        // the whole body reached the client
+    bool reusable;  // the upstream connection may go back to the pool
+  };
+  asio::awaitable<Relayed> relay_body(http::Exchange& ex, UpstreamConn& conn, http::ResponseHead& h);
 
   asio::io_context& io_;
   std::shared_ptr<UpstreamGroup> group_;
