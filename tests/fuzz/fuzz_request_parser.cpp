@@ -11,6 +11,7 @@
 
 #include "fuzz_common.hpp"
 #include "http/parser.hpp"
+#include "support/codec_snapshot.hpp"
 
 namespace {
 
@@ -19,30 +20,16 @@ using foobar::fuzz::check;
 using foobar::fuzz::Exact;
 using foobar::fuzz::inside;
 
-struct Outcome {
-  ParseStatus status = ParseStatus::Incomplete;
-  int error_status = 0;
-  Method method = Method::Get;
-  std::string method_text, target, path, query, host;
-  Version version = Version::Http11;
-  std::vector<std::pair<std::string, std::string>> headers;
-  BodyKind body = BodyKind::None;
-  std::uint64_t content_length = 0;
-  bool keep_alive = false, expect_continue = false;
-  std::size_t head_size = 0;
-  bool operator==(const Outcome&) const = default;
-};
+using Outcome = foobar::http::test::RequestSnap;
 
+// The snapshot of a parse, after checking the invariants every result must keep.
 Outcome outcome(const ParseResult& r, const Request& q, std::string_view buf, const ParserLimits& limits) {
-  Outcome o;
-  o.status = r.status;
-  o.error_status = r.error_status;
   if (r.status == ParseStatus::Error) {
     const int s = r.error_status;
     check(s == 400 || s == 414 || s == 417 || s == 431 || s == 501 || s == 505, "unexpected error status");
     check(!r.error_reason.empty(), "error without a reason");
   }
-  if (r.status != ParseStatus::Complete) return o;
+  if (r.status != ParseStatus::Complete) return foobar::http::test::snap(r, q);
   check(q.head_size >= 4 && q.head_size <= buf.size() && q.head_size <= limits.max_header_bytes, "head_size out of range");
   const std::string_view head = buf.substr(0, q.head_size);
   check(head.substr(head.size() - 4) == "\r\n\r\n", "head does not end with CRLF CRLF");
@@ -59,20 +46,7 @@ Outcome outcome(const ParseResult& r, const Request& q, std::string_view buf, co
   }
   if (q.version == Version::Http11) check(q.headers.has("host"), "HTTP/1.1 without Host accepted");
   check(!(q.headers.has("content-length") && q.headers.has("transfer-encoding")), "CL and TE accepted together");
-  o.method = q.method;
-  o.method_text = q.method_text;
-  o.target = q.target;
-  o.path = q.path;
-  o.query = q.query;
-  o.host = q.host;
-  o.version = q.version;
-  for (const Header& h : q.headers.fields) o.headers.emplace_back(h.name, h.value);
-  o.body = q.body;
-  o.content_length = q.content_length;
-  o.keep_alive = q.keep_alive;
-  o.expect_continue = q.expect_continue;
-  o.head_size = q.head_size;
-  return o;
+  return foobar::http::test::snap(r, q);
 }
 
 Outcome parse_whole(std::string_view in, const ParserLimits& limits) {

@@ -9,6 +9,7 @@
 
 #include "fuzz_common.hpp"
 #include "http/parser.hpp"
+#include "support/codec_snapshot.hpp"
 
 namespace {
 
@@ -17,26 +18,12 @@ using foobar::fuzz::check;
 using foobar::fuzz::Exact;
 using foobar::fuzz::inside;
 
-struct Outcome {
-  ParseStatus status = ParseStatus::Incomplete;
-  int error_status = 0;
-  Version version = Version::Http11;
-  int code = 0;
-  std::string reason;
-  std::vector<std::pair<std::string, std::string>> headers;
-  BodyKind body = BodyKind::None;
-  std::uint64_t content_length = 0;
-  bool keep_alive = false;
-  std::size_t head_size = 0;
-  bool operator==(const Outcome&) const = default;
-};
+using Outcome = foobar::http::test::ResponseSnap;
 
+// The snapshot of a parse, after checking the invariants every result must keep.
 Outcome outcome(const ParseResult& r, const Response& q, std::string_view buf, Method m) {
-  Outcome o;
-  o.status = r.status;
-  o.error_status = r.error_status;
   if (r.status == ParseStatus::Error) check(r.error_status == 502, "response error other than 502");
-  if (r.status != ParseStatus::Complete) return o;
+  if (r.status != ParseStatus::Complete) return foobar::http::test::snap(r, q);
   check(q.head_size >= 4 && q.head_size <= buf.size(), "head_size out of range");
   const std::string_view head = buf.substr(0, q.head_size);
   check(q.status >= 100 && q.status <= 599, "status out of range");
@@ -44,15 +31,7 @@ Outcome outcome(const ParseResult& r, const Response& q, std::string_view buf, M
   for (const Header& h : q.headers.fields) check(inside(h.name, head) && inside(h.value, head), "header outside the head");
   if (m == Method::Head || q.status < 200 || q.status == 204 || q.status == 304) check(q.body == BodyKind::None, "body where none is allowed");
   if (q.body == BodyKind::UntilClose) check(!q.keep_alive, "UntilClose but keep-alive");
-  o.version = q.version;
-  o.code = q.status;
-  o.reason = q.reason;
-  for (const Header& h : q.headers.fields) o.headers.emplace_back(h.name, h.value);
-  o.body = q.body;
-  o.content_length = q.content_length;
-  o.keep_alive = q.keep_alive;
-  o.head_size = q.head_size;
-  return o;
+  return foobar::http::test::snap(r, q);
 }
 
 }  // namespace
