@@ -214,14 +214,19 @@ void Connection::capture_session_track(Result& r) {
   } while (mysql_session_track_get_next(mysql_, SESSION_TRACK_SYSTEM_VARIABLES, &data, &len) == 0);
 }
 
-asio::awaitable<Result> Connection::query(std::string_view sql) {
+Result Connection::new_result() const {
   Result r;
   r.server = options_->endpoint.str();
   if (broken_) {
     r.error.connection = true;
     r.error.message = "not connected";
-    co_return r;
   }
+  return r;
+}
+
+asio::awaitable<Result> Connection::query(std::string_view sql) {
+  Result r = new_result();
+  if (broken_) co_return r;
   arm_deadline(options_->query_timeout);
   int err = 0;
   int status = mysql_real_query_start(&err, mysql_, sql.data(), sql.size());
@@ -262,13 +267,8 @@ asio::awaitable<Result> Connection::query(std::string_view sql) {
 }
 
 asio::awaitable<Result> Connection::execute(std::string_view sql, std::span<const Param> params) {
-  Result r;
-  r.server = options_->endpoint.str();
-  if (broken_) {
-    r.error.connection = true;
-    r.error.message = "not connected";
-    co_return r;
-  }
+  Result r = new_result();
+  if (broken_) co_return r;
   arm_deadline(options_->query_timeout);
   MYSQL_STMT* stmt = nullptr;
   if (auto it = statements_.find(sql); it != statements_.end()) {

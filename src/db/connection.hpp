@@ -64,6 +64,8 @@ class Connection {
   void sync_descriptor();
   Error error_from_mysql(bool stmt_error = false, st_mysql_stmt* stmt = nullptr);
   void capture_session_track(Result& r);
+  // A result naming this server; already failed ("not connected") when the connection is broken.
+  Result new_result() const;
 
   std::shared_ptr<const ServerOptions> options_;
   std::shared_ptr<Io> io_;
