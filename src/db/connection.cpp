@@ -29,7 +29,7 @@ struct Connection::Io {
 };
 
 Connection::Connection(asio::any_io_executor ex, std::shared_ptr<const ServerOptions> options)
-    : options_(std::move(options)), io_(std::make_shared<Io>(ex)) {
+    : options_(std::move(options)), server_name_(options_->endpoint.str()), io_(std::make_shared<Io>(ex)) {
   init_library();
 }
 
@@ -216,7 +216,7 @@ void Connection::capture_session_track(Result& r) {
 
 Result Connection::new_result() const {
   Result r;
-  r.server = options_->endpoint.str();
+  r.server = server_name_;  // formatted once per connection, not per query
   if (broken_) {
     r.error.connection = true;
     r.error.message = "not connected";

@@ -68,6 +68,7 @@ class Connection {
   Result new_result() const;
 
   std::shared_ptr<const ServerOptions> options_;
+  std::string server_name_;  // options_->endpoint as text, for every Result
   std::shared_ptr<Io> io_;
   st_mysql* mysql_ = nullptr;
   std::map<std::string, st_mysql_stmt*, std::less<>> statements_;

@@ -66,7 +66,7 @@ asio::awaitable<void> StaticHandler::handle(http::Exchange& ex) {
     co_await ex.send_error(404);
     co_return;
   }
-  std::string name = url.relative;
+  std::string name = std::move(url.relative);
   if (url.trailing_slash) {
     if (!name.empty()) name += '/';
     name += kIndex;
