@@ -15,12 +15,13 @@ bench_workdir app
 # instance NAME PORT SERVER_ID [read_only]: a mariadbd in $work/NAME, like src/ctl/mariadb.cpp makes them.
 instance() {
   local dir="$work/$1"
-  mkdir -p "$dir/data"
+  mkdir -p "$dir/data" "$dir/tmp"
   cat > "$dir/my.cnf" <<CNF
 [mariadbd]
 datadir=$dir/data
 socket=$dir/mysqld.sock
 pid-file=$dir/mysqld.pid
+tmpdir=$dir/tmp
 bind-address=127.0.0.1
 port=$2
 server_id=$3

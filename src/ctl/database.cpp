@@ -55,9 +55,6 @@ void start_database(const Topology& topo, const StateDir& dir, const SitePaths& 
     inst.port = n.address.port;
     inst.server_id = n.role == Role::db_primary ? 1u : 1u + static_cast<unsigned>(n.index);
     inst.replica = n.role == Role::db_replica;
-    // Its own tmpdir: temp table files in a shared /tmp are named by pid, and pids
-    // repeat across PID namespaces (containers, sandboxes) sharing that /tmp.
-    inst.extra_config.push_back("tmpdir=" + (inst.dir / "tmp").string());
     db.emplace_back(n, inst);
   }
   if (db.empty()) return;
@@ -77,11 +74,7 @@ void start_database(const Topology& topo, const StateDir& dir, const SitePaths& 
          std::vector<std::future<void>> jobs;
          for (auto& entry : db) {
            const MariadbInstance& inst = entry.second;
-           jobs.push_back(std::async(std::launch::async, [&inst] {
-             std::error_code ec;
-             fs::create_directories(inst.dir / "tmp", ec);
-             initialize(inst);
-           }));
+           jobs.push_back(std::async(std::launch::async, [&inst] { initialize(inst); }));
          }
          for (auto& j : jobs) j.wait();
          for (auto& j : jobs) j.get();  // the first failure, after every job has finished

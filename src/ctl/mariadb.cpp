@@ -99,7 +99,10 @@ std::string single(const MariadbInstance& inst, const std::string& sql) {
 }  // namespace
 
 void initialize(const MariadbInstance& inst) {
-  fs::create_directories(inst.dir);
+  // Its own tmpdir, for install-db's bootstrap server too: temp table files in a
+  // shared /tmp are named by pid, and pids repeat across PID namespaces
+  // (containers, sandboxes, CI runners) that share that /tmp.
+  fs::create_directories(inst.tmpdir());
   {
     std::ofstream cnf(inst.config_file(), std::ios::trunc);
     cnf << "# written by foobar (src/ctl/mariadb.cpp); regenerated on every start\n"
@@ -107,6 +110,7 @@ void initialize(const MariadbInstance& inst) {
         << "datadir=" << fs::absolute(inst.datadir()).string() << "\n"
         << "socket=" << fs::absolute(inst.socket()).string() << "\n"
         << "pid-file=" << fs::absolute(inst.dir / "mysqld.pid").string() << "\n"
+        << "tmpdir=" << fs::absolute(inst.tmpdir()).string() << "\n"
         << "bind-address=" << inst.host << "\n"
         << "port=" << inst.port << "\n"
         << "server_id=" << inst.server_id << "\n"

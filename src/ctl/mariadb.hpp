@@ -24,7 +24,7 @@
 namespace foobar::ctl {
 
 struct MariadbInstance {
-  std::filesystem::path dir;       // owns everything: data/, my.cnf, mysqld.sock, mysqld.pid, mariadbd.log
+  std::filesystem::path dir;       // owns everything: data/, tmp/, my.cnf, mysqld.sock, mysqld.pid, mariadbd.log
   std::string host = "127.0.0.1";  // bind address (numeric)
   int port = 3306;
   unsigned server_id = 1;          // unique in the cluster
@@ -32,6 +32,7 @@ struct MariadbInstance {
   std::vector<std::string> extra_config;  // extra "key=value" lines for [mariadbd]
 
   std::filesystem::path datadir() const { return dir / "data"; }
+  std::filesystem::path tmpdir() const { return dir / "tmp"; }
   std::filesystem::path config_file() const { return dir / "my.cnf"; }
   std::filesystem::path socket() const { return dir / "mysqld.sock"; }
   std::filesystem::path log_file() const { return dir / "mariadbd.log"; }
