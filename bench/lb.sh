@@ -4,8 +4,9 @@
 # foobar lb -> 2x foobar web  vs  haproxy -> 2x nginx.
 # One lb thread each (foobar --threads 1, haproxy nbthread 1), wrk -t1 -c64 keep-alive,
 # rounds alternate between the two sides so drift hits both alike.
-# Usage: bench/lb.sh   (env: DURATION=5 ROUNDS=3 CONNECTIONS=64)
+# Usage: bench/lb.sh   (env: DURATION=5 ROUNDS=5 CONNECTIONS=64)
 set -euo pipefail
+ROUNDS=${ROUNDS:-5}  # this comparison is latency-bound and noisy: more rounds for the median
 source "$(dirname "$0")/lib.sh"
 
 bench_workdir lb
@@ -60,11 +61,27 @@ start_foobar_lb() {  # start_foobar_lb PORT BACKEND_PORT...
   local args=()
   for b in "$@"; do args+=(--backend "127.0.0.1:$b"); done
   spawn 1 "$FOOBAR" lb --listen "127.0.0.1:$port" --threads 1 --access-log off "${args[@]}" > "$work/lb-$port.log" 2>&1
+  lb_pid[$port]=${pids[-1]}
 }
 start_haproxy() {  # start_haproxy PORT BACKEND_PORT...
   local port=$1
   haproxy_conf "$work/haproxy-$port.cfg" "$@"
   spawn 1 haproxy -f "$work/haproxy-$port.cfg" > "$work/haproxy-$port.log" 2>&1
+  lb_pid[$port]=${pids[-1]}
+}
+declare -A lb_pid
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system time of a pid, in clock ticks
+
+# measure PORT: one wrk run against the lb on PORT; prints "REQ_PER_S CPU_US_PER_REQ", the
+# second being the balancer's own CPU time (user + system) per request.
+measure() {
+  local pid=${lb_pid[$1]} before after rps
+  before=$(cpu_ticks "$pid")
+  rps=$(wrk_rps "http://127.0.0.1:$1/4k.html")
+  after=$(cpu_ticks "$pid")
+  python3 -c "import sys,os; r,t=float(sys.argv[1]),int(sys.argv[2]); print(sys.argv[1], f'{t*1e6/os.sysconf(\"SC_CLK_TCK\")/(r*float(sys.argv[3])):.1f}' if r else 'n/a')" \
+    "$rps" "$((after - before))" "$DURATION"
 }
 
 # Tier 1: both balancers in front of the same nginx pair.
@@ -81,19 +98,21 @@ for p in "$f1" "$h1" "$f2" "$h2"; do
 done
 
 echo "foobar lb vs $(haproxy -v | head -1 | awk '{print "HAProxy", $3}'): wrk -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds, one lb thread each, 4 KiB file"
-printf '%-32s %14s %14s %8s\n' setup "foobar req/s" "haproxy req/s" ratio
+echo "(cpu: the balancer's own CPU time per request, in microseconds; lower is better)"
+printf '%-38s %13s %13s %7s %10s %11s\n' setup "foobar req/s" "haproxy req/s" ratio "foobar cpu" "haproxy cpu"
 bench_pair() {  # bench_pair LABEL FOOBAR_PORT HAPROXY_PORT
-  local f=() h=()
+  local f=() h=() fc=() hc=() m
   for round in $(seq "$ROUNDS"); do
-    f+=("$(wrk_rps "http://127.0.0.1:$2/4k.html")")
-    h+=("$(wrk_rps "http://127.0.0.1:$3/4k.html")")
+    read -r -a m <<< "$(measure "$2")"; f+=("${m[0]}"); fc+=("${m[1]}")
+    read -r -a m <<< "$(measure "$3")"; h+=("${m[0]}"); hc+=("${m[1]}")
   done
   local fm hm
   fm=$(median "${f[@]}"); hm=$(median "${h[@]}")
-  printf '%-32s %14s %14s %8s\n' "$1" "$fm" "$hm" "$(ratio "$fm" "$hm")"
+  printf '%-38s %13s %13s %7s %10s %11s\n' "$1" "$fm" "$hm" "$(ratio "$fm" "$hm")" \
+    "$(median "${fc[@]}")" "$(median "${hc[@]}")"
 }
 bench_pair "lb -> 2x nginx (same backends)" "$f1" "$h1"
-bench_pair "lb -> 2x web  vs  haproxy -> 2x nginx" "$f2" "$h2"
+bench_pair "lb -> 2x web vs haproxy -> 2x nginx" "$f2" "$h2"
 
 # Failover under load (the aim: zero failed requests, < 100 ms added to the
 # slowest one): each side gets its own fresh nginx pair; one backend is
