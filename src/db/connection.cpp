@@ -28,6 +28,23 @@ struct Connection::Io {
   unsigned generation = 0;      // which operation the deadline belongs to
 };
 
+// A prepared statement with its bindings, kept from one execution to the next
+// so that running it again allocates nothing for them.
+struct Connection::Statement {
+  explicit Statement(MYSQL_STMT* s) : stmt(s) {}
+  ~Statement() { mysql_stmt_close(stmt); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  MYSQL_STMT* stmt;
+  std::vector<MYSQL_BIND> params;
+  std::vector<long long> ints;
+  std::vector<MYSQL_BIND> columns;
+  std::vector<std::string> buffers;  // one per column, grown to the result's longest value
+  std::vector<unsigned long> lengths;
+  std::vector<my_bool> nulls, errors;
+};
+
 Connection::Connection(asio::any_io_executor ex, std::shared_ptr<const ServerOptions> options)
     : options_(std::move(options)), server_name_(options_->endpoint.str()), io_(std::make_shared<Io>(ex)) {
   init_library();
@@ -38,7 +55,7 @@ Connection::~Connection() {
   error_code ignored;
   if (io_->descriptor.is_open()) io_->descriptor.release();
   io_->fd = -1;
-  for (auto& [sql, stmt] : statements_) mysql_stmt_close(stmt);
+  statements_.clear();  // before mysql_close: statements belong to the connection
   if (mysql_) mysql_close(mysql_);
 }
 
@@ -266,50 +283,57 @@ asio::awaitable<Result> Connection::query(std::string_view sql) {
   co_return r;
 }
 
+// The statement for sql, prepared on first use; nullptr with r.error set on failure.
+asio::awaitable<Connection::Statement*> Connection::prepare(std::string_view sql, Result& r) {
+  if (auto it = statements_.find(sql); it != statements_.end()) co_return it->second.get();
+  MYSQL_STMT* stmt = mysql_stmt_init(mysql_);
+  if (!stmt) {
+    r.error = error_from_mysql();
+    co_return nullptr;
+  }
+  auto owned = std::make_unique<Statement>(stmt);
+  my_bool one = 1;
+  mysql_stmt_attr_set(stmt, STMT_ATTR_UPDATE_MAX_LENGTH, &one);
+  int err = 0;
+  int status = mysql_stmt_prepare_start(&err, stmt, sql.data(), sql.size());
+  FOOBAR_DRIVE(status, mysql_stmt_prepare_cont(&err, stmt, ready_));
+  if (err) {
+    r.error = error_from_mysql(true, stmt);
+    co_return nullptr;
+  }
+  auto* st = owned.get();
+  st->params.resize(mysql_stmt_param_count(stmt));
+  st->ints.resize(st->params.size());
+  statements_.emplace(std::string(sql), std::move(owned));
+  co_return st;
+}
+
 asio::awaitable<Result> Connection::execute(std::string_view sql, std::span<const Param> params) {
   Result r = new_result();
   if (broken_) co_return r;
   arm_deadline(options_->query_timeout);
-  MYSQL_STMT* stmt = nullptr;
-  if (auto it = statements_.find(sql); it != statements_.end()) {
-    stmt = it->second;
-  } else {
-    stmt = mysql_stmt_init(mysql_);
-    if (!stmt) {
-      r.error = error_from_mysql();
-      disarm_deadline();
-      co_return r;
-    }
-    my_bool one = 1;
-    mysql_stmt_attr_set(stmt, STMT_ATTR_UPDATE_MAX_LENGTH, &one);
-    int err = 0;
-    int status = mysql_stmt_prepare_start(&err, stmt, sql.data(), sql.size());
-    FOOBAR_DRIVE(status, mysql_stmt_prepare_cont(&err, stmt, ready_));
-    if (err) {
-      r.error = error_from_mysql(true, stmt);
-      mysql_stmt_close(stmt);
-      disarm_deadline();
-      co_return r;
-    }
-    statements_.emplace(std::string(sql), stmt);
-  }
+  struct Disarm {
+    Connection& c;
+    ~Disarm() { c.disarm_deadline(); }
+  } disarm{*this};
 
-  if (mysql_stmt_param_count(stmt) != params.size()) {
+  Statement* st = co_await prepare(sql, r);
+  if (!st) co_return r;
+  MYSQL_STMT* stmt = st->stmt;
+  if (st->params.size() != params.size()) {
     r.error.code = CR_PARAMS_NOT_BOUND;
     r.error.message = "wrong number of parameters";
-    disarm_deadline();
     co_return r;
   }
-  std::vector<MYSQL_BIND> binds(params.size());
-  std::vector<long long> ints(params.size());
   for (std::size_t i = 0; i < params.size(); ++i) {
-    auto& b = binds[i];
+    auto& b = st->params[i];
+    b = MYSQL_BIND{};
     if (std::holds_alternative<std::nullptr_t>(params[i])) {
       b.buffer_type = MYSQL_TYPE_NULL;
     } else if (auto* v = std::get_if<std::int64_t>(&params[i])) {
-      ints[i] = *v;
+      st->ints[i] = *v;
       b.buffer_type = MYSQL_TYPE_LONGLONG;
-      b.buffer = &ints[i];
+      b.buffer = &st->ints[i];
     } else {
       auto s = std::get<std::string_view>(params[i]);
       b.buffer_type = MYSQL_TYPE_STRING;
@@ -318,9 +342,8 @@ asio::awaitable<Result> Connection::execute(std::string_view sql, std::span<cons
       b.length_value = s.size();
     }
   }
-  if (!binds.empty() && mysql_stmt_bind_param(stmt, binds.data())) {
+  if (!params.empty() && mysql_stmt_bind_param(stmt, st->params.data())) {
     r.error = error_from_mysql(true, stmt);
-    disarm_deadline();
     co_return r;
   }
   int err = 0;
@@ -328,15 +351,13 @@ asio::awaitable<Result> Connection::execute(std::string_view sql, std::span<cons
   FOOBAR_DRIVE(status, mysql_stmt_execute_cont(&err, stmt, ready_));
   if (err) {
     r.error = error_from_mysql(true, stmt);
-    disarm_deadline();
     co_return r;
   }
-  unsigned n = mysql_stmt_field_count(stmt);
+  const unsigned n = mysql_stmt_field_count(stmt);
   if (n == 0) {
     r.affected_rows = mysql_stmt_affected_rows(stmt);
     r.insert_id = mysql_stmt_insert_id(stmt);
     capture_session_track(r);
-    disarm_deadline();
     last_used_ = std::chrono::steady_clock::now();
     co_return r;
   }
@@ -344,34 +365,43 @@ asio::awaitable<Result> Connection::execute(std::string_view sql, std::span<cons
   FOOBAR_DRIVE(status, mysql_stmt_store_result_cont(&err, stmt, ready_));
   if (err) {
     r.error = error_from_mysql(true, stmt);
-    disarm_deadline();
     co_return r;
   }
+  struct FreeResult {
+    MYSQL_STMT* s;
+    ~FreeResult() { mysql_stmt_free_result(s); }
+  } free_result{stmt};
+
+  // Bind every column as text, in buffers sized to this result's longest value
+  // (STMT_ATTR_UPDATE_MAX_LENGTH): no value needs a second fetch.
   MYSQL_RES* meta = mysql_stmt_result_metadata(stmt);
   MYSQL_FIELD* fields = meta ? mysql_fetch_fields(meta) : nullptr;
-  std::vector<MYSQL_BIND> out(n);
-  std::vector<std::string> buffers(n);
-  std::vector<unsigned long> lengths(n);
-  std::vector<my_bool> nulls(n), errors(n);
+  st->columns.resize(n);
+  st->buffers.resize(n);
+  st->lengths.resize(n);
+  st->nulls.resize(n);
+  st->errors.resize(n);
+  r.columns.reserve(n);
   for (unsigned i = 0; i < n; ++i) {
     if (fields) r.columns.emplace_back(fields[i].name);
-    std::size_t size = fields ? std::max<std::size_t>(fields[i].max_length, 64) : 256;
-    buffers[i].resize(size + 1);
-    out[i].buffer_type = MYSQL_TYPE_STRING;
-    out[i].buffer = buffers[i].data();
-    out[i].buffer_length = buffers[i].size();
-    out[i].length = &lengths[i];
-    out[i].is_null = &nulls[i];
-    out[i].error = &errors[i];
+    const std::size_t size = (fields ? std::max<std::size_t>(fields[i].max_length, 64) : 256) + 1;
+    if (st->buffers[i].size() < size) st->buffers[i].resize(size);
+    auto& b = st->columns[i];
+    b = MYSQL_BIND{};
+    b.buffer_type = MYSQL_TYPE_STRING;
+    b.buffer = st->buffers[i].data();
+    b.buffer_length = st->buffers[i].size();
+    b.length = &st->lengths[i];
+    b.is_null = &st->nulls[i];
+    b.error = &st->errors[i];
   }
   if (meta) mysql_free_result(meta);
-  if (mysql_stmt_bind_result(stmt, out.data())) {
+  if (mysql_stmt_bind_result(stmt, st->columns.data())) {
     r.error = error_from_mysql(true, stmt);
-    mysql_stmt_free_result(stmt);
-    disarm_deadline();
     co_return r;
   }
   // store_result has the rows in memory: fetching does no I/O.
+  r.rows.reserve(mysql_stmt_num_rows(stmt));
   for (;;) {
     int rc = mysql_stmt_fetch(stmt);
     if (rc == MYSQL_NO_DATA) break;
@@ -379,13 +409,13 @@ asio::awaitable<Result> Connection::execute(std::string_view sql, std::span<cons
       r.error = error_from_mysql(true, stmt);
       break;
     }
-    Row row(n);
+    Row& row = r.rows.emplace_back(n);
     for (unsigned i = 0; i < n; ++i) {
-      if (nulls[i]) continue;
-      if (lengths[i] <= buffers[i].size()) {
-        row[i].emplace(buffers[i].data(), lengths[i]);
-      } else {
-        std::string big(lengths[i], '\0');
+      if (st->nulls[i]) continue;
+      if (st->lengths[i] <= st->buffers[i].size()) {
+        row[i].emplace(st->buffers[i].data(), st->lengths[i]);
+      } else {  // longer than max_length said: fetch it whole
+        std::string big(st->lengths[i], '\0');
         MYSQL_BIND b{};
         b.buffer_type = MYSQL_TYPE_STRING;
         b.buffer = big.data();
@@ -394,10 +424,7 @@ asio::awaitable<Result> Connection::execute(std::string_view sql, std::span<cons
         row[i] = std::move(big);
       }
     }
-    r.rows.push_back(std::move(row));
   }
-  mysql_stmt_free_result(stmt);
-  disarm_deadline();
   last_used_ = std::chrono::steady_clock::now();
   co_return r;
 }

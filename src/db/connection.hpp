@@ -58,6 +58,8 @@ class Connection {
 
  private:
   struct Io;
+  struct Statement;
+  asio::awaitable<Statement*> prepare(std::string_view sql, Result& r);
   asio::awaitable<int> wait(int status);
   void arm_deadline(std::chrono::milliseconds timeout);
   void disarm_deadline();
@@ -71,7 +73,7 @@ class Connection {
   std::string server_name_;  // options_->endpoint as text, for every Result
   std::shared_ptr<Io> io_;
   st_mysql* mysql_ = nullptr;
-  std::map<std::string, st_mysql_stmt*, std::less<>> statements_;
+  std::map<std::string, std::unique_ptr<Statement>, std::less<>> statements_;
   std::chrono::steady_clock::time_point last_used_{};
   bool connected_ = false;
   bool broken_ = true;

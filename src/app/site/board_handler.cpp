@@ -125,7 +125,7 @@ asio::awaitable<void> BoardHandler::create_post(http::Exchange& ex) {
     co_return;
   }
 
-  Post p{r.insert_id, std::move(post.author), std::move(post.body), iso_utc(created)};
+  Post p{r.insert_id, std::move(post.author), std::move(post.body), iso_utc(std::move(created))};
   std::string cookie;
   if (auto gtid = db::parse_gtid(r.last_gtid)) cookie = gtid_set_cookie(*gtid);
   auto location = "/api/posts/" + std::to_string(p.id);
@@ -148,9 +148,9 @@ asio::awaitable<void> BoardHandler::list_posts(http::Exchange& ex) {
   }
   std::vector<Post> posts;
   posts.reserve(r.rows.size());
-  for (const auto& row : r.rows) {
+  for (auto& row : r.rows) {
     Post p;
-    if (post_from_row(row, p)) posts.push_back(std::move(p));
+    if (post_from_row(std::move(row), p)) posts.push_back(std::move(p));
   }
   co_await send_json(ex, 200, posts_json(posts));
 }
@@ -168,7 +168,7 @@ asio::awaitable<void> BoardHandler::get_post(http::Exchange& ex, std::string_vie
     co_return;
   }
   Post p;
-  if (r.rows.empty() || !post_from_row(r.rows[0], p)) {
+  if (r.rows.empty() || !post_from_row(std::move(r.rows[0]), p)) {
     co_await send_error(ex, 404, "no such post");
     co_return;
   }

@@ -3,36 +3,43 @@
 #include <charconv>
 #include <chrono>
 #include <ctime>
-#include <nlohmann/json.hpp>
+
+#include "app/site/json_text.hpp"
 
 namespace foobar::app::site {
 
 namespace {
-nlohmann::json to_json(const Post& p) {
-  return {{"id", p.id}, {"author", p.author}, {"body", p.body}, {"created_at", p.created_at}};
-}
-std::string dump(const nlohmann::json& j) {
-  // Strings were validated as UTF-8 on the way in; replace defensively rather than throw.
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+void append_post(std::string& out, const Post& p) {
+  char id[24];
+  auto [end, ec] = std::to_chars(id, id + sizeof id, p.id);
+  out += "{\"id\":";
+  out.append(id, end);
+  out += ",\"author\":";
+  append_json_string(out, p.author);
+  out += ",\"body\":";
+  append_json_string(out, p.body);
+  out += ",\"created_at\":";
+  append_json_string(out, p.created_at);
+  out += '}';
 }
 }  // namespace
 
-bool post_from_row(const db::Row& row, Post& out) {
+bool post_from_row(db::Row&& row, Post& out) {
   if (row.size() < 4 || !row[0] || !row[1] || !row[2] || !row[3]) return false;
   const auto& id = *row[0];
   auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), out.id);
   if (ec != std::errc{} || end != id.data() + id.size()) return false;
-  out.author = *row[1];
-  out.body = *row[2];
-  out.created_at = iso_utc(*row[3]);
+  out.author = std::move(*row[1]);
+  out.body = std::move(*row[2]);
+  out.created_at = iso_utc(std::move(*row[3]));
   return true;
 }
 
-std::string iso_utc(std::string_view dt) {
-  if (dt.size() < 19 || dt[10] != ' ') return std::string(dt);
-  std::string s(dt);
-  s[10] = 'T';
-  return s + "Z";
+std::string iso_utc(std::string dt) {
+  if (dt.size() < 19 || dt[10] != ' ') return dt;
+  dt[10] = 'T';
+  dt += 'Z';
+  return dt;
 }
 
 std::string now_datetime() {
@@ -47,14 +54,27 @@ std::string now_datetime() {
   return buf;
 }
 
-std::string post_json(const Post& p) { return dump(to_json(p)); }
-
-std::string posts_json(const std::vector<Post>& posts) {
-  auto arr = nlohmann::json::array();
-  for (const auto& p : posts) arr.push_back(to_json(p));
-  return dump({{"posts", std::move(arr)}});
+std::string post_json(const Post& p) {
+  std::string out;
+  append_post(out, p);
+  return out;
 }
 
-std::string error_json(std::string_view message) { return dump({{"error", message}}); }
+std::string posts_json(const std::vector<Post>& posts) {
+  std::string out = "{\"posts\":[";
+  for (const auto& p : posts) {
+    if (&p != posts.data()) out += ',';
+    append_post(out, p);
+  }
+  out += "]}";
+  return out;
+}
+
+std::string error_json(std::string_view message) {
+  std::string out = "{\"error\":";
+  append_json_string(out, message);
+  out += '}';
+  return out;
+}
 
 }  // namespace foobar::app::site

@@ -14,10 +14,10 @@ struct Post {
   std::string created_at;  // ISO 8601 UTC, millisecond precision: "2025-01-31T12:34:56.789Z"
 };
 
-// Maps a row of (id, author, body, created_at) into a Post; false if malformed.
-bool post_from_row(const db::Row& row, Post& out);
+// Moves a row of (id, author, body, created_at) into a Post; false if malformed.
+bool post_from_row(db::Row&& row, Post& out);
 // "2025-01-31 12:34:56.789" (DATETIME(3)) -> "2025-01-31T12:34:56.789Z"; other text unchanged.
-std::string iso_utc(std::string_view datetime);
+std::string iso_utc(std::string datetime);
 // The current UTC time as DATETIME(3) text.
 std::string now_datetime();
 

@@ -12,7 +12,7 @@ TEST(Post, FromRowAndJson) {
   db::Row row{std::string("12"), std::string("al\"ice"), std::string("line1\nline2 </script>"),
               std::string("2025-01-31 12:34:56.789")};
   Post p;
-  ASSERT_TRUE(post_from_row(row, p));
+  ASSERT_TRUE(post_from_row(std::move(row), p));
   EXPECT_EQ(p.id, 12u);
   EXPECT_EQ(p.created_at, "2025-01-31T12:34:56.789Z");
   auto j = nlohmann::json::parse(post_json(p));
