@@ -35,7 +35,7 @@ std::string html_escape(std::string_view s) {
 }
 
 nlohmann::json stats(const ProxyService& svc) {
-  const auto& g = const_cast<ProxyService&>(svc).group();
+  const auto& g = svc.group();
   auto snap = g.snapshot();
   nlohmann::json backends = nlohmann::json::array();
   for (std::size_t i = 0; i < g.size(); ++i) {
@@ -119,7 +119,7 @@ th{background:#f4f4f4}.up{color:#080;font-weight:600}.down{color:#c00;font-weigh
 }
 
 std::string render_metrics(const ProxyService& svc) {
-  const auto& g = const_cast<ProxyService&>(svc).group();
+  const auto& g = svc.group();
   auto snap = g.snapshot();
   std::string out;
   auto family = [&](std::string_view name, std::string_view type, std::string_view help) {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "http/server.hpp"
-#include "proxy/proxy_handler.hpp"
+#include "proxy/proxy_service.hpp"
 
 namespace foobar::lb {
 

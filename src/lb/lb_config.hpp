@@ -8,7 +8,7 @@
 #include "core/asio.hpp"
 #include "http/server.hpp"
 #include "proxy/health_check.hpp"
-#include "proxy/proxy_handler.hpp"
+#include "proxy/proxy_service.hpp"
 #include "proxy/upstream.hpp"
 
 namespace foobar::core {

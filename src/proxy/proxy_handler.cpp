@@ -1,8 +1,5 @@
 #include "proxy/proxy_handler.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -13,6 +10,7 @@
 #include "http/chunked.hpp"
 #include "http/parser.hpp"
 #include "net/endpoint.hpp"
+#include "proxy/forward_headers.hpp"
 #include "proxy/watchdog.hpp"
 
 namespace foobar::proxy {
@@ -20,45 +18,9 @@ namespace foobar::proxy {
 using http::BodyKind;
 using http::iequals;
 
-// ---------------------------------------------------------------- ProxyService
-
-ProxyService::ProxyService(std::shared_ptr<UpstreamGroup> group, ProxyOptions opts, CheckConfig check)
-    : group_(std::move(group)), opts_(std::move(opts)), check_(std::move(check)),
-      stopping_(std::make_shared<std::atomic<bool>>(false)) {}
-
-ProxyService::~ProxyService() = default;
-
-void ProxyService::start_health_checks(asio::io_context& io) {
-  checker_ = std::make_unique<HealthChecker>(io, group_, check_);
-  checker_->start();
-}
-
-std::unique_ptr<http::Handler> ProxyService::make_handler(asio::io_context& io) {
-  return std::make_unique<ProxyHandler>(io, group_, opts_, stopping_);
-}
-
-void ProxyService::stop() {
-  stopping_->store(true);
-  if (checker_) checker_->stop();
-}
-
 // ---------------------------------------------------------------- helpers
 
 namespace {
-
-bool is_hop_by_hop(std::string_view n) noexcept {
-  static constexpr std::array<std::string_view, 8> names{
-      "connection", "keep-alive", "proxy-connection", "te",
-      "trailer",    "transfer-encoding", "upgrade", "proxy-authenticate"};
-  for (auto h : names)
-    if (iequals(n, h)) return true;
-  return false;
-}
-
-// Headers named in Connection are hop-by-hop too (RFC 9110 7.6.1).
-bool listed_in_connection(const http::Headers& h, std::string_view name, bool has_connection) noexcept {
-  return has_connection && h.has_token("Connection", name);
-}
 
 std::uint64_t client_key(const tcp::endpoint& peer) noexcept {
   const auto a = peer.address();
@@ -69,8 +31,6 @@ std::uint64_t client_key(const tcp::endpoint& peer) noexcept {
   std::memcpy(&lo, b.data() + 8, 8);
   return mix64(hi ^ mix64(lo));
 }
-
-enum class Framing { None, Length, Chunked };
 
 // A string borrowed from a per-worker free list, so request heads reuse their
 // capacity instead of allocating per request.
@@ -96,58 +56,6 @@ class ScratchString {
   std::vector<std::string>& spare_;
   std::string s_;
 };
-
-// The request head sent upstream: same method and target, HTTP/1.1, end-to-end
-// headers only, our own framing header, X-Forwarded-* and Forwarded added.
-void build_request_head(const http::Request& req, const tcp::endpoint& peer, std::string_view proto,
-                        const ServerConfig& server, Framing framing, std::uint64_t length,
-                        std::string& out) {
-  char client_buf[net::kMaxAddressText];
-  const std::string_view client = net::format_address(peer, client_buf);
-  const auto* sa = peer.data();
-
-  out.clear();
-  out.append(req.method_text).append(" ").append(req.target).append(" HTTP/1.1\r\n");
-  const bool has_connection = req.headers.has("Connection");
-  bool has_xff = false;
-  for (const auto& f : req.headers.fields) {
-    if (is_hop_by_hop(f.name) || listed_in_connection(req.headers, f.name, has_connection)) continue;
-    if (iequals(f.name, "Content-Length") || iequals(f.name, "Expect") ||
-        iequals(f.name, "X-Forwarded-Proto"))
-      continue;
-    if (iequals(f.name, "X-Forwarded-For")) {
-      has_xff = true;
-      continue;
-    }
-    out.append(f.name).append(": ").append(f.value).append("\r\n");
-  }
-  if (req.host.empty()) out.append("Host: ").append(server.name()).append("\r\n");
-  // One X-Forwarded-For: the client's list (all its lines, in order), then the client.
-  out.append("X-Forwarded-For: ");
-  if (has_xff)
-    for (const auto& f : req.headers.fields)
-      if (iequals(f.name, "X-Forwarded-For")) out.append(f.value).append(", ");
-  out.append(client).append("\r\n");
-  out.append("X-Forwarded-Proto: ").append(proto).append("\r\n");
-  out.append("Forwarded: for=");
-  if (sa->sa_family == AF_INET6)
-    out.append("\"[").append(client).append("]\"");
-  else
-    out.append(client);
-  out.append(";proto=").append(proto);
-  if (!req.host.empty()) {
-    bool token = std::all_of(req.host.begin(), req.host.end(),
-                             [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-'; });
-    if (token)
-      out.append(";host=").append(req.host);
-    else if (req.host.find('"') == std::string_view::npos && req.host.find('\\') == std::string_view::npos)
-      out.append(";host=\"").append(req.host).append("\"");
-  }
-  out.append("\r\n");
-  if (framing == Framing::Length) fmt::format_to(std::back_inserter(out), "Content-Length: {}\r\n", length);
-  if (framing == Framing::Chunked) out.append("Transfer-Encoding: chunked\r\n");
-  out.append("\r\n");
-}
 
 asio::awaitable<void> send_status(http::Exchange& ex, UpstreamGroup& g, int status, std::string_view msg,
                                   bool close = false) {
@@ -673,31 +581,6 @@ asio::awaitable<ProxyHandler::Relayed> ProxyHandler::relay_body(http::Exchange& 
     }
   }
   co_return Relayed{ok, upstream_reusable};
-}
-
-// ---------------------------------------------------------------- RouteHandler
-
-RouteHandler::RouteHandler(std::vector<Route> routes, std::unique_ptr<http::Handler> fallback)
-    : routes_(std::move(routes)), fallback_(std::move(fallback)) {
-  std::stable_sort(routes_.begin(), routes_.end(),
-                   [](const Route& a, const Route& b) { return a.prefix.size() > b.prefix.size(); });
-}
-
-asio::awaitable<void> RouteHandler::handle(http::Exchange& ex) {
-  const auto path = ex.request().path;
-  for (auto& r : routes_)
-    if (path.starts_with(r.prefix)) {
-      co_await r.handler->handle(ex);
-      co_return;
-    }
-  if (fallback_) {
-    co_await fallback_->handle(ex);
-    co_return;
-  }
-  auto& h = ex.begin(404);
-  h.add("Content-Type", "text/plain");
-  h.add("Content-Length", std::string_view("10"));
-  co_await ex.send("not found\n");
 }
 
 }  // namespace foobar::proxy

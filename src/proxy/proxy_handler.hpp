@@ -1,11 +1,9 @@
 #pragma once
 // The reverse proxy: an http::Handler that forwards each request to a server of
 // an upstream group and streams the response back. Shared by the lb role (every
-// request) and the web role (requests under a prefix).
-//
-// A ProxyService holds what all workers share for one upstream (group, options,
-// health checker); each worker gets its own ProxyHandler from it (own balancer
-// state and connection pool, no locks on the request path).
+// request) and the web role (requests under a prefix). Each worker has its own
+// ProxyHandler (own balancer state and connection pool, no locks on the request
+// path), made by the upstream's ProxyService (proxy_service.hpp).
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -15,7 +13,6 @@
 #include "core/asio.hpp"
 #include "http/server.hpp"
 #include "proxy/balancer.hpp"
-#include "proxy/health_check.hpp"
 #include "proxy/pool.hpp"
 #include "proxy/upstream.hpp"
 
@@ -35,32 +32,6 @@ struct ProxyOptions {
   // retry can send them again; larger ones stream (and are not retried once sent).
   std::size_t replay_limit = 64 * 1024;
   std::string proto = "http";                      // X-Forwarded-Proto / Forwarded proto=
-};
-
-class ProxyService {
- public:
-  ProxyService(std::shared_ptr<UpstreamGroup> group, ProxyOptions opts, CheckConfig check);
-  ~ProxyService();
-
-  UpstreamGroup& group() noexcept { return *group_; }
-  const std::shared_ptr<UpstreamGroup>& group_ptr() const noexcept { return group_; }
-  const ProxyOptions& options() const noexcept { return opts_; }
-  const CheckConfig& check() const noexcept { return check_; }
-
-  // Starts the active health checks on io (one thread does all checks).
-  void start_health_checks(asio::io_context& io);
-  // A handler for one worker; it must be used on io's thread only.
-  std::unique_ptr<http::Handler> make_handler(asio::io_context& io);
-  // Stops health checks now and lets pools close within a second. Call on the
-  // thread that runs the health checks' io_context.
-  void stop();
-
- private:
-  std::shared_ptr<UpstreamGroup> group_;
-  ProxyOptions opts_;
-  CheckConfig check_;
-  std::unique_ptr<HealthChecker> checker_;
-  std::shared_ptr<std::atomic<bool>> stopping_;
 };
 
 // Per-worker forwarding handler.
@@ -100,22 +71,6 @@ class ProxyHandler final : public http::Handler {
   std::vector<std::uint32_t> candidates_;  // scratch for choose() (filled and used without suspending)
   std::size_t queued_ = 0;
   std::vector<std::string> spare_;  // request-head buffers for reuse (see ScratchString)
-};
-
-// Web role: requests whose path starts with one of the prefixes go to that
-// prefix's proxy (longest prefix wins); everything else to fallback.
-class RouteHandler final : public http::Handler {
- public:
-  struct Route {
-    std::string prefix;
-    std::unique_ptr<http::Handler> handler;
-  };
-  RouteHandler(std::vector<Route> routes, std::unique_ptr<http::Handler> fallback);
-  asio::awaitable<void> handle(http::Exchange& ex) override;
-
- private:
-  std::vector<Route> routes_;  // longest prefix first
-  std::unique_ptr<http::Handler> fallback_;
 };
 
 }  // namespace foobar::proxy

@@ -6,10 +6,26 @@
 #include <vector>
 
 #include "http/server.hpp"
-#include "proxy/proxy_handler.hpp"
+#include "proxy/proxy_service.hpp"
 #include "proxy/route_spec.hpp"
 
 namespace foobar::proxy {
+
+// Web role: requests whose path starts with one of the prefixes go to that
+// prefix's proxy (longest prefix wins); everything else to fallback.
+class RouteHandler final : public http::Handler {
+ public:
+  struct Route {
+    std::string prefix;
+    std::unique_ptr<http::Handler> handler;
+  };
+  RouteHandler(std::vector<Route> routes, std::unique_ptr<http::Handler> fallback);
+  asio::awaitable<void> handle(http::Exchange& ex) override;
+
+ private:
+  std::vector<Route> routes_;  // longest prefix first
+  std::unique_ptr<http::Handler> fallback_;
+};
 
 class ProxyRoutes {
  public:
