@@ -16,8 +16,6 @@
 namespace foobar::web {
 namespace {
 
-constexpr std::size_t kMaxEntries = 10000;
-
 // Without openat2 (old kernels, valgrind): open, then check where the fd really
 // points. Slower and racier than the kernel's check, but never serves outside the root.
 int open_checked(int root_fd, const char* path, int flags) {
@@ -62,18 +60,37 @@ OpenFile::~OpenFile() {
   if (fd >= 0) ::close(fd);
 }
 
-FileCache::FileCache(int root_fd, std::chrono::milliseconds validity, std::uint64_t max_content_bytes)
-    : root_fd_(root_fd), validity_(validity), max_content_(max_content_bytes) {}
+namespace {
+std::uint64_t content_bytes(const FileCache::Result& r) noexcept { return r.file ? r.file->content.size() : 0; }
+}  // namespace
+
+FileCache::FileCache(int root_fd, FileCacheOptions options) : root_fd_(root_fd), options_(options) {}
 
 FileCache::Result FileCache::open(const std::string& relative) {
   auto now = std::chrono::steady_clock::now();
-  auto it = entries_.find(relative);
-  if (it != entries_.end() && now < it->second.expires) return it->second.result;
+  if (auto it = entries_.find(relative); it != entries_.end()) {
+    if (now < it->second.expires) {
+      recency_.splice(recency_.begin(), recency_, it->second.recency);
+      return it->second.result;
+    }
+    erase(it);
+  }
   // Misses are cached too (for `validity`), so absent precompressed siblings cost nothing.
   Result r = load(relative);
-  if (entries_.size() >= kMaxEntries) entries_.clear();  // crude bound, rarely hit
-  entries_[relative] = Entry{r, now + validity_};
+  auto it = entries_.emplace(relative, Entry{r, now + options_.validity, {}}).first;
+  recency_.push_front(it);
+  it->second.recency = recency_.begin();
+  memory_ += content_bytes(r);
+  // Responses still sending an evicted file keep it open through their shared_ptr.
+  while (!recency_.empty() && (entries_.size() > options_.max_entries || memory_ > options_.max_memory))
+    erase(recency_.back());
   return r;
+}
+
+void FileCache::erase(Map::iterator it) {
+  memory_ -= content_bytes(it->second.result);
+  recency_.erase(it->second.recency);
+  entries_.erase(it);
 }
 
 FileCache::Result FileCache::load(const std::string& relative) {
@@ -100,7 +117,7 @@ FileCache::Result FileCache::load(const std::string& relative) {
   char date[http::kHttpDateLen];
   http::format_http_date(st.st_mtim.tv_sec, date);
   file->last_modified.assign(date, sizeof date);
-  if (file->size <= max_content_) {
+  if (file->size <= options_.max_file_bytes) {
     file->content.resize(file->size);
     std::size_t got = 0;
     while (got < file->size) {

@@ -1,11 +1,13 @@
 #pragma once
 // Per-worker open-file cache, like nginx's open_file_cache: an open fd, its
 // stat, validators and (for small files) the bytes, reused for `validity`
-// before the file is looked up again. One per worker thread: no locks.
+// before the file is looked up again. Bounded in entries and in bytes held;
+// the least recently used entries go first. One per worker thread: no locks.
 #include <sys/stat.h>
 
 #include <chrono>
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -26,6 +28,13 @@ struct OpenFile {
   ~OpenFile();
 };
 
+struct FileCacheOptions {
+  std::chrono::milliseconds validity{1000};  // an entry is looked up again after this
+  std::uint64_t max_file_bytes = 64 * 1024;  // files up to this size are kept in memory
+  std::size_t max_entries = 1000;            // open fds (and cached misses) per worker
+  std::uint64_t max_memory = 32 << 20;       // file bytes kept in memory per worker
+};
+
 class FileCache {
  public:
   enum class Error { None, NotFound, Forbidden, IsDirectory };
@@ -35,22 +44,27 @@ class FileCache {
   };
 
   // root_fd: an O_PATH/O_DIRECTORY fd of the document root (not owned).
-  FileCache(int root_fd, std::chrono::milliseconds validity, std::uint64_t max_content_bytes);
+  FileCache(int root_fd, FileCacheOptions options);
 
   // Opens relative (no leading '/', "" = root) beneath the root: symlinks may not
   // lead outside it. Directories report IsDirectory; non-regular files Forbidden.
   Result open(const std::string& relative);
 
  private:
+  struct Entry;
+  using Map = std::unordered_map<std::string, Entry>;
   struct Entry {
     Result result;
     std::chrono::steady_clock::time_point expires;
+    std::list<Map::iterator>::iterator recency;
   };
   Result load(const std::string& relative);
+  void erase(Map::iterator it);
   int root_fd_;
-  std::chrono::milliseconds validity_;
-  std::uint64_t max_content_;
-  std::unordered_map<std::string, Entry> entries_;
+  FileCacheOptions options_;
+  Map entries_;
+  std::list<Map::iterator> recency_;  // most recently used first
+  std::uint64_t memory_ = 0;          // content bytes held by entries_
 };
 
 }  // namespace foobar::web

@@ -37,7 +37,7 @@ std::vector<CacheControlRule> default_cache_control() {
 
 StaticHandler::StaticHandler(std::shared_ptr<const StaticConfig> config, int root_fd)
     : config_(std::move(config)),
-      cache_(root_fd, config_->open_file_cache_valid, config_->max_cached_file_bytes) {}
+      cache_(root_fd, config_->open_file_cache) {}
 
 std::string_view StaticHandler::cache_control_for(std::string_view path, std::string_view file) const {
   for (const auto& rule : config_->cache_control) {

@@ -22,8 +22,7 @@ struct CacheControlRule {
 struct StaticConfig {
   std::string root;
   std::vector<CacheControlRule> cache_control;  // first match wins; see default_cache_control()
-  std::chrono::milliseconds open_file_cache_valid{1000};
-  std::uint64_t max_cached_file_bytes = 64 * 1024;  // smaller files are served from memory
+  FileCacheOptions open_file_cache;
 };
 
 // HTML revalidates on every use (ETag makes that cheap); other assets are fresh for an hour.

@@ -8,16 +8,19 @@ void read_web_config(const core::ConfigFile& file, WebConfig& cfg) {
   auto web = file.root().table("web");
   if (!web) return;
   web->allow_only({"listen", "root", "threads", "access_log", "shutdown_timeout_ms", "limits",
-                   "open_file_cache_valid_ms", "max_cached_file_bytes", "cache_control", "proxy"});
+                   "open_file_cache_valid_ms", "open_file_cache_max", "open_file_cache_max_memory",
+                   "max_cached_file_bytes", "cache_control", "proxy"});
   http::read_server_config(*web, cfg.server);
   if (auto root = web->string("root")) cfg.files.root = *root;
   if (auto t = web->integer("threads", 0, 1024)) cfg.threads = static_cast<unsigned>(*t);
   if (auto ms = web->integer("shutdown_timeout_ms", 0, 3600 * 1000))
     cfg.shutdown_timeout = std::chrono::milliseconds(*ms);
-  if (auto ms = web->integer("open_file_cache_valid_ms", 0, 3600 * 1000))
-    cfg.files.open_file_cache_valid = std::chrono::milliseconds(*ms);
-  if (auto b = web->integer("max_cached_file_bytes", 0, 64 << 20))
-    cfg.files.max_cached_file_bytes = static_cast<std::uint64_t>(*b);
+  auto& cache = cfg.files.open_file_cache;
+  if (auto ms = web->integer("open_file_cache_valid_ms", 0, 3600 * 1000)) cache.validity = std::chrono::milliseconds(*ms);
+  if (auto n = web->integer("open_file_cache_max", 1, 1 << 20)) cache.max_entries = static_cast<std::size_t>(*n);
+  if (auto b = web->integer("open_file_cache_max_memory", 0, std::int64_t{1} << 40))
+    cache.max_memory = static_cast<std::uint64_t>(*b);
+  if (auto b = web->integer("max_cached_file_bytes", 0, 64 << 20)) cache.max_file_bytes = static_cast<std::uint64_t>(*b);
   if (auto specs = web->strings("proxy")) {
     cfg.proxies.clear();
     for (const auto& spec : *specs) {
