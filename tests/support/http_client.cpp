@@ -26,14 +26,22 @@ std::string HttpResponse::header(const std::string& name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
-HttpConnection::HttpConnection(int port, std::chrono::milliseconds timeout) : timeout_(timeout) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+HttpConnection::HttpConnection(int port, std::chrono::milliseconds timeout)
+    : HttpConnection("127.0.0.1", port, timeout) {}
+
+HttpConnection::HttpConnection(const std::string& ipv4, int port, std::chrono::milliseconds timeout)
+    : timeout_(timeout) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    throw std::runtime_error("connect to 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno));
+  if (::inet_pton(AF_INET, ipv4.c_str(), &addr.sin_addr) != 1) throw std::invalid_argument("not an IPv4 address: " + ipv4);
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    const std::string why = std::strerror(errno);
+    ::close(fd_);
+    fd_ = -1;
+    throw std::runtime_error("connect to " + ipv4 + ":" + std::to_string(port) + ": " + why);
+  }
   int one = 1;
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }

@@ -24,10 +24,12 @@ struct HttpResponse {
   std::string header(const std::string& name) const;  // first value or ""
 };
 
-// A client connection to 127.0.0.1:port. Every call has a timeout; none hangs.
+// A client connection to 127.0.0.1:port (or ipv4:port); a refused connect
+// throws. Every read has a timeout; none hangs.
 class HttpConnection {
  public:
   explicit HttpConnection(int port, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  HttpConnection(const std::string& ipv4, int port, std::chrono::milliseconds timeout = std::chrono::seconds(5));
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
