@@ -31,7 +31,8 @@ void read_app_config(const core::ConfigFile& file, AppConfig& cfg) {
   app->allow_only({"listen", "access_log", "limits", "threads", "shutdown_timeout_ms", "db_primary", "db_replicas",
                    "db_name", "db_user", "db_password_file", "db_monitor_user", "db_monitor_password_file",
                    "max_replica_lag", "monitor_interval_ms", "causal_wait_ms", "db_pool_size",
-                   "db_connect_timeout_ms", "db_query_timeout_ms"});
+                   "db_connect_timeout_ms", "db_query_timeout_ms",
+                   "db_network_timeout_ms"});
   http::read_server_config(*app, cfg.server);
   if (auto t = app->integer("threads", 0, 1024)) cfg.threads = static_cast<unsigned>(*t);
   if (auto ms = app->integer("shutdown_timeout_ms", 0, 3600 * 1000)) cfg.shutdown_timeout = std::chrono::milliseconds(*ms);
@@ -55,6 +56,7 @@ void read_app_config(const core::ConfigFile& file, AppConfig& cfg) {
   if (auto v = app->integer("db_pool_size", 1, 10000)) cfg.db_pool_size = static_cast<unsigned>(*v);
   if (auto v = app->integer("db_connect_timeout_ms", 10, 60000)) cfg.db_connect_timeout = std::chrono::milliseconds(*v);
   if (auto v = app->integer("db_query_timeout_ms", 10, 3600000)) cfg.db_query_timeout = std::chrono::milliseconds(*v);
+  if (auto v = app->integer("db_network_timeout_ms", 0, 3600000)) cfg.db_network_timeout = std::chrono::milliseconds(*v);
 }
 
 DbSecrets validate_app_config(const AppConfig& cfg) {

@@ -28,6 +28,7 @@ struct AppConfig {
   unsigned db_pool_size = 32;             // connections per worker per server
   std::chrono::milliseconds db_connect_timeout{1000};
   std::chrono::milliseconds db_query_timeout{5000};
+  std::chrono::milliseconds db_network_timeout{1000};  // unacknowledged sends end the connection
 };
 
 // Applies the [app] section of a config file onto cfg (absent keys keep their value).

@@ -22,6 +22,7 @@ db::ServerOptions server_options(const AppConfig& cfg, const std::string& addr, 
   o.database = database;
   o.connect_timeout = cfg.db_connect_timeout;
   o.query_timeout = cfg.db_query_timeout;
+  o.network_timeout = cfg.db_network_timeout;
   return o;
 }
 
@@ -99,6 +100,10 @@ void add_command(CLI::App& cli, int& exit_code) {
   cmd->add_option_function<long>(
       "--db-query-timeout-ms", [cfg](long v) { cfg->db_query_timeout = std::chrono::milliseconds(std::max(10L, v)); },
       "database query timeout (default 5000)");
+  cmd->add_option_function<long>(
+      "--db-network-timeout-ms", [cfg](long v) { cfg->db_network_timeout = std::chrono::milliseconds(std::max(0L, v)); },
+      "a query the server's TCP has not acknowledged in this time fails at once: a partitioned server "
+      "costs this, not the query timeout (default 1000; 0: the kernel's default)");
   cmd->add_option_function<long>(
       "--shutdown-timeout-ms", [cfg](long v) { cfg->shutdown_timeout = std::chrono::milliseconds(v); },
       "how long a graceful stop waits for in-flight requests");

@@ -61,9 +61,31 @@ asio::awaitable<Result> Cluster::run_on(Pool& pool, std::string_view sql, std::s
   co_return r;
 }
 
+asio::awaitable<Result> Cluster::run_on_primary(std::string_view sql, std::span<const Param> params) {
+  if (auto e = primary_unreachable()) {
+    Result r;
+    r.error = std::move(*e);
+    r.server = primary_->server().endpoint.str();
+    co_return r;
+  }
+  auto r = co_await run_on(*primary_, sql, params);
+  co_return r;
+}
+
+// While the monitor cannot reach the primary, every statement for it fails at
+// once: waiting to find out again would cost each request a timeout.
+std::optional<Error> Cluster::primary_unreachable() const {
+  const auto& p = board_->load()->primary;
+  if (!p.checked || !p.unreachable) return std::nullopt;
+  Error e;
+  e.connection = true;
+  e.message = "primary unreachable: " + p.reason;
+  return e;
+}
+
 asio::awaitable<Result> Cluster::write(std::string_view sql, std::span<const Param> params) {
   ++stats_.writes;
-  auto r = co_await run_on(*primary_, sql, params);
+  auto r = co_await run_on_primary(sql, params);
   co_return r;
 }
 
@@ -108,13 +130,9 @@ asio::awaitable<Result> Cluster::read(std::string_view sql, std::span<const Para
     }
   }
   ++stats_.reads_primary;
-  auto r = co_await run_on(*primary_, sql, params);
+  auto r = co_await run_on_primary(sql, params);
   co_return r;
 }
-
-}  // namespace foobar::db
-
-namespace foobar::db {
 
 asio::awaitable<Result> Cluster::query(std::string_view sql, std::span<const Param> params,
                                        std::optional<Gtid> causal) {
@@ -127,6 +145,7 @@ asio::awaitable<Result> Cluster::query(std::string_view sql, std::span<const Par
 }
 
 asio::awaitable<std::pair<Transaction, Error>> Cluster::begin() {
+  if (auto e = primary_unreachable()) co_return std::pair{Transaction{}, std::move(*e)};
   auto [lease, err] = co_await primary_->acquire();
   if (err) co_return std::pair{Transaction{}, err};
   auto r = co_await lease->query("START TRANSACTION");

@@ -79,6 +79,8 @@ class Cluster {
 
  private:
   asio::awaitable<Result> run_on(Pool& pool, std::string_view sql, std::span<const Param> params);
+  asio::awaitable<Result> run_on_primary(std::string_view sql, std::span<const Param> params);
+  std::optional<Error> primary_unreachable() const;
 
   ClusterOptions options_;
   std::shared_ptr<const HealthBoard> board_;

@@ -1,7 +1,9 @@
 #include "db/connection.hpp"
 
-#include <mysql.h>
 #include <errmsg.h>
+#include <mysql.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -190,6 +192,10 @@ asio::awaitable<Error> Connection::connect() {
     }
   }
   disarm_deadline();
+  if (o.network_timeout.count() > 0) {
+    const unsigned ms = static_cast<unsigned>(o.network_timeout.count());
+    ::setsockopt(static_cast<int>(mysql_get_socket(mysql_)), IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
+  }
   connected_ = true;
   broken_ = false;
   last_used_ = std::chrono::steady_clock::now();

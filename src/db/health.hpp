@@ -15,7 +15,8 @@ namespace foobar::db {
 struct ServerHealth {
   std::string server;          // "IP:PORT"
   bool checked = false;        // false until the first check finished
-  bool up = false;             // reachable
+  bool up = false;             // reachable, and the check passed
+  bool unreachable = false;    // the last check could not reach the server at all (not: it refused us)
   bool healthy = false;        // replicas: may take reads; primary: == up
   bool status_known = false;   // replication status was read (monitor user); else io/sql are unknown
   bool io_running = false;     // Slave_IO_Running

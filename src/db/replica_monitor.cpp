@@ -139,6 +139,7 @@ asio::awaitable<ServerHealth> ReplicaMonitor::check(Target& t, bool is_replica) 
     auto err = co_await t.conn->connect();
     if (err) {
       t.conn.reset();
+      h.unreachable = err.unreachable();
       h.reason = "unreachable: " + err.message;
       t.behind_since.reset();
       co_return h;
@@ -147,6 +148,7 @@ asio::awaitable<ServerHealth> ReplicaMonitor::check(Target& t, bool is_replica) 
   if (!is_replica || !options_.replication_status) {
     auto err = co_await t.conn->ping();
     h.up = h.healthy = !err;
+    h.unreachable = err.unreachable();
     if (err) {
       h.reason = "unreachable: " + err.message;
       t.conn.reset();
@@ -156,6 +158,7 @@ asio::awaitable<ServerHealth> ReplicaMonitor::check(Target& t, bool is_replica) 
   auto r = co_await t.conn->query("SHOW REPLICA STATUS");
   if (!r.ok() && r.error.connection) t.conn.reset();
   h = assess_replica(r, t.behind_since, std::chrono::steady_clock::now(), options_.max_replica_lag);
+  h.unreachable = r.error.unreachable();
   h.server = t.options->endpoint.str();
   if (!h.up) h.reason = "unreachable: " + h.reason;
   co_return h;

@@ -18,6 +18,9 @@ struct Error {
   bool busy = false;        // the pool is saturated (no connection, wait queue full)
 
   explicit operator bool() const noexcept { return code != 0 || connection || busy; }
+  // The server could not be reached or stopped answering (a client-side error,
+  // 2xxx, or a timeout), as opposed to a server that answered with a refusal.
+  bool unreachable() const noexcept { return timeout || (code >= 2000 && code < 3000); }
 };
 
 using Value = std::optional<std::string>;

@@ -21,11 +21,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
 class LbWebHosts : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -35,19 +30,18 @@ class LbWebHosts : public ::testing::Test {
     for (const std::string w : {"web1", "web2"}) {
       std::filesystem::create_directories(dir_ / w);
       std::ofstream(dir_ / w / "host.txt") << w;  // each web host names itself
-      webs_.push_back(std::make_unique<Process>(
-          lan_->exec(w) + std::vector<std::string>{foobar_bin(), "web", "--listen", lan_->address(w) + ":0", "--root",
-                                                   (dir_ / w).string(), "--threads", "1", "--access-log", "off"}));
+      webs_.push_back(std::make_unique<Process>(lan_->exec(w, {foobar_bin(), "web", "--listen", lan_->address(w) + ":0",
+                                                               "--root", (dir_ / w).string(), "--threads", "1",
+                                                               "--access-log", "off"})));
       backends.insert(backends.end(), {"--backend", lan_->address(w) + ":" + std::to_string(webs_.back()->wait_port("web"))});
     }
     // Short timeouts so the test takes seconds: a dead link is noticed by a
     // connect timeout (300 ms), a server timeout (1 s) or two failed checks.
-    lb_ = std::make_unique<Process>(
-        lan_->exec("lb") +
-        std::vector<std::string>{foobar_bin(), "lb", "--listen", lan_->address("lb") + ":0", "--admin", "127.0.0.1:0",
-                                 "--threads", "1", "--health-interval-ms", "200", "--health-timeout-ms", "200",
-                                 "--fall", "2", "--rise", "2", "--connect-timeout-ms", "300", "--server-timeout-ms", "1000"} +
-        backends);
+    std::vector<std::string> lb{foobar_bin(), "lb", "--listen", lan_->address("lb") + ":0", "--admin", "127.0.0.1:0",
+                                "--threads", "1", "--health-interval-ms", "200", "--health-timeout-ms", "200", "--fall",
+                                "2", "--rise", "2", "--connect-timeout-ms", "300", "--server-timeout-ms", "1000"};
+    lb.insert(lb.end(), backends.begin(), backends.end());
+    lb_ = std::make_unique<Process>(lan_->exec("lb", lb));
     port_ = lb_->wait_port("lb");
     admin_ = lb_->wait_port("admin");
     backend_of_["web1"] = backends[1];

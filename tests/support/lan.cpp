@@ -70,7 +70,11 @@ std::string Lan::ns(std::size_t i) const { return prefix_ + hosts_[i]; }
 
 std::string Lan::address(const std::string& host) const { return "10.201.0." + std::to_string(10 + index(host)); }
 
-std::vector<std::string> Lan::exec(const std::string& host) const { return {"ip", "netns", "exec", ns(index(host))}; }
+std::vector<std::string> Lan::exec(const std::string& host, const std::vector<std::string>& argv) const {
+  std::vector<std::string> out{"ip", "netns", "exec", ns(index(host))};
+  out.insert(out.end(), argv.begin(), argv.end());
+  return out;
+}
 
 void Lan::run_in(const std::string& host, const std::function<void()>& fn) const {
   const std::string path = "/var/run/netns/" + ns(index(host));

@@ -22,8 +22,8 @@ class Lan {
   static std::string unavailable();
 
   std::string address(const std::string& host) const;  // "10.201.0.N"
-  // argv prefix that runs a command inside the host's namespace.
-  std::vector<std::string> exec(const std::string& host) const;
+  // argv run inside the host's namespace (for Process).
+  std::vector<std::string> exec(const std::string& host, const std::vector<std::string>& argv) const;
   // Runs fn on a thread inside the host's namespace and waits for it.
   void run_in(const std::string& host, const std::function<void()>& fn) const;
   // Cuts / restores the host's link to the LAN (its switch port goes down / up).

@@ -73,4 +73,21 @@ TEST(AssessReplica, UnreachableOrNotAReplica) {
   EXPECT_FALSE(h.healthy);
 }
 
+// Only a server that cannot be reached makes the app stop sending it writes;
+// one that answers with a refusal (bad password, too many connections) does not.
+TEST(ErrorKind, UnreachableMeansNoAnswerAtAll) {
+  Error refused;
+  refused.code = 2003;  // CR_CONN_HOST_ERROR: connection refused / no route
+  refused.connection = true;
+  EXPECT_TRUE(refused.unreachable());
+  Error timed_out;
+  timed_out.connection = timed_out.timeout = true;
+  EXPECT_TRUE(timed_out.unreachable());
+  Error denied;
+  denied.code = 1045;  // access denied: the server is there
+  denied.connection = true;
+  EXPECT_FALSE(denied.unreachable());
+  EXPECT_FALSE(Error{}.unreachable());
+}
+
 }  // namespace foobar::db
