@@ -122,4 +122,37 @@ TEST_F(AppDbHosts, PrimaryPartitionedWritesFailFastReadsContinue) {
   EXPECT_TRUE(writes_back) << "writes did not resume after the partition healed\n" << app_->output();
 }
 
+TEST_F(AppDbHosts, ReplicaPartitionedReadsMoveToThePrimary) {
+  ASSERT_EQ(post("seed").status, 201);
+  ctl::wait_caught_up(replica_, primary_, 10s);
+  const long long replica_before = ctl::global_status(replica_, "Com_select");
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(get_list().status, 200);
+  EXPECT_GE(ctl::global_status(replica_, "Com_select") - replica_before, 5) << "reads go to the replica";
+
+  lan_->cut("db2");
+  const auto cut_at = Clock::now();
+  milliseconds slowest{0};
+  int reads = 0;
+  while (Clock::now() - cut_at < 3s && reads < 200) {
+    auto a = get_list();
+    ++reads;
+    EXPECT_EQ(a.status, 200) << "read " << reads << " at +" << duration_cast<milliseconds>(Clock::now() - cut_at).count()
+                             << " ms";
+    slowest = std::max(slowest, a.took);
+  }
+  std::cout << reads << " reads while the replica was partitioned, slowest " << slowest.count() << " ms\n";
+  EXPECT_LT(slowest, 2000ms) << "a read waited on a replica that cannot answer";
+  EXPECT_EQ(post("during").status, 201) << "writes do not need the replica";
+
+  lan_->restore("db2");
+  // Back in the pool once the monitor sees it caught up again: reads return to it.
+  bool back = false;
+  for (auto deadline = Clock::now() + 15s; Clock::now() < deadline && !back; std::this_thread::sleep_for(200ms)) {
+    const long long before = ctl::global_status(replica_, "Com_select");
+    for (int i = 0; i < 3; ++i) get_list();
+    back = ctl::global_status(replica_, "Com_select") - before >= 3;
+  }
+  EXPECT_TRUE(back) << "reads did not return to the replica after the partition healed";
+}
+
 }  // namespace foobar::test
