@@ -78,12 +78,12 @@ FileCache::Result FileCache::open(const std::string& relative) {
   // Misses are cached too (for `validity`), so absent precompressed siblings cost nothing.
   Result r = load(relative);
   auto it = entries_.emplace(relative, Entry{r, now + options_.validity, {}}).first;
-  recency_.push_front(it);
+  recency_.push_front(&it->first);
   it->second.recency = recency_.begin();
   memory_ += content_bytes(r);
   // Responses still sending an evicted file keep it open through their shared_ptr.
   while (!recency_.empty() && (entries_.size() > options_.max_entries || memory_ > options_.max_memory))
-    erase(recency_.back());
+    erase(entries_.find(*recency_.back()));
   return r;
 }
 

@@ -51,19 +51,20 @@ class FileCache {
   Result open(const std::string& relative);
 
  private:
-  struct Entry;
-  using Map = std::unordered_map<std::string, Entry>;
+  // Recency holds pointers to the map's keys: unlike iterators, they survive rehashing.
+  using Recency = std::list<const std::string*>;
   struct Entry {
     Result result;
     std::chrono::steady_clock::time_point expires;
-    std::list<Map::iterator>::iterator recency;
+    Recency::iterator recency;
   };
+  using Map = std::unordered_map<std::string, Entry>;
   Result load(const std::string& relative);
   void erase(Map::iterator it);
   int root_fd_;
   FileCacheOptions options_;
   Map entries_;
-  std::list<Map::iterator> recency_;  // most recently used first
+  Recency recency_;                   // most recently used first
   std::uint64_t memory_ = 0;          // content bytes held by entries_
 };
 
