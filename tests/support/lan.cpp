@@ -24,10 +24,14 @@ void sh(const std::string& command) {
 
 std::string Lan::unavailable() {
   if (::geteuid() != 0) return "cluster tests need root (network namespaces)";
+  // Everything a Lan needs, once, in a namespace of its own: a namespace, a bridge, a veth pair.
   const std::string probe = "fbprobe" + std::to_string(::getpid());
   int status = 0;
-  std::string out = run("ip netns add " + probe + " 2>&1 && ip netns del " + probe + " 2>&1", &status);
-  return status == 0 ? "" : "network namespaces unavailable: " + out;
+  std::string out = run("ip netns add " + probe + " 2>&1 && ip -n " + probe + " link add br0 type bridge 2>&1 && ip -n " +
+                            probe + " link add a type veth peer name b 2>&1",
+                        &status);
+  run("ip netns del " + probe + " 2>/dev/null");
+  return status == 0 ? "" : "network namespaces, bridges or veth pairs unavailable: " + out;
 }
 
 Lan::Lan(const std::vector<std::string>& hosts)
