@@ -28,7 +28,7 @@ std::string Lan::unavailable() {
   const std::string probe = "fbprobe" + std::to_string(::getpid());
   int status = 0;
   std::string out = run("ip netns add " + probe + " 2>&1 && ip -n " + probe + " link add br0 type bridge 2>&1 && ip -n " +
-                            probe + " link add a type veth peer name b 2>&1",
+                            probe + " link add fbva type veth peer name fbvb 2>&1",
                         &status);
   run("ip netns del " + probe + " 2>/dev/null");
   return status == 0 ? "" : "network namespaces, bridges or veth pairs unavailable: " + out;
