@@ -13,6 +13,7 @@ db_replicas = ["10.0.0.2:3306", "10.0.0.3:3306"]
 db_user = "app"
 max_replica_lag = 3
 causal_wait_ms = 250
+db_network_timeout_ms = 1500
 )", "test.toml");
   AppConfig cfg;
   read_app_config(f, cfg);
@@ -21,6 +22,7 @@ causal_wait_ms = 250
   EXPECT_EQ(cfg.db_user, "app");
   EXPECT_EQ(cfg.max_replica_lag, 3.0);
   EXPECT_EQ(cfg.causal_wait.count(), 250);
+  EXPECT_EQ(cfg.db_network_timeout.count(), 1500);
   EXPECT_EQ(cfg.server.listen.port(), 9000);
 }
 
