@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bounded libFuzzer run of the HTTP/1.1 codec targets (tests/fuzz), as `make test` does.
+# Bounded libFuzzer run of the HTTP/1.1 codec and board JSON targets (tests/fuzz), as `make test` does.
 # Usage: scripts/fuzz.sh [SECONDS]   (default 60, shared between the targets)
 # Builds into build/fuzz with clang++-14 (ASan + UBSan + libFuzzer), fuzzes each
 # target on a temp copy of its seed corpus (the repo is never written to) and exits
@@ -13,7 +13,7 @@ if ! [[ $total =~ ^[0-9]+$ ]] || [ "$total" -lt 1 ]; then
   echo "usage: $0 [SECONDS]" >&2
   exit 2
 fi
-targets=(fuzz_request_parser fuzz_response_parser)
+targets=(fuzz_request_parser fuzz_response_parser fuzz_post_api)
 per=$(( total / ${#targets[@]} ))
 [ "$per" -ge 1 ] || per=1
 
@@ -48,7 +48,7 @@ for t in "${targets[@]}"; do
   out="$work/$t.log"
   start=$(date +%s)
   if "$build/$t" -max_total_time="$per" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
-       -dict=tests/fuzz/http.dict -print_final_stats=1 \
+       -dict="tests/fuzz/$([ "$t" = fuzz_post_api ] && echo json || echo http).dict" -print_final_stats=1 \
        -artifact_prefix="$build/artifacts/$t-" "$corpus" >"$out" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out")
     cov=$(grep -o 'cov: [0-9]*' "$out" | tail -1 | cut -d' ' -f2)
