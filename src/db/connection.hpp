@@ -26,9 +26,9 @@ struct ServerOptions {
   std::string database;  // may be empty (monitor connections)
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds query_timeout{5000};
-  // Sent bytes the server's TCP has not acknowledged within this end the
-  // connection (TCP_USER_TIMEOUT): a partitioned server fails queries in about
-  // this time instead of query_timeout. A slow query is unaffected (its request
+  // Sent bytes that the server's TCP has not acknowledged within this time end
+  // the connection (TCP_USER_TIMEOUT): a partitioned server fails queries in
+  // about this time instead of query_timeout. A slow query is unaffected (its request
   // is acknowledged at once). 0: the kernel's default (minutes).
   std::chrono::milliseconds network_timeout{1000};
   bool track_gtid = true;  // ask the server for last_gtid in every OK packet
