@@ -49,38 +49,30 @@ Cluster::Cluster(asio::any_io_executor ex, const ClusterOptions& options, std::s
   for (const auto& r : options.replicas) replicas_.push_back(std::make_unique<Pool>(ex, r, options.pool));
 }
 
-asio::awaitable<Result> Cluster::run_on(Pool& pool, std::string_view sql, std::span<const Param> params) {
-  auto [lease, err] = co_await pool.acquire();
+// While the monitor cannot reach the primary, this fails at once: waiting to
+// find out again would cost each request a timeout.
+asio::awaitable<std::pair<Lease, Error>> Cluster::acquire_primary() {
+  const auto snapshot = board_->load();  // held: the monitor may publish a new one meanwhile
+  if (snapshot->primary.checked && snapshot->primary.unreachable) {
+    Error e;
+    e.connection = true;
+    e.message = "primary unreachable: " + snapshot->primary.reason;
+    co_return std::pair{Lease{}, std::move(e)};
+  }
+  auto leased = co_await primary_->acquire();
+  co_return leased;
+}
+
+asio::awaitable<Result> Cluster::run_on_primary(std::string_view sql, std::span<const Param> params) {
+  auto [lease, err] = co_await acquire_primary();
   if (err) {
     Result r;
     r.error = std::move(err);
-    r.server = pool.server().endpoint.str();
+    r.server = primary_->server().endpoint.str();
     co_return r;
   }
   auto r = co_await lease->execute(sql, params);
   co_return r;
-}
-
-asio::awaitable<Result> Cluster::run_on_primary(std::string_view sql, std::span<const Param> params) {
-  if (auto e = primary_unreachable()) {
-    Result r;
-    r.error = std::move(*e);
-    r.server = primary_->server().endpoint.str();
-    co_return r;
-  }
-  auto r = co_await run_on(*primary_, sql, params);
-  co_return r;
-}
-
-// While the monitor cannot reach the primary, every statement for it fails at
-// once: waiting to find out again would cost each request a timeout.
-std::optional<Error> Cluster::primary_unreachable() const {
-  const auto& p = board_->load()->primary;
-  if (!p.checked || !p.unreachable) return std::nullopt;
-  Error e;
-  e.connection = true;
-  e.message = "primary unreachable: " + p.reason;
-  return e;
 }
 
 asio::awaitable<Result> Cluster::write(std::string_view sql, std::span<const Param> params) {
@@ -145,8 +137,7 @@ asio::awaitable<Result> Cluster::query(std::string_view sql, std::span<const Par
 }
 
 asio::awaitable<std::pair<Transaction, Error>> Cluster::begin() {
-  if (auto e = primary_unreachable()) co_return std::pair{Transaction{}, std::move(*e)};
-  auto [lease, err] = co_await primary_->acquire();
+  auto [lease, err] = co_await acquire_primary();
   if (err) co_return std::pair{Transaction{}, err};
   auto r = co_await lease->query("START TRANSACTION");
   if (!r.ok()) {

@@ -78,9 +78,8 @@ class Cluster {
   Pool& primary_pool() noexcept { return *primary_; }
 
  private:
-  asio::awaitable<Result> run_on(Pool& pool, std::string_view sql, std::span<const Param> params);
+  asio::awaitable<std::pair<Lease, Error>> acquire_primary();
   asio::awaitable<Result> run_on_primary(std::string_view sql, std::span<const Param> params);
-  std::optional<Error> primary_unreachable() const;
 
   ClusterOptions options_;
   std::shared_ptr<const HealthBoard> board_;
