@@ -54,15 +54,13 @@ int open_beneath(int root_fd, const std::string& relative) {
   return open_checked(root_fd, path, flags);
 }
 
+std::uint64_t content_bytes(const FileCache::Result& r) noexcept { return r.file ? r.file->content.size() : 0; }
+
 }  // namespace
 
 OpenFile::~OpenFile() {
   if (fd >= 0) ::close(fd);
 }
-
-namespace {
-std::uint64_t content_bytes(const FileCache::Result& r) noexcept { return r.file ? r.file->content.size() : 0; }
-}  // namespace
 
 FileCache::FileCache(int root_fd, FileCacheOptions options) : root_fd_(root_fd), options_(options) {}
 
