@@ -13,7 +13,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl wrk procps iproute2 python3
   # database server and the benchmark anchors
-  mariadb-server mariadb-client sysbench nginx haproxy
+  mariadb-server mariadb-client sysbench nginx haproxy h2o
   # browser tests (playwright-core from npm drives Debian's chromium)
   chromium
 )
