@@ -52,10 +52,13 @@ class Connection {
   asio::awaitable<Result> execute(std::string_view sql, std::span<const Param> params);
   asio::awaitable<Error> ping();
 
-  // True once the connection is unusable (lost, timed out, never connected).
+  // True once the connection is unusable (lost, timed out, never connected):
+  // the server or the network failed.
   bool broken() const noexcept { return broken_; }
-  // Makes the pool drop it instead of reusing it (e.g. abandoned mid-transaction).
-  void discard() noexcept { broken_ = true; }
+  // Makes the pool drop it instead of reusing it (e.g. abandoned mid-transaction,
+  // state unknown). Unlike broken(), says nothing about the server's health.
+  void discard() noexcept { discarded_ = true; }
+  bool reusable() const noexcept { return !broken_ && !discarded_; }
   // Cheap check (one poll) that an idle connection was not closed by the server.
   bool idle_ok() const noexcept;
   const ServerOptions& options() const noexcept { return *options_; }
@@ -82,6 +85,7 @@ class Connection {
   std::chrono::steady_clock::time_point last_used_{};
   bool connected_ = false;
   bool broken_ = true;
+  bool discarded_ = false;
 };
 
 }  // namespace foobar::db

@@ -40,9 +40,11 @@ void Pool::note_failure() {
 
 void Pool::release(std::unique_ptr<Connection> c) {
   --leased_;
-  if (c->broken()) {
+  if (!c->reusable()) {
     --total_;
-    note_failure();
+    // Only a lost connection says the server failed; a discarded one (state
+    // unknown after a failed COMMIT, an abandoned transaction) is just dropped.
+    if (c->broken()) note_failure();
     c.reset();
   }
   if (!waiters_.empty()) {

@@ -1,16 +1,8 @@
 #include "db/replica_monitor.hpp"
 
-#include <charconv>
+#include "db/replica_status.hpp"
 
 namespace foobar::db {
-
-namespace {
-std::string_view field(const Result& r, std::string_view name) {
-  int i = r.column(name);
-  if (i < 0 || r.rows.empty() || !r.rows[0][i]) return {};
-  return *r.rows[0][i];
-}
-}  // namespace
 
 ServerHealth assess_replica(const Result& status, std::optional<std::chrono::steady_clock::time_point>& behind_since,
                             std::chrono::steady_clock::time_point now, double max_replica_lag) {
@@ -24,41 +16,34 @@ ServerHealth assess_replica(const Result& status, std::optional<std::chrono::ste
     behind_since.reset();
     return h;
   }
-  if (status.rows.empty()) {
+  auto rs = parse_replica_status(status);
+  if (!rs) {
     h.reason = "not replicating";
     return h;
   }
   h.status_known = true;
-  auto io = field(status, "Slave_IO_Running");
-  auto sql = field(status, "Slave_SQL_Running");
-  h.io_running = io == "Yes";
-  h.sql_running = sql == "Yes";
-  h.gtid_io_pos = field(status, "Gtid_IO_Pos");
-  h.gtid_slave_pos = field(status, "Gtid_Slave_Pos");
+  h.io_running = rs->io_running;
+  h.sql_running = rs->sql_running;
+  h.gtid_io_pos = rs->gtid_io_pos;
+  h.gtid_slave_pos = rs->gtid_slave_pos;
   auto io_pos = parse_gtid_pos(h.gtid_io_pos);
   auto applied = parse_gtid_pos(h.gtid_slave_pos);
   if (applied) h.applied = *applied;
+  // Everything received is applied: no lag, whether or not the primary is still there.
   bool caught_up = io_pos && applied && same_pos(*io_pos, *applied);
   if (caught_up) {
     behind_since.reset();
   } else if (!behind_since) {
     behind_since = now;
   }
-  auto sbm = field(status, "Seconds_Behind_Master");
-  double reported = 0;
-  bool has_sbm = false;
-  if (!sbm.empty()) {
-    auto [p, ec] = std::from_chars(sbm.data(), sbm.data() + sbm.size(), reported);
-    has_sbm = ec == std::errc{};
-  }
-  if (h.sql_running && has_sbm) {
-    h.lag_seconds = reported;
+  if (h.sql_running && rs->seconds_behind) {
+    h.lag_seconds = *rs->seconds_behind;
   } else if (caught_up) {
     h.lag_seconds = 0.0;
   } else if (io_pos && applied) {
     h.lag_seconds = std::chrono::duration<double>(now - *behind_since).count();
   }
-  if (io == "No") {
+  if (rs->io_state == "No") {
     h.reason = "replication stopped (IO thread not running)";
   } else if (!h.lag_seconds) {
     h.reason = "lag unknown";
@@ -155,7 +140,7 @@ asio::awaitable<ServerHealth> ReplicaMonitor::check(Target& t, bool is_replica) 
     }
     co_return h;
   }
-  auto r = co_await t.conn->query("SHOW REPLICA STATUS");
+  auto r = co_await t.conn->query(kReplicaStatusQuery);
   if (!r.ok() && r.error.connection) t.conn.reset();
   h = assess_replica(r, t.behind_since, std::chrono::steady_clock::now(), options_.max_replica_lag);
   h.unreachable = r.error.unreachable();

@@ -25,7 +25,7 @@ struct MonitorOptions {
   bool replication_status = true;  // false: no monitor user, replicas are only pinged
 };
 
-// Assesses one replica from its SHOW REPLICA STATUS result (pure; unit-tested).
+// Assesses one replica from its kReplicaStatusQuery result (pure; unit-tested).
 // behind_since carries the lag estimate between calls.
 ServerHealth assess_replica(const Result& status, std::optional<std::chrono::steady_clock::time_point>& behind_since,
                             std::chrono::steady_clock::time_point now, double max_replica_lag);

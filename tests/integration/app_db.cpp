@@ -175,6 +175,20 @@ TEST(Db, PrimaryDownWritesFailFastReadsContinue) {
 namespace foobar::test {
 namespace {
 
+// An abandoned transaction's connection is dropped, not booked as a failure of
+// the primary: the next write on the same pool goes through at once.
+TEST(Db, AbandonedTransactionIsNoServerFailure) {
+  Env env;
+  for (int i = 0; i < 3; ++i) {
+    auto [tx, err] = run(env.io, env.cluster->begin());
+    ASSERT_FALSE(err) << err.message;
+    auto r = run(env.io, tx.execute("SELECT 1", {}));
+    ASSERT_TRUE(r.ok()) << r.error.message;
+  }  // each transaction is destroyed without COMMIT or ROLLBACK
+  auto w = env.write("t", "after abandoned transactions");
+  EXPECT_TRUE(w.ok()) << w.error.message;
+}
+
 TEST(Db, RouterByStatementTextAndTransactionsOnPrimary) {
   auto& c = cluster();
   Env env;

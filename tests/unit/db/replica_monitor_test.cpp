@@ -2,22 +2,83 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "db/replica_status.hpp"
+
 namespace foobar::db {
 
 namespace {
-Result status(const char* io, const char* sql, const char* sbm, const char* io_pos, const char* applied) {
+using Clock = std::chrono::steady_clock;
+
+// A result captured from a real MariaDB 10.11 (see captured/README.md), as the
+// connection would return it: columns, one row, NULL as nullopt.
+Result captured(const std::string& name) {
+  std::ifstream in(std::string(FOOBAR_SOURCE_DIR) + "/tests/unit/db/captured/" + name + ".tsv");
+  EXPECT_TRUE(in) << name;
+  auto split = [](const std::string& line) {
+    std::vector<std::string> out(1);
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      if (line[i] == '\t') {
+        out.emplace_back();
+      } else if (line[i] == '\\' && i + 1 < line.size()) {
+        char c = line[++i];
+        out.back() += c == 't' ? '\t' : c == 'n' ? '\n' : c == '0' ? '\0' : c;
+      } else {
+        out.back() += line[i];
+      }
+    }
+    return out;
+  };
   Result r;
-  r.columns = {"Slave_IO_Running", "Slave_SQL_Running", "Seconds_Behind_Master", "Gtid_IO_Pos", "Gtid_Slave_Pos"};
-  Row row{std::string(io), std::string(sql), sbm ? Value(sbm) : Value(), std::string(io_pos), std::string(applied)};
-  r.rows.push_back(row);
+  std::string line;
+  if (std::getline(in, line)) r.columns = split(line);
+  while (std::getline(in, line)) {
+    Row row;
+    for (auto& v : split(line)) row.push_back(v == "NULL" ? Value() : Value(v));
+    r.rows.push_back(std::move(row));
+  }
   return r;
 }
-using Clock = std::chrono::steady_clock;
+
+// The captured result with some values changed (states the capture did not catch).
+Result with(Result r, std::initializer_list<std::pair<const char*, Value>> changes) {
+  for (auto& [column, value] : changes) {
+    int i = r.column(column);
+    EXPECT_GE(i, 0) << column;
+    if (i >= 0) r.rows.at(0).at(i) = value;
+  }
+  return r;
+}
 }  // namespace
+
+TEST(ReplicaStatus, ShowReplicaStatusHasNoAppliedPosition) {
+  // Why the monitor asks for the ALL form: without Gtid_Slave_Pos it cannot
+  // tell a caught-up replica from one that stopped applying.
+  auto plain = captured("show_replica_status.running");
+  EXPECT_LT(plain.column("Gtid_Slave_Pos"), 0);
+  EXPECT_GE(captured("show_all_replicas_status.running").column("Gtid_Slave_Pos"), 0);
+  EXPECT_EQ(kReplicaStatusQuery, "SHOW ALL REPLICAS STATUS");
+}
+
+TEST(ReplicaStatus, ParsesTheDefaultConnectionsRow) {
+  auto s = parse_replica_status(captured("show_all_replicas_status.primary_gone"));
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->io_state, "Connecting");
+  EXPECT_FALSE(s->io_running);
+  EXPECT_TRUE(s->sql_running);
+  EXPECT_FALSE(s->seconds_behind);
+  EXPECT_EQ(s->gtid_io_pos, "0-1-5");
+  EXPECT_EQ(s->gtid_slave_pos, "0-1-5");
+  EXPECT_NE(s->last_error.find("Connection refused"), std::string::npos) << s->last_error;
+  // A named connection (multi-source) is not the one we configure.
+  auto named = with(captured("show_all_replicas_status.running"), {{"Connection_name", "other"}});
+  EXPECT_FALSE(parse_replica_status(named));
+}
 
 TEST(AssessReplica, RunningAndCaughtUpIsHealthy) {
   std::optional<Clock::time_point> since;
-  auto h = assess_replica(status("Yes", "Yes", "0", "0-1-5", "0-1-5"), since, Clock::now(), 5);
+  auto h = assess_replica(captured("show_all_replicas_status.running"), since, Clock::now(), 5);
   EXPECT_TRUE(h.healthy) << h.reason;
   EXPECT_EQ(h.lag_seconds, 0.0);
   EXPECT_EQ(h.applied.size(), 1u);
@@ -25,34 +86,59 @@ TEST(AssessReplica, RunningAndCaughtUpIsHealthy) {
 
 TEST(AssessReplica, LagBeyondLimit) {
   std::optional<Clock::time_point> since;
-  auto h = assess_replica(status("Yes", "Yes", "9", "0-1-9", "0-1-5"), since, Clock::now(), 5);
+  auto r = with(captured("show_all_replicas_status.running"),
+                {{"Seconds_Behind_Master", "9"}, {"Gtid_IO_Pos", "0-1-9"}});
+  auto h = assess_replica(r, since, Clock::now(), 5);
   EXPECT_FALSE(h.healthy);
   EXPECT_NE(h.reason.find("lagging"), std::string::npos);
 }
 
 TEST(AssessReplica, StoppedIoThreadTakesNoReads) {
   std::optional<Clock::time_point> since;
-  auto h = assess_replica(status("No", "No", nullptr, "0-1-5", "0-1-5"), since, Clock::now(), 5);
+  auto h = assess_replica(captured("show_all_replicas_status.stopped"), since, Clock::now(), 5);
   EXPECT_FALSE(h.healthy);
+  EXPECT_NE(h.reason.find("IO thread"), std::string::npos) << h.reason;
 }
 
-TEST(AssessReplica, PrimaryDownButCaughtUpStillServes) {
+// The defect this replaces: with the primary gone, a caught-up replica was
+// declared lagging by the time since the monitor started, and reads stopped.
+TEST(AssessReplica, PrimaryGoneButCaughtUpKeepsServingForever) {
   std::optional<Clock::time_point> since;
-  auto h = assess_replica(status("Connecting", "Yes", nullptr, "0-1-5", "0-1-5"), since, Clock::now(), 5);
-  EXPECT_TRUE(h.healthy) << h.reason;
+  auto t0 = Clock::now();
+  auto gone = captured("show_all_replicas_status.primary_gone");
+  for (auto t : {t0, t0 + std::chrono::seconds(60), t0 + std::chrono::hours(2)}) {
+    auto h = assess_replica(gone, since, t, 5);
+    EXPECT_TRUE(h.healthy) << h.reason;
+    EXPECT_EQ(h.lag_seconds, 0.0);
+  }
+}
+
+TEST(AssessReplica, PrimaryGoneWithUnappliedEventsLagGrows) {
+  std::optional<Clock::time_point> since;
+  auto t0 = Clock::now();
+  auto behind = with(captured("show_all_replicas_status.primary_gone"), {{"Gtid_IO_Pos", "0-1-7"}});
+  EXPECT_TRUE(assess_replica(behind, since, t0, 5).healthy);  // just fell behind
+  auto h = assess_replica(behind, since, t0 + std::chrono::seconds(6), 5);
+  EXPECT_FALSE(h.healthy);
+  ASSERT_TRUE(h.lag_seconds);
+  EXPECT_NEAR(*h.lag_seconds, 6.0, 0.01);
 }
 
 TEST(AssessReplica, StoppedSqlThreadLagGrowsFromFirstSighting) {
   std::optional<Clock::time_point> since;
   auto t0 = Clock::now();
-  auto h = assess_replica(status("Yes", "No", nullptr, "0-1-6", "0-1-5"), since, t0, 5);
+  auto running = captured("show_all_replicas_status.running");
+  auto sql_stopped = [&](const char* io_pos) {
+    return with(running, {{"Slave_SQL_Running", "No"}, {"Seconds_Behind_Master", Value()}, {"Gtid_IO_Pos", io_pos}});
+  };
+  auto h = assess_replica(sql_stopped("0-1-6"), since, t0, 5);
   EXPECT_TRUE(h.healthy) << h.reason;  // just fell behind
-  h = assess_replica(status("Yes", "No", nullptr, "0-1-7", "0-1-5"), since, t0 + std::chrono::seconds(6), 5);
+  h = assess_replica(sql_stopped("0-1-7"), since, t0 + std::chrono::seconds(6), 5);
   EXPECT_FALSE(h.healthy);
   ASSERT_TRUE(h.lag_seconds);
   EXPECT_NEAR(*h.lag_seconds, 6.0, 0.01);
   // Caught up again: lag resets.
-  h = assess_replica(status("Yes", "Yes", "0", "0-1-7", "0-1-7"), since, t0 + std::chrono::seconds(7), 5);
+  h = assess_replica(running, since, t0 + std::chrono::seconds(7), 5);
   EXPECT_TRUE(h.healthy);
   EXPECT_FALSE(since);
 }
@@ -66,8 +152,8 @@ TEST(AssessReplica, UnreachableOrNotAReplica) {
   auto h = assess_replica(down, since, Clock::now(), 5);
   EXPECT_FALSE(h.up);
   EXPECT_FALSE(h.healthy);
-  Result empty;
-  empty.columns = {"Slave_IO_Running"};
+  Result empty;  // a server that replicates from nothing: columns, no rows
+  empty.columns = captured("show_all_replicas_status.running").columns;
   h = assess_replica(empty, since, Clock::now(), 5);
   EXPECT_TRUE(h.up);
   EXPECT_FALSE(h.healthy);

@@ -1,0 +1,30 @@
+#pragma once
+// A replica's replication state as MariaDB reports it. One parser, shared by the
+// replica monitor and `foobar status`.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "db/result.hpp"
+
+namespace foobar::db {
+
+// SHOW REPLICA STATUS on 10.11 has no Gtid_Slave_Pos (what was applied); only the
+// ALL form has it, one row per replication connection.
+inline constexpr std::string_view kReplicaStatusQuery = "SHOW ALL REPLICAS STATUS";
+
+struct ReplicaStatus {
+  std::string io_state;                 // Slave_IO_Running: "Yes", "No" or "Connecting"
+  bool io_running = false;              // io_state == "Yes"
+  bool sql_running = false;             // Slave_SQL_Running == "Yes"
+  std::optional<double> seconds_behind; // Seconds_Behind_Master; NULL while a thread is not running
+  std::string gtid_io_pos;              // received from the primary
+  std::string gtid_slave_pos;           // applied
+  std::string last_error;               // Last_IO_Error, else Last_SQL_Error
+};
+
+// The default (unnamed) connection's row of kReplicaStatusQuery's result, or
+// nullopt when the server replicates from nothing.
+std::optional<ReplicaStatus> parse_replica_status(const Result& r);
+
+}  // namespace foobar::db
