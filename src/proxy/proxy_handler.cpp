@@ -299,6 +299,7 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
     }
 
     // ---- stream the rest of the request body
+    bool answered_early = false;
     if (streaming) {
       auto sent = co_await forward_body(ex, *conn, framing == Framing::Chunked);
       if (sent == BodySent::ClientGone) {  // client gone or malformed body: nothing more to do
@@ -307,9 +308,12 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
       }
       if (sent == BodySent::ServerFailed) {
         counters.errors.fetch_add(1, std::memory_order_relaxed);
-        co_await send_status(ex, *group_, dog.expired() ? 504 : 502, "server stopped reading the request body", true);
+        co_await send_status(ex, *group_, 504, "server stopped reading the request body", true);
         co_return;
       }
+      // The server answered (or closed) before the whole body went out: its
+      // answer goes to the client, then both connections close (as HAProxy, nginx).
+      answered_early = sent == BodySent::ServerAnswered;
     }
 
     // ---- read the response head (skipping 1xx)
@@ -327,6 +331,11 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
         fail_reason = "server closed the connection";
       }
       continue;
+    }
+    if (error_status && answered_early) {
+      counters.errors.fetch_add(1, std::memory_order_relaxed);
+      co_await send_status(ex, *group_, 502, "server stopped reading the request body", true);
+      co_return;
     }
     if (error_status) {
       counters.errors.fetch_add(1, std::memory_order_relaxed);
@@ -348,10 +357,11 @@ asio::awaitable<void> ProxyHandler::handle(http::Exchange& ex) {
     counters.responses[static_cast<std::size_t>(status / 100 - 1)].fetch_add(1, std::memory_order_relaxed);
     group_->count_response(status);
     conn->begin += resp.head_size;
+    if (answered_early) ex.close_after();
     auto [ok, upstream_reusable] = co_await relay_body(ex, *conn, h);
     dog.pause();
     active.release();
-    if (ok && upstream_reusable && conn->begin == conn->end) pool_.put(si, std::move(conn));
+    if (ok && upstream_reusable && !answered_early && conn->begin == conn->end) pool_.put(si, std::move(conn));
     if (!ok) ex.close_after();
     co_return;
   }
@@ -399,35 +409,34 @@ asio::awaitable<ProxyHandler::HeadRead> ProxyHandler::read_response_head(Upstrea
 }
 
 // Streams the rest of the request body to the server (as chunks when chunked).
-// When the server stops reading, the client's body is still drained so an error
-// response can follow.
+// Stops early when the server answers before the body is all sent (413, 401,
+// a redirect) or stops reading: that answer, if any, is then relayed.
 asio::awaitable<ProxyHandler::BodySent> ProxyHandler::forward_body(http::Exchange& ex, UpstreamConn& conn,
                                                                    bool chunked) {
-  bool upstream_ok = true;
   error_code ec;
   for (;;) {
+    if (conn.sock.available(ec) > 0 || ec) co_return BodySent::ServerAnswered;
     auto piece = co_await ex.read_body(ec);
     if (ec) co_return BodySent::ClientGone;
     conn.dog.touch();
     if (piece.empty()) break;
-    if (!upstream_ok) continue;
-    error_code e2;
+    error_code wec;
     if (chunked) {
       std::string size = fmt::format("{:x}\r\n", piece.size());
       std::array<asio::const_buffer, 3> bufs{asio::buffer(size), asio::buffer(piece), asio::buffer("\r\n", 2)};
-      std::tie(e2, std::ignore) = co_await asio::async_write(conn.sock, bufs, use_nothrow);
+      std::tie(wec, std::ignore) = co_await asio::async_write(conn.sock, bufs, use_nothrow);
     } else {
-      std::tie(e2, std::ignore) = co_await asio::async_write(conn.sock, asio::buffer(piece), use_nothrow);
+      std::tie(wec, std::ignore) = co_await asio::async_write(conn.sock, asio::buffer(piece), use_nothrow);
     }
     conn.dog.touch();
-    if (e2) upstream_ok = false;
+    if (wec) co_return conn.dog.expired() ? BodySent::ServerFailed : BodySent::ServerAnswered;
     if (ex.body_done()) break;
   }
-  if (upstream_ok && chunked) {
-    auto [e3, n3] = co_await asio::async_write(conn.sock, asio::buffer("0\r\n\r\n", 5), use_nothrow);
-    if (e3) upstream_ok = false;
+  if (chunked) {
+    auto [wec, n] = co_await asio::async_write(conn.sock, asio::buffer("0\r\n\r\n", 5), use_nothrow);
+    if (wec) co_return BodySent::ServerAnswered;
   }
-  co_return upstream_ok ? BodySent::Done : BodySent::ServerFailed;
+  co_return BodySent::Done;
 }
 
 // Streams the response body after the head h (already filled from conn.resp) to

@@ -53,7 +53,7 @@ class ProxyHandler final : public http::Handler {
     bool retry = false;    // nothing arrived: the request may go to another server
   };
   asio::awaitable<HeadRead> read_response_head(UpstreamConn& conn, http::Method method, bool retryable);
-  enum class BodySent { Done, ClientGone, ServerFailed };
+  enum class BodySent { Done, ClientGone, ServerFailed, ServerAnswered };
   asio::awaitable<BodySent> forward_body(http::Exchange& ex, UpstreamConn& conn, bool chunked);
   struct Relayed {
     bool ok;        // the whole body reached the client

@@ -258,3 +258,46 @@ TEST(LbProxy, ChunkedResponseToHttp10ClientIsDechunked) {
   EXPECT_EQ(r.header("Transfer-Encoding"), "chunked");
   EXPECT_EQ(r.body.size(), 300000u);
 }
+
+// A server that answers before it has read the request body (413: over foobar
+// web's body limit; 405: static files take no POST) gets that answer relayed to
+// the client, as if it were asked directly, not a 502.
+TEST(LbProxy, EarlyResponseBeforeTheBodyIsRelayed) {
+  TempDir root;
+  Process web({foobar::test::foobar_bin(), "web", "--listen", "127.0.0.1:0", "--root", root.path().string(),
+               "--threads", "1", "--max-body-bytes", "1048576", "--access-log", "off"});
+  const int web_port = web.wait_port("web");
+  Lb lb({"--backend", "127.0.0.1:" + std::to_string(web_port)});
+  // POSTs a 50 MB body to port; returns the response (until the server closes).
+  auto upload = [](int port, bool chunked) {
+    int fd = connect_lb(port);
+    if (fd < 0) return std::string("connect failed");
+    constexpr std::uint64_t size = 50ull * 1024 * 1024;
+    send_all(fd, "POST /upload HTTP/1.1\r\nHost: t\r\n" +
+                     (chunked ? std::string("Transfer-Encoding: chunked\r\n")
+                              : "Content-Length: " + std::to_string(size) + "\r\n") +
+                     "\r\n");
+    std::thread sender([fd, chunked] {  // stops when the server closes the connection
+      std::string block(1 << 20, 'u');
+      if (chunked) block = "100000\r\n" + block + "\r\n";
+      for (std::uint64_t sent = 0; sent < size; sent += 1 << 20)
+        if (!send_all(fd, block)) break;
+    });
+    std::string resp;
+    char tmp[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, tmp, sizeof tmp, 0)) > 0) resp.append(tmp, static_cast<std::size_t>(n));
+    ::shutdown(fd, SHUT_RDWR);
+    sender.join();
+    ::close(fd);
+    return resp;
+  };
+  for (auto [chunked, status] : {std::pair{false, "413"}, std::pair{true, "405"}}) {
+    const char* framing = chunked ? "chunked" : "content-length";
+    auto direct = upload(web_port, chunked);
+    ASSERT_EQ(direct.rfind(std::string("HTTP/1.1 ") + status, 0), 0u) << framing << ": " << direct.substr(0, 200);
+    auto relayed = upload(lb.port, chunked);
+    EXPECT_EQ(relayed.rfind(std::string("HTTP/1.1 ") + status, 0), 0u) << framing << ": " << relayed.substr(0, 300);
+    EXPECT_NE(relayed.find("Connection: close"), std::string::npos) << relayed.substr(0, 300);
+  }
+}
