@@ -76,7 +76,7 @@ spawn 0 "$FOOBAR" app --listen "127.0.0.1:$aport" --threads "$APP_THREADS" --acc
   --db-password-file "$work/pw" --db-monitor-user bench --db-monitor-password-file "$work/pw" \
   > "$work/app.log" 2>&1
 wait_port "$aport"
-for _ in $(seq 50); do curl -s "http://127.0.0.1:$aport/api/health" | grep -q '"healthy":true' && break; sleep 0.1; done
+for _ in $(seq 50); do [[ $(curl -s "http://127.0.0.1:$aport/api/health") == *'"healthy":true'* ]] && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$aport/api/posts/1" > /dev/null || { echo "app does not serve posts:"; tail "$work/app.log"; exit 1; }
 
 cat > "$work/random_post.lua" <<LUA

@@ -12,7 +12,7 @@ source "$(dirname "$0")/lib.sh"
 bench_workdir lb
 
 mkdir -p "$work/root"
-head -c 4096 /dev/urandom | base64 -w 0 | head -c 4096 > "$work/root/4k.html"
+random_file 4096 "$work/root/4k.html"
 
 # Two nginx backends, one worker each.
 nports=()
@@ -97,7 +97,7 @@ for p in "$f1" "$h1" "$f2" "$h2"; do
   [ "$code" = 200 ] || { echo "port $p answered $code" >&2; exit 1; }
 done
 
-echo "foobar lb vs $(haproxy -v | head -1 | awk '{print "HAProxy", $3}'): wrk -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds, one lb thread each, 4 KiB file"
+echo "foobar lb vs $(haproxy -v | awk 'NR == 1 {print "HAProxy", $3}'): wrk -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds, one lb thread each, 4 KiB file"
 echo "(cpu: the balancer's own CPU time per request, in microseconds; lower is better)"
 printf '%-38s %13s %13s %7s %10s %11s\n' setup "foobar req/s" "haproxy req/s" ratio "foobar cpu" "haproxy cpu"
 bench_pair() {  # bench_pair LABEL FOOBAR_PORT HAPROXY_PORT

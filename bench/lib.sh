@@ -32,6 +32,13 @@ spawn() {
   pids+=($!)
 }
 
+# random_file N FILE: exactly N random printable bytes (base64 of urandom) in FILE. No pipe: a
+# `head -c N` at the end of one gets its writer killed by SIGPIPE, which pipefail turns into a failure.
+random_file() {
+  python3 -c 'import base64, os, sys; n = int(sys.argv[1]); sys.stdout.write(base64.b64encode(os.urandom(n)).decode()[:n])' "$1" > "$2"
+  [ "$(stat -c %s "$2")" -eq "$1" ] || { echo "random_file: $2 is not $1 bytes" >&2; return 1; }
+}
+
 # wrk_rps URL: requests/s of one wrk run (1 thread, keep-alive).
 wrk_rps() {
   on_cpu 0 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$1" | awk '/Requests\/sec/ {print $2}'

@@ -7,8 +7,8 @@ source "$(dirname "$0")/lib.sh"
 bench_workdir web
 
 mkdir -p "$work/root"
-head -c 4096 /dev/urandom | base64 -w 0 | head -c 4096 > "$work/root/4k.html"
-head -c 102400 /dev/urandom | base64 -w 0 | head -c 102400 > "$work/root/100k.html"
+random_file 4096 "$work/root/4k.html"
+random_file 102400 "$work/root/100k.html"
 
 fport=$(free_port)
 spawn 1 "$FOOBAR" web --listen "127.0.0.1:$fport" --root "$work/root" --threads 1 --access-log off \
