@@ -20,14 +20,14 @@ for i in 1 2; do
   mkdir -p "$work/nginx$i"
   p=$(free_port); nports+=("$p")
   nginx_conf "$work/nginx$i" "$p" "$work/root"
-  nginx -c "$work/nginx$i/nginx.conf" > "$work/nginx$i/out.log" 2>&1 & pids+=($!)
+  spawn any nginx -c "$work/nginx$i/nginx.conf" > "$work/nginx$i/out.log" 2>&1
 done
 # Two foobar web backends, one thread each.
 wports=()
 for i in 1 2; do
   p=$(free_port); wports+=("$p")
-  "$FOOBAR" web --listen "127.0.0.1:$p" --root "$work/root" --threads 1 --access-log off \
-    > "$work/web$i.log" 2>&1 & pids+=($!)
+  spawn any "$FOOBAR" web --listen "127.0.0.1:$p" --root "$work/root" --threads 1 --access-log off \
+    > "$work/web$i.log" 2>&1
 done
 for p in "${nports[@]}" "${wports[@]}"; do wait_port "$p"; done
 
@@ -123,20 +123,18 @@ failover_run() {  # failover_run LABEL KIND(foobar|haproxy)
     mkdir -p "$work/fo-$2-$i"
     local p; p=$(free_port); ports+=("$p")
     nginx_conf "$work/fo-$2-$i" "$p" "$work/root"
-    nginx -c "$work/fo-$2-$i/nginx.conf" > "$work/fo-$2-$i/out.log" 2>&1 & pids+=($!); npids+=($!)
+    spawn any nginx -c "$work/fo-$2-$i/nginx.conf" > "$work/fo-$2-$i/out.log" 2>&1; npids+=("${pids[-1]}")
   done
   for p in "${ports[@]}"; do wait_port "$p"; done
   local port; port=$(free_port)
   if [ "$2" = foobar ]; then start_foobar_lb "$port" "${ports[@]}"; else start_haproxy "$port" "${ports[@]}"; fi
   wait_port "$port"
   local out="$work/fo-$2.wrk"
-  on_cpu 0 wrk -t1 -c"$CONNECTIONS" -d4s "http://127.0.0.1:$port/4k.html" > "$out" &
-  local wpid=$!
+  spawn 0 wrk -t1 -c"$CONNECTIONS" -d4s "http://127.0.0.1:$port/4k.html" > "$out"
+  local wpid=${pids[-1]}
   sleep 2
-  # The worker first (once the master is gone it is no longer the master's child), then the master.
-  pkill -9 -P "${npids[1]}" 2>/dev/null || true
-  kill -9 "${npids[1]}"
-  wait "${npids[1]}" 2>/dev/null || true
+  # Master and worker at once: the whole process group of the second backend.
+  stop_group "${npids[1]}" KILL
   wait "$wpid" || true
   local non2xx errors maxlat
   non2xx=$(awk '/Non-2xx/ {print $NF}' "$out"); non2xx=${non2xx:-0}

@@ -15,21 +15,68 @@ wait_port() {  # wait_port PORT: until something accepts on 127.0.0.1:PORT (10 s
 
 on_cpu() { if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then taskset -c "$1" "${@:2}"; else "${@:2}"; fi; }
 
-# bench_workdir NAME: a temp dir in $work, and a trap that stops everything spawned and removes it
-# (KEEP=1 keeps the logs).
+# bench_workdir NAME: a temp dir in $work, and a trap that stops everything spawned (children
+# included) and removes the dir (KEEP=1 keeps the logs; the processes are stopped either way).
 bench_workdir() {
   work=$(mktemp -d "/tmp/foobar-bench-$1.XXXXXX")
   pids=()
-  trap 'if [ -n "${KEEP:-}" ]; then echo "logs in $work"; else for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; fi' EXIT
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  trap 'exit 129' HUP
 }
 
-# spawn CPU CMD...: CMD in the background pinned to CPU; its own pid joins $pids. taskset execs
-# CMD, so the recorded pid is the server's (a backgrounded shell function would record a subshell).
-# Redirect output at the call site: spawn 1 nginx -c conf > log 2>&1
+# The processes of the sessions spawn made (each spawned pid leads its own session, so this
+# finds nginx/haproxy/h2o workers and anything else they forked, even once reparented to init).
+session_members() {
+  [ ${#pids[@]} -gt 0 ] || return 0
+  ps -eo pid=,sid= | awk -v list=" ${pids[*]} " 'index(list, " " $2 " ") {print $1}'
+}
+
+# bench_cleanup: SIGTERM to every spawned session's process group, up to 10 s for all of them
+# to exit (mariadbd shuts down cleanly), then SIGKILL whatever is left; then reap.
+bench_cleanup() {
+  local rc=$? p left=
+  set +e
+  trap - EXIT INT TERM HUP
+  for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true; done
+  for _ in $(seq 100); do
+    left=$(session_members)
+    [ -z "$left" ] && break
+    sleep 0.1
+  done
+  if [ -n "$left" ]; then
+    # shellcheck disable=SC2086
+    kill -KILL $left 2>/dev/null || true
+    sleep 0.2
+  fi
+  wait 2>/dev/null || true
+  left=$(session_members)
+  [ -z "$left" ] || echo "bench: processes left behind: $(ps -o pid=,comm= -p "${left//$'\n'/,}" | xargs)" >&2
+  if [ -n "${KEEP:-}" ]; then echo "logs in $work"; else rm -rf "$work"; fi
+  exit "$rc"
+}
+
+# spawn CPU CMD...: CMD in the background in a session (and process group) of its own, pinned to
+# CPU (or CPU "any": not pinned); its pid, which is also the session's id, joins $pids.
+# setsid and taskset exec CMD, so the recorded pid is the server's (a backgrounded shell function
+# would record a subshell); setsid does not fork since a background job of a non-interactive
+# shell is no process group leader. Redirect output at the call site: spawn 1 nginx -c conf > log 2>&1
 spawn() {
   local cpu=$1; shift
-  if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then taskset -c "$cpu" "$@" & else "$@" & fi
+  if [ "$cpu" != any ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    setsid taskset -c "$cpu" "$@" &
+  else
+    setsid "$@" &
+  fi
   pids+=($!)
+}
+
+# stop_group PID [SIGNAL]: signal a spawned process and everything in its group (default SIGKILL)
+# and reap it.
+stop_group() {
+  kill -"${2:-KILL}" -- "-$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
 }
 
 # random_file N FILE: exactly N random printable bytes (base64 of urandom) in FILE. No pipe: a
