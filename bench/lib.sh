@@ -8,9 +8,13 @@ CONNECTIONS=${CONNECTIONS:-64}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-wait_port() {  # wait_port PORT: until something accepts on 127.0.0.1:PORT (10 s)
+# wait_port PORT [NAME LOG]: until something accepts on 127.0.0.1:PORT (10 s); if nothing does,
+# says so (naming the server and showing the end of its LOG) and fails.
+wait_port() {
   for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done
-  echo "nothing listening on port $1" >&2; return 1
+  echo "bench: ${2:-nothing} ${2:+is not }listening on port $1" >&2
+  if [ -n "${3:-}" ] && [ -s "$3" ]; then tail -n 20 "$3" >&2; fi
+  return 1
 }
 
 on_cpu() { if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then taskset -c "$1" "${@:2}"; else "${@:2}"; fi; }
@@ -117,3 +121,32 @@ CONF
 
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1] or 0),float(sys.argv[2] or 0); print(f'{a/b:.2f}' if b else 'n/a')" "$1" "$2"; }
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# h2o_conf DIR PORT ROOT: a one-thread h2o serving ROOT, no access log, no precompressed
+# siblings or on-the-fly compression (as with nginx and foobar here: plain files).
+h2o_conf() {
+  cat > "$1/h2o.conf" <<CONF
+num-threads: 1
+$( [ "$(id -u)" -eq 0 ] && echo "user: root" )
+pid-file: $1/h2o.pid
+error-log: $1/h2o-error.log
+listen:
+  host: 127.0.0.1
+  port: $2
+file.send-compressed: OFF
+file.dirlisting: OFF
+hosts:
+  default:
+    paths:
+      /:
+        file.dir: $3
+CONF
+}
+
+# check_serves NAME URL FILE: NAME answers 200 on URL with exactly FILE's bytes, or the bench stops.
+check_serves() {
+  local code
+  code=$(curl -s -o "$work/check.body" -w '%{http_code}' "$2") || code="curl failed ($?)"
+  if [ "$code" != 200 ]; then echo "bench: $1 answered $code for $2" >&2; exit 1; fi
+  cmp -s "$work/check.body" "$3" || { echo "bench: $1 served other bytes than $3 for $2" >&2; exit 1; }
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# foobar web vs nginx, side by side: same files, one worker each, same wrk settings.
+# foobar web vs nginx vs h2o, side by side: same files, same root, one worker each, same wrk settings.
 # Usage: bench/web.sh   (env: DURATION=5 ROUNDS=3 CONNECTIONS=64)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -16,16 +16,29 @@ spawn 1 "$FOOBAR" web --listen "127.0.0.1:$fport" --root "$work/root" --threads 
 nport=$(free_port)
 nginx_conf "$work" "$nport" "$work/root"
 spawn 1 nginx -c "$work/nginx.conf" > "$work/nginx.log" 2>&1
-wait_port "$fport"; wait_port "$nport"
-
-echo "foobar web vs nginx $(nginx -v 2>&1 | sed 's/.*\///'): wrk -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds, one worker each"
-printf '%-10s %14s %14s %8s\n' file "foobar req/s" "nginx req/s" ratio
+hport=$(free_port)
+h2o_conf "$work" "$hport" "$work/root"
+spawn 1 h2o -c "$work/h2o.conf" > "$work/h2o.log" 2>&1
+wait_port "$fport" "foobar web" "$work/foobar.log"
+wait_port "$nport" nginx "$work/nginx-error.log"
+wait_port "$hport" h2o "$work/h2o-error.log"
+# Every server answers 200 with exactly the file before anything is timed.
 for file in 4k.html 100k.html; do
-  f=(); n=()
-  for round in $(seq "$ROUNDS"); do  # alternate, so drift hits both alike
+  check_serves "foobar web" "http://127.0.0.1:$fport/$file" "$work/root/$file"
+  check_serves nginx "http://127.0.0.1:$nport/$file" "$work/root/$file"
+  check_serves h2o "http://127.0.0.1:$hport/$file" "$work/root/$file"
+done
+
+echo "foobar web vs nginx $(nginx -v 2>&1 | sed 's/.*\///') vs h2o $(h2o --version | awk 'NR == 1 {print $3}'):" \
+  "wrk -t1 -c$CONNECTIONS -d${DURATION}s, $ROUNDS rounds, one worker each"
+printf '%-10s %14s %14s %14s %13s %11s\n' file "foobar req/s" "nginx req/s" "h2o req/s" "foobar/nginx" "foobar/h2o"
+for file in 4k.html 100k.html; do
+  f=(); n=(); h=()
+  for round in $(seq "$ROUNDS"); do  # alternate, so drift hits all alike
     f+=("$(wrk_rps "http://127.0.0.1:$fport/$file")")
     n+=("$(wrk_rps "http://127.0.0.1:$nport/$file")")
+    h+=("$(wrk_rps "http://127.0.0.1:$hport/$file")")
   done
-  fm=$(median "${f[@]}"); nm=$(median "${n[@]}")
-  printf '%-10s %14s %14s %8s\n' "$file" "$fm" "$nm" "$(ratio "$fm" "$nm")"
+  fm=$(median "${f[@]}"); nm=$(median "${n[@]}"); hm=$(median "${h[@]}")
+  printf '%-10s %14s %14s %14s %13s %11s\n' "$file" "$fm" "$nm" "$hm" "$(ratio "$fm" "$nm")" "$(ratio "$fm" "$hm")"
 done
