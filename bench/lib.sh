@@ -95,15 +95,17 @@ wrk_rps() {
   on_cpu 0 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$1" | awk '/Requests\/sec/ {print $2}'
 }
 
-# nginx_conf DIR PORT ROOT: a one-worker nginx serving ROOT, access log off, sendfile on.
+# nginx_conf DIR PORT ROOT [CONNECTIONS]: a one-worker nginx serving ROOT, access log off,
+# sendfile on; CONNECTIONS (default 4096) is worker_connections, and sets the worker's fd limit.
 nginx_conf() {
   cat > "$1/nginx.conf" <<CONF
 worker_processes 1;
+$( [ -n "${4:-}" ] && echo "worker_rlimit_nofile $(( $4 + 64 ));" )
 daemon off;
 $( [ "$(id -u)" -eq 0 ] && echo "user root;" )
 pid $1/nginx.pid;
 error_log $1/nginx-error.log;
-events { worker_connections 4096; }
+events { worker_connections ${4:-4096}; }
 http {
   include /etc/nginx/mime.types;
   access_log off;
