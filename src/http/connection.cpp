@@ -4,32 +4,32 @@
 
 #include <cstring>
 
-#include <boost/asio/write.hpp>
+#include "http/error_response.hpp"
 
 namespace foobar::http {
 namespace {
 
-constexpr std::size_t kInitialBuffer = 4096;
 constexpr std::size_t kMinBodySpace = 16 * 1024;  // room after a head for reading its body
+constexpr std::size_t kMaxSpares = 256;           // buffers and exchanges a worker keeps for reuse
 constexpr std::size_t kLingerBytes = 64 * 1024;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 
 }  // namespace
 
 Connection::Connection(std::shared_ptr<Worker> worker, tcp::socket socket)
-    : worker_(std::move(worker)),
-      socket_(std::move(socket)),
-      parser_(worker_->limits.parser),
-      exchange_(*this) {
+    : worker_(std::move(worker)), socket_(std::move(socket)), parser_(worker_->limits.parser) {
   error_code ec;
   peer_ = socket_.remote_endpoint(ec);
-  local_ = socket_.local_endpoint(ec);
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);  // for sendfile(2) on the raw fd
   self_ = worker_->connections.insert(worker_->connections.end(), this);
 }
 
-Connection::~Connection() { worker_->connections.erase(self_); }
+Connection::~Connection() {
+  begin_ = end_ = 0;
+  give_back();
+  worker_->connections.erase(self_);
+}
 
 void Connection::expire_if_due(Clock::time_point now) {
   if (now >= deadline_) {
@@ -45,6 +45,44 @@ void Connection::stop_if_idle() {
   }
 }
 
+// Takes a read buffer and an exchange from the worker's spares (or new ones).
+void Connection::borrow() {
+  auto& w = *worker_;
+  if (!buf_) {
+    if (!w.spare_buffers.empty()) {
+      buf_ = std::move(w.spare_buffers.back());
+      w.spare_buffers.pop_back();
+    } else {
+      buf_ = std::make_unique_for_overwrite<char[]>(kReadBuffer);
+    }
+    cap_ = kReadBuffer;
+    begin_ = end_ = body_pos_ = 0;
+  }
+  if (!ex_) {
+    if (!w.spare_exchanges.empty()) {
+      ex_ = std::move(w.spare_exchanges.back());
+      w.spare_exchanges.pop_back();
+    } else {
+      ex_ = std::make_unique<Http1Exchange>();
+    }
+  }
+}
+
+// Returns the buffer and the exchange while nothing is buffered (between
+// requests); a buffer grown past the usual size is freed instead.
+void Connection::give_back() {
+  auto& w = *worker_;
+  if (buf_) {
+    if (cap_ == kReadBuffer && w.spare_buffers.size() < kMaxSpares) w.spare_buffers.push_back(std::move(buf_));
+    buf_.reset();
+    cap_ = begin_ = end_ = body_pos_ = 0;
+  }
+  if (ex_) {
+    if (w.spare_exchanges.size() < kMaxSpares) w.spare_exchanges.push_back(std::move(ex_));
+    ex_.reset();
+  }
+}
+
 // Makes room for at least want more bytes after end_, compacting or growing.
 // Only called while no views into the buffer are live (before a head is parsed).
 void Connection::ensure_space(std::size_t want) {
@@ -53,14 +91,21 @@ void Connection::ensure_space(std::size_t want) {
   if (begin_ > 0 && cap_ - used >= want) {
     std::memmove(buf_.get(), buf_.get() + begin_, used);
   } else {
-    std::size_t cap = std::max(cap_ ? cap_ * 2 : kInitialBuffer, used + want);
-    auto bigger = std::make_unique<char[]>(cap);
+    std::size_t cap = std::max(cap_ * 2, used + want);
+    auto bigger = std::make_unique_for_overwrite<char[]>(cap);
     if (used) std::memcpy(bigger.get(), buf_.get() + begin_, used);
     buf_ = std::move(bigger);
     cap_ = cap;
   }
   end_ = used;
   begin_ = 0;
+}
+
+// Waits until the client sends something, holding no buffer; false on close or timeout.
+asio::awaitable<bool> Connection::wait_readable(Clock::duration timeout) {
+  arm(timeout);
+  auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, use_nothrow);
+  co_return !ec;
 }
 
 // Reads more bytes into [end_, cap_); returns how many, 0 on error, EOF or timeout.
@@ -77,12 +122,10 @@ asio::awaitable<std::size_t> Connection::read_more(Clock::duration timeout) {
 // Returns false when the connection should end (closed, timed out, or rejected).
 asio::awaitable<bool> Connection::read_head() {
   const auto& limits = worker_->limits;
-  Request& req = exchange_.req_;
-  bool first = requests_ == 0;
   auto started = Clock::now();  // when this head's first byte was seen
   for (;;) {
     if (end_ > begin_) {
-      ParseResult r = parser_.parse(buffered(), req);
+      ParseResult r = parser_.parse(buffered(), ex_->req_);
       if (r.status == ParseStatus::Complete) break;
       if (r.status == ParseStatus::Error) {
         co_await reject(r.error_status, r.error_reason);
@@ -90,18 +133,22 @@ asio::awaitable<bool> Connection::read_head() {
       }
     }
     idle_ = end_ == begin_;
-    if (idle_ && worker_->stopping) co_return false;
+    if (idle_) {
+      // Idle: wait for a request (keep-alive timeout; the first one within
+      // header_timeout) without holding a buffer.
+      if (worker_->stopping) co_return false;
+      give_back();
+      if (!co_await wait_readable(requests_ == 0 ? limits.header_timeout : limits.keepalive_timeout)) co_return false;
+      borrow();
+      started = Clock::now();
+    }
     ensure_space(2048);
-    // Idle: wait for a request (keep-alive timeout); otherwise the whole head
-    // must arrive within header_timeout of its first byte (slowloris).
-    Clock::duration timeout = limits.header_timeout;
-    if (idle_ && !first) timeout = limits.keepalive_timeout;
-    if (!idle_) timeout -= Clock::now() - started;
-    if (co_await read_more(timeout) == 0) co_return false;
-    if (idle_) started = Clock::now();
+    // The whole head must arrive within header_timeout of its first byte (slowloris).
+    if (co_await read_more(limits.header_timeout - (Clock::now() - started)) == 0) co_return false;
   }
   idle_ = false;
   // Reading the body needs room after the head; growing moves the buffer, so parse again.
+  Request& req = ex_->req_;
   std::size_t head_end = begin_ + req.head_size;
   if (req.body != BodyKind::None && cap_ - head_end < kMinBodySpace) {
     parser_.reset();
@@ -114,36 +161,34 @@ asio::awaitable<bool> Connection::read_head() {
 
 // Sets up body reading for the parsed request; false if it is too large (413 sent by caller).
 bool Connection::prepare_body() {
-  Request& req = exchange_.req_;
-  Exchange& ex = exchange_;
+  Http1Exchange& ex = *ex_;
+  const Request& req = ex.req_;
   body_pos_ = begin_ + req.head_size;
   ex.body_read_ = 0;
-  ex.body_done_ = req.body == BodyKind::None;
+  ex.body_done_ = req.body == BodyKind::None || (req.body == BodyKind::ContentLength && req.content_length == 0);
   ex.body_left_ = req.body == BodyKind::ContentLength ? req.content_length : 0;
-  if (req.body == BodyKind::ContentLength && req.content_length == 0) ex.body_done_ = true;
-  if (req.body == BodyKind::Chunked) chunked_.reset();
+  if (req.body == BodyKind::Chunked) ex.chunked_in_.reset();
   const auto max = worker_->limits.max_body_bytes;
   return !(max && req.body == BodyKind::ContentLength && req.content_length > max);
 }
 
 asio::awaitable<void> Connection::run() {
   auto& w = *worker_;
-  Exchange& ex = exchange_;
   try {
     for (;;) {
       if (!co_await read_head()) break;
       ++requests_;
-      ex.head_sent_ = false;
-      ex.bytes_sent_ = 0;
-      ex.continue_sent_ = false;
+      Http1Exchange& ex = *ex_;
+      ex.reset(*this);
       ex.close_ = !ex.req_.keep_alive || w.stopping ||
-                  (w.limits.max_requests_per_connection &&
-                   requests_ >= w.limits.max_requests_per_connection);
+                  (w.limits.max_requests_per_connection && requests_ >= w.limits.max_requests_per_connection);
       if (!prepare_body()) {
-        co_await ex.send_error(413, "request body too large", true);
+        co_await send_error(ex, 413, "request body too large", {.close = true});
       } else {
-        co_await w.handler->handle(ex);
-        if (!ex.head_sent_) co_await ex.send_error(500, {}, true);
+        auto outcome = co_await w.handler->handle(ex);
+        if (outcome == Outcome::Declined) co_await send_error(ex, 404);
+        if (!ex.head_sent_) co_await send_error(ex, 500, {}, {.close = true});
+        if (ex.chunked_out_ && !ex.ended_) ex.close_ = true;  // a cut body: only closing says so
       }
       if (w.access_log) w.access_log->log(peer_, ex.req_, ex.status(), ex.bytes_sent_);
       if (ex.close_) {
@@ -164,16 +209,15 @@ void Connection::finish_exchange() {
   begin_ = body_pos_;
   if (begin_ == end_) begin_ = end_ = 0;
   parser_.reset();
-  exchange_.req_.clear();
+  ex_->req_.clear();
 }
 
 // A request we cannot parse gets its status and the connection closes (RFC 9112 sections 2.2, 6.3).
 asio::awaitable<void> Connection::reject(int status, std::string_view reason) {
-  Exchange& ex = exchange_;
+  Http1Exchange& ex = *ex_;
   ++requests_;
-  ex.head_sent_ = false;
-  ex.bytes_sent_ = 0;
-  co_await ex.send_error(status, reason, true);
+  ex.reset(*this);
+  co_await send_error(ex, status, reason, {.close = true});
   if (worker_->access_log) worker_->access_log->log(peer_, ex.req_, status, ex.bytes_sent_);
   co_await linger_close();
 }
@@ -184,11 +228,11 @@ asio::awaitable<void> Connection::linger_close() {
   error_code ec;
   socket_.shutdown(tcp::socket::shutdown_send, ec);
   if (ec) co_return;
-  char sink[4096];
   std::size_t drained = 0;
   arm(kLingerTime);
   while (drained < kLingerBytes) {
-    auto [rec, n] = co_await socket_.async_read_some(asio::buffer(sink), use_nothrow);
+    // The read buffer is still ours (borrowed for this request); its bytes are spent.
+    auto [rec, n] = co_await socket_.async_read_some(asio::buffer(buf_.get(), cap_), use_nothrow);
     if (rec) break;
     drained += n;
   }

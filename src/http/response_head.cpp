@@ -108,6 +108,7 @@ std::string_view reason_phrase(int status) noexcept {
 
 void ResponseHead::start(int status, std::string_view reason) {
   buf_.clear();
+  has_length_ = false;
   if (buf_.capacity() < kInitialCapacity) buf_.reserve(kInitialCapacity);
   if (status < 100 || status > 999) status = 500;  // the status line needs exactly 3 digits
   status_ = status;
@@ -124,6 +125,7 @@ void ResponseHead::start(int status, std::string_view reason) {
 }
 
 void ResponseHead::add(std::string_view name, std::string_view value) {
+  note(name);
   append_sanitized(buf_, name);
   buf_.append(": ");
   append_sanitized(buf_, value);
@@ -131,6 +133,7 @@ void ResponseHead::add(std::string_view name, std::string_view value) {
 }
 
 void ResponseHead::add_trusted(std::string_view name, std::string_view value) {
+  note(name);
   buf_.append(name).append(": ").append(value).append("\r\n");
 }
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "http/message.hpp"
+
 namespace foobar::http {
 
 std::string_view reason_phrase(int status) noexcept;
@@ -23,11 +25,17 @@ class ResponseHead {
   void finish();
 
   int status() const noexcept { return status_; }
+  // Whether a Content-Length field was added (else the body, if any, is streamed).
+  bool has_length() const noexcept { return has_length_; }
   std::string_view data() const noexcept { return buf_; }
 
  private:
+  void note(std::string_view name) noexcept {
+    if (name.size() == 14 && iequals(name, "Content-Length")) has_length_ = true;
+  }
   std::string buf_;
   int status_ = 0;
+  bool has_length_ = false;
 };
 
 }  // namespace foobar::http

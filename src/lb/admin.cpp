@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "http/error_response.hpp"
+
 namespace foobar::lb {
 
 using proxy::ProxyService;
@@ -163,12 +165,18 @@ std::string render_metrics(const ProxyService& svc) {
   return out;
 }
 
-asio::awaitable<void> AdminHandler::handle(http::Exchange& ex) {
+asio::awaitable<http::Outcome> AdminHandler::handle(http::Exchange& ex) {
   int status = 200;
   std::string type = "text/plain";
   std::string body;
   route(ex.request(), status, type, body);
-  co_await reply(ex, status, type, body);
+  if (status == 200) {
+    co_await reply(ex, status, type, body);
+  } else {
+    if (body.ends_with('\n')) body.pop_back();
+    co_await http::send_error(ex, status, body);
+  }
+  co_return http::Outcome::Handled;
 }
 
 void AdminHandler::route(const http::Request& req, int& status, std::string& type, std::string& body) {

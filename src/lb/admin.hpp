@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "http/server.hpp"
+#include "http/exchange.hpp"
 #include "proxy/proxy_service.hpp"
 
 namespace foobar::lb {
@@ -17,7 +17,7 @@ std::string render_metrics(const proxy::ProxyService& svc);
 class AdminHandler final : public http::Handler {
  public:
   explicit AdminHandler(std::shared_ptr<proxy::ProxyService> svc) : svc_(std::move(svc)) {}
-  asio::awaitable<void> handle(http::Exchange& ex) override;
+  asio::awaitable<http::Outcome> handle(http::Exchange& ex) override;
 
  private:
   // Decides the answer to req (no I/O).

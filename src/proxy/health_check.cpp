@@ -2,13 +2,11 @@
 
 #include <vector>
 
-#include <boost/asio/read.hpp>
-#include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
-#include "http/parser.hpp"
+#include "http/client.hpp"
 #include "net/endpoint.hpp"
-#include "proxy/watchdog.hpp"
+#include "net/watchdog.hpp"
 
 namespace foobar::proxy {
 
@@ -57,42 +55,24 @@ void erase_one(std::vector<T*>& v, T* p) {
 asio::awaitable<std::pair<bool, std::string>> check_once(HealthChecker::State& st, std::size_t i,
                                                          tcp::socket& sock) {
   const auto& srv = st.group->servers()[i];
-  Watchdog dog(co_await asio::this_coro::executor);
   auto ep = net::parse_endpoint(srv.name());
   if (!ep) co_return std::pair{false, std::string("address is not numeric")};
-  dog.start(sock, st.cfg.timeout);
-  auto [cec] = co_await sock.async_connect(*ep, use_nothrow);
-  if (cec) co_return std::pair{false, dog.expired() ? std::string("connect: timeout") : "connect: " + cec.message()};
-  if (st.cfg.kind == CheckConfig::Kind::Tcp) co_return std::pair{true, std::string("tcp ok")};
-
-  const std::string req = fmt::format(
-      "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: foobar-health-check\r\nConnection: close\r\n\r\n",
-      st.cfg.path, srv.name());
-  auto [wec, wn] = co_await asio::async_write(sock, asio::buffer(req), use_nothrow);
-  if (wec) co_return std::pair{false, "send: " + wec.message()};
-  std::string buf(16 * 1024 + 512, '\0');
-  std::size_t have = 0;
-  http::ResponseParser parser;
-  http::Response resp;
-  for (;;) {
-    if (have == buf.size()) co_return std::pair{false, std::string("response head too large")};
-    auto [rec2, n] = co_await sock.async_read_some(asio::buffer(buf.data() + have, buf.size() - have), use_nothrow);
-    if (rec2) co_return std::pair{false, dog.expired() ? std::string("response: timeout") : "response: " + rec2.message()};
-    have += n;
-    auto r = parser.parse(std::string_view(buf.data(), have), http::Method::Get, resp);
-    if (r.status == http::ParseStatus::Error) co_return std::pair{false, std::string("invalid response")};
-    if (r.status == http::ParseStatus::Incomplete) continue;
-    if (resp.status < 200) {  // 1xx: skip it
-      buf.erase(0, resp.head_size);
-      buf.resize(16 * 1024 + 512);
-      have -= resp.head_size;
-      parser.reset();
-      resp.clear();
-      continue;
-    }
-    const bool ok = resp.status >= 200 && resp.status < 400;
-    co_return std::pair{ok, fmt::format("HTTP {}", resp.status)};
+  if (st.cfg.kind == CheckConfig::Kind::Tcp) {
+    net::Watchdog dog(co_await asio::this_coro::executor);
+    dog.start(sock, st.cfg.timeout);
+    auto [ec] = co_await sock.async_connect(*ep, use_nothrow);
+    if (ec) co_return std::pair{false, dog.expired() ? std::string("connect: timeout") : "connect: " + ec.message()};
+    co_return std::pair{true, std::string("tcp ok")};
   }
+  auto ex = co_await asio::this_coro::executor;
+  auto r = co_await http::fetch(
+      ex, *ep,
+      fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: foobar-health-check\r\nConnection: close\r\n\r\n",
+                  st.cfg.path, srv.name()),
+      http::Method::Get, st.cfg.timeout, 64 * 1024);
+  if (r.status == 0) co_return std::pair{false, r.error};
+  const bool ok = r.status >= 200 && r.status < 400;
+  co_return std::pair{ok, fmt::format("HTTP {}", r.status)};
 }
 
 asio::awaitable<void> check_loop(std::shared_ptr<HealthChecker::State> st, std::size_t i) {

@@ -14,7 +14,7 @@ ConnectionPool::~ConnectionPool() {
   timer_.cancel();
 }
 
-std::unique_ptr<UpstreamConn> ConnectionPool::take(std::size_t server) {
+std::unique_ptr<http::ClientConnection> ConnectionPool::take(std::size_t server) {
   auto& q = idle_[server];
   const auto now = std::chrono::steady_clock::now();
   while (!q.empty()) {
@@ -27,12 +27,11 @@ std::unique_ptr<UpstreamConn> ConnectionPool::take(std::size_t server) {
   return nullptr;
 }
 
-void ConnectionPool::put(std::size_t server, std::unique_ptr<UpstreamConn> c) {
+void ConnectionPool::put(std::size_t server, std::unique_ptr<http::ClientConnection> c) {
   auto& q = idle_[server];
   if (cfg_.idle_max == 0 || !*alive_) return;
   if (stopping_ && stopping_->load(std::memory_order_relaxed)) return;
   if (q.size() >= cfg_.idle_max) q.pop_front();  // drop the coldest
-  c->begin = c->end = 0;
   q.push_back({std::move(c), std::chrono::steady_clock::now()});
 }
 

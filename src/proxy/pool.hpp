@@ -11,26 +11,9 @@
 #include <vector>
 
 #include "core/asio.hpp"
-#include "http/message.hpp"
-#include "proxy/watchdog.hpp"
+#include "http/client.hpp"
 
 namespace foobar::proxy {
-
-// Read buffer size of one upstream connection: a response head must fit.
-inline constexpr std::size_t upstream_buffer_size = 32 * 1024;
-
-// One connection to a server, with its read buffer (kept across requests so a
-// reused connection costs no allocation).
-struct UpstreamConn {
-  explicit UpstreamConn(const asio::any_io_executor& ex)
-      : sock(ex), buf(new char[upstream_buffer_size]), dog(ex) {}
-  tcp::socket sock;
-  std::unique_ptr<char[]> buf;
-  Watchdog dog;         // timeouts of the request in progress
-  http::Response resp;  // parsed response head (header vector reused)
-  std::size_t begin = 0, end = 0;  // unconsumed bytes are buf[begin, end)
-  bool reused = false;             // taken from the pool (the server may have closed it)
-};
 
 struct PoolConfig {
   std::size_t idle_max = 64;                         // idle connections kept per server
@@ -48,9 +31,9 @@ class ConnectionPool {
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
   // An idle connection to server (marked reused), or null.
-  std::unique_ptr<UpstreamConn> take(std::size_t server);
+  std::unique_ptr<http::ClientConnection> take(std::size_t server);
   // Keeps c for reuse (closes it when the pool is full).
-  void put(std::size_t server, std::unique_ptr<UpstreamConn> c);
+  void put(std::size_t server, std::unique_ptr<http::ClientConnection> c);
   std::size_t idle(std::size_t server) const noexcept { return idle_[server].size(); }
   // Closes connections idle past the timeout; runs by itself every second.
   void sweep();
@@ -59,7 +42,7 @@ class ConnectionPool {
 
  private:
   struct Idle {
-    std::unique_ptr<UpstreamConn> conn;
+    std::unique_ptr<http::ClientConnection> conn;
     std::chrono::steady_clock::time_point since;
   };
   void schedule();

@@ -11,9 +11,10 @@
 #include <vector>
 
 #include "core/asio.hpp"
-#include "http/server.hpp"
+#include "http/exchange.hpp"
 #include "proxy/balancer.hpp"
 #include "proxy/pool.hpp"
+#include "proxy/retry_policy.hpp"
 #include "proxy/upstream.hpp"
 
 namespace foobar::proxy {
@@ -39,27 +40,27 @@ class ProxyHandler final : public http::Handler {
  public:
   ProxyHandler(asio::io_context& io, std::shared_ptr<UpstreamGroup> group, const ProxyOptions& opts,
                std::shared_ptr<const std::atomic<bool>> stopping);
-  asio::awaitable<void> handle(http::Exchange& ex) override;
+  asio::awaitable<http::Outcome> handle(http::Exchange& ex) override;
 
  private:
+  struct Outgoing;  // the request as it goes upstream (head, kept body, framing)
+  struct Tried {    // one attempt: done (answered, or the client is gone), or a failure to act on
+    bool done = true;
+    Decision decision;
+    std::string blame;  // for passive health, when decision.mark_failed
+  };
   // Picks a server not in tried (waiting in the queue while every candidate
   // is at maxconn); nullopt when none is left, queue_full set when the queue was the reason.
   asio::awaitable<std::optional<std::uint32_t>> choose(const std::vector<std::uint32_t>& tried,
                                                        std::uint64_t key, bool& queue_full);
-  asio::awaitable<std::unique_ptr<UpstreamConn>> connect(std::uint32_t server, error_code& ec);
-  struct HeadRead {
-    int error_status = 0;  // 0: conn.resp holds the final response head
-    std::string_view error_reason;
-    bool retry = false;    // nothing arrived: the request may go to another server
-  };
-  asio::awaitable<HeadRead> read_response_head(UpstreamConn& conn, http::Method method, bool retryable);
+  asio::awaitable<std::unique_ptr<http::ClientConnection>> connect(std::uint32_t server, error_code& ec);
+  // Sends the request to server si and relays its answer.
+  asio::awaitable<Tried> attempt(http::Exchange& ex, Outgoing& out, std::uint32_t si, bool fresh_only);
   enum class BodySent { Done, ClientGone, ServerFailed, ServerAnswered };
-  asio::awaitable<BodySent> forward_body(http::Exchange& ex, UpstreamConn& conn, bool chunked);
-  struct Relayed {
-    bool ok;        // the whole body reached the client
-    bool reusable;  // the upstream connection may go back to the pool
-  };
-  asio::awaitable<Relayed> relay_body(http::Exchange& ex, UpstreamConn& conn, http::ResponseHead& h);
+  asio::awaitable<BodySent> forward_body(http::Exchange& ex, http::ClientConnection& up, bool chunked);
+  // The response head and body, towards the client; false if the client did not get it all.
+  asio::awaitable<bool> relay_response(http::Exchange& ex, http::ClientConnection& up);
+  asio::awaitable<void> reply_error(http::Exchange& ex, int status, std::string_view reason, bool close);
 
   asio::io_context& io_;
   std::shared_ptr<UpstreamGroup> group_;

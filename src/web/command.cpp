@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/runtime.hpp"
+#include "http/handler_chain.hpp"
 #include "http/server_options.hpp"
 #include "proxy/proxy_routes.hpp"
 #include "web/web_config.hpp"
@@ -21,8 +22,12 @@ int run(const WebConfig& cfg) {
   auto files = std::make_shared<const StaticConfig>(cfg.files);
   proxy::ProxyRoutes routes(cfg.proxies);
   routes.start(rt.context(0));
+  // Proxied prefixes first, then static files: each worker's handler chain.
   http::Server server(rt, cfg.server, [&](unsigned, asio::io_context& io) {
-    return routes.wrap(io, std::make_unique<StaticHandler>(files, root_fd));
+    auto chain = std::make_unique<http::HandlerChain>();
+    routes.add_to(*chain, io);
+    chain->add(std::make_unique<StaticHandler>(files, root_fd));
+    return chain;
   });
   rt.on_stop([&server, &routes] {
     server.stop();

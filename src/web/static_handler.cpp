@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/text.hpp"
+#include "http/error_response.hpp"
 #include "web/mime_types.hpp"
 #include "web/preconditions.hpp"
 #include "web/url_path.hpp"
@@ -48,23 +49,21 @@ std::string_view StaticHandler::cache_control_for(std::string_view path, std::st
   return {};
 }
 
-asio::awaitable<void> StaticHandler::handle(http::Exchange& ex) {
+asio::awaitable<http::Outcome> StaticHandler::handle(http::Exchange& ex) {
   const auto& req = ex.request();
   if (req.method != http::Method::Get && req.method != http::Method::Head) {
-    auto& h = ex.begin(405);
-    h.add("Allow", "GET, HEAD");
-    h.add("Content-Length", std::string_view("0"));
-    co_await ex.send();
-    co_return;
+    const http::Header allow[] = {{"Allow", "GET, HEAD"}};
+    co_await http::send_error(ex, 405, {}, {.extra = allow});
+    co_return http::Outcome::Handled;
   }
   UrlPath url = resolve_url_path(req.path);
   if (url.verdict == UrlPath::Verdict::BadRequest) {
-    co_await ex.send_error(400, "bad request path");
-    co_return;
+    co_await http::send_error(ex, 400, "bad request path");
+    co_return http::Outcome::Handled;
   }
   if (url.verdict == UrlPath::Verdict::NotFound) {
-    co_await ex.send_error(404);
-    co_return;
+    co_await http::send_error(ex, 404);
+    co_return http::Outcome::Handled;
   }
   std::string name = std::move(url.relative);
   if (url.trailing_slash) {
@@ -80,15 +79,15 @@ asio::awaitable<void> StaticHandler::handle(http::Exchange& ex) {
     h.add("Location", location);
     h.add("Content-Length", std::string_view("0"));
     co_await ex.send();
-    co_return;
+    co_return http::Outcome::Handled;
   }
   if (found.error == FileCache::Error::Forbidden) {
-    co_await ex.send_error(403);
-    co_return;
+    co_await http::send_error(ex, 403);
+    co_return http::Outcome::Handled;
   }
   if (found.error != FileCache::Error::None) {
-    co_await ex.send_error(404);
-    co_return;
+    co_await http::send_error(ex, 404);
+    co_return http::Outcome::Handled;
   }
 
   // A precompressed sibling, if the client takes it (brotli first: smaller).
@@ -110,6 +109,7 @@ asio::awaitable<void> StaticHandler::handle(http::Exchange& ex) {
     }
   }
   co_await serve(ex, *file, name, encoding, vary);
+  co_return http::Outcome::Handled;
 }
 
 asio::awaitable<void> StaticHandler::serve(http::Exchange& ex, const OpenFile& file,

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "http/server.hpp"
+#include "http/exchange.hpp"
 #include "web/file_cache.hpp"
 #include "web/preconditions.hpp"
 
@@ -32,7 +32,7 @@ class StaticHandler final : public http::Handler {
  public:
   // root_fd: the document root opened O_PATH|O_DIRECTORY, shared by all workers.
   StaticHandler(std::shared_ptr<const StaticConfig> config, int root_fd);
-  asio::awaitable<void> handle(http::Exchange& ex) override;
+  asio::awaitable<http::Outcome> handle(http::Exchange& ex) override;
 
  private:
   asio::awaitable<void> serve(http::Exchange& ex, const OpenFile& file, std::string_view name,

@@ -6,12 +6,13 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
-#include "app/site/json_text.hpp"
+#include "core/json_text.hpp"
 #include "app/site/post.hpp"
 #include "app/site/validation.hpp"
 #include "fuzz_common.hpp"
 
 using namespace foobar::app::site;
+using foobar::core::append_json_string;
 
 namespace {
 void require(bool ok, const char* what) {

@@ -7,6 +7,7 @@
 #include "app/site/cookie.hpp"
 #include "app/site/post.hpp"
 #include "app/site/validation.hpp"
+#include "http/error_response.hpp"
 
 namespace foobar::app::site {
 
@@ -18,7 +19,6 @@ constexpr std::string_view kSelectPage =
     "SELECT id, author, body, created_at FROM posts WHERE id < ? ORDER BY id DESC LIMIT ?";
 
 struct Extra {
-  std::string_view allow;
   std::string_view set_cookie;
   std::string_view location;
 };
@@ -27,7 +27,6 @@ asio::awaitable<void> send_json(http::Exchange& ex, int status, std::string_view
   auto& h = ex.begin(status);
   h.add("Content-Type", "application/json");
   h.add("Cache-Control", "no-store");
-  if (!extra.allow.empty()) h.add("Allow", extra.allow);
   if (!extra.set_cookie.empty()) h.add("Set-Cookie", extra.set_cookie);
   if (!extra.location.empty()) h.add("Location", extra.location);
   if (status == 503) h.add("Retry-After", "1");
@@ -35,15 +34,18 @@ asio::awaitable<void> send_json(http::Exchange& ex, int status, std::string_view
   co_await ex.send(body);
 }
 
-asio::awaitable<void> send_error(http::Exchange& ex, int status, std::string_view message, Extra extra = {}) {
-  co_await send_json(ex, status, error_json(message), extra);
+// {"error": message}; allow: the methods a 405 names.
+asio::awaitable<void> send_json_error(http::Exchange& ex, int status, std::string_view message,
+                                      std::string_view allow = {}) {
+  const http::Header extra[] = {{"Allow", allow}};
+  co_await http::send_error(ex, status, message, {.json = true, .extra = std::span(extra, allow.empty() ? 0 : 1)});
 }
 
 asio::awaitable<void> send_db_error(http::Exchange& ex, const db::Error& e) {
   int status = status_for(e);
   spdlog::warn("app: {} {}: database error {}: {}", http::method_name(ex.request().method), ex.request().path,
                e.code, e.message);
-  co_await send_error(ex, status, status == 503 ? "database unavailable, try again shortly" : "internal error");
+  co_await send_json_error(ex, status, status == 503 ? "database unavailable, try again shortly" : "internal error");
 }
 
 bool is_get(const http::Request& r) { return r.method == http::Method::Get || r.method == http::Method::Head; }
@@ -65,7 +67,7 @@ int status_for(const db::Error& e) noexcept {
   }
 }
 
-asio::awaitable<void> BoardHandler::handle(http::Exchange& ex) {
+asio::awaitable<http::Outcome> BoardHandler::handle(http::Exchange& ex) {
   const auto& req = ex.request();
   std::string_view path = req.path;
   if (path == "/api/posts") {
@@ -74,27 +76,27 @@ asio::awaitable<void> BoardHandler::handle(http::Exchange& ex) {
     else if (is_get(req))
       co_await list_posts(ex);
     else
-      co_await send_error(ex, 405, "method not allowed", {.allow = "GET, HEAD, POST"});
+      co_await send_json_error(ex, 405, "method not allowed", "GET, HEAD, POST");
   } else if (path.starts_with("/api/posts/")) {
     if (is_get(req))
       co_await get_post(ex, path.substr(11));
     else
-      co_await send_error(ex, 405, "method not allowed", {.allow = "GET, HEAD"});
+      co_await send_json_error(ex, 405, "method not allowed", "GET, HEAD");
   } else if (path == "/api/health") {
     if (is_get(req))
       co_await health(ex);
     else
-      co_await send_error(ex, 405, "method not allowed", {.allow = "GET, HEAD"});
+      co_await send_json_error(ex, 405, "method not allowed", "GET, HEAD");
   } else {
-    co_await send_error(ex, 404, "not found");
+    co_await send_json_error(ex, 404, "not found");
   }
+  co_return http::Outcome::Handled;
 }
 
 asio::awaitable<void> BoardHandler::create_post(http::Exchange& ex) {
   const auto& req = ex.request();
   if (req.body == http::BodyKind::ContentLength && req.content_length > kMaxPostBytes) {
-    ex.close_after();  // the body is not read: the connection cannot be reused
-    co_await send_error(ex, 413, "request body too large (limit 64 KiB)");
+    co_await send_json_error(ex, 413, "request body too large (limit 64 KiB)");  // unread: the connection closes
     co_return;
   }
   std::string body;
@@ -105,7 +107,7 @@ asio::awaitable<void> BoardHandler::create_post(http::Exchange& ex) {
     if (piece.empty()) break;
     if (body.size() + piece.size() > kMaxPostBytes) {
       ex.close_after();
-      co_await send_error(ex, 413, "request body too large (limit 64 KiB)");
+      co_await send_json_error(ex, 413, "request body too large (limit 64 KiB)");
       co_return;
     }
     body.append(piece);
@@ -113,7 +115,7 @@ asio::awaitable<void> BoardHandler::create_post(http::Exchange& ex) {
   NewPost post;
   ClientError err;
   if (!parse_new_post(body, post, err)) {
-    co_await send_error(ex, err.status, err.message);
+    co_await send_json_error(ex, err.status, err.message);
     co_return;
   }
 
@@ -136,7 +138,7 @@ asio::awaitable<void> BoardHandler::list_posts(http::Exchange& ex) {
   ListQuery q;
   ClientError err;
   if (!parse_list_query(ex.request().query, q, err)) {
-    co_await send_error(ex, err.status, err.message);
+    co_await send_json_error(ex, err.status, err.message);
     co_return;
   }
   db::Param params[] = {static_cast<std::int64_t>(q.before.value_or(std::numeric_limits<std::int64_t>::max())),
@@ -158,7 +160,7 @@ asio::awaitable<void> BoardHandler::list_posts(http::Exchange& ex) {
 asio::awaitable<void> BoardHandler::get_post(http::Exchange& ex, std::string_view segment) {
   auto id = parse_post_id(segment);
   if (!id) {
-    co_await send_error(ex, 404, "no such post");
+    co_await send_json_error(ex, 404, "no such post");
     co_return;
   }
   db::Param params[] = {static_cast<std::int64_t>(*id)};
@@ -169,7 +171,7 @@ asio::awaitable<void> BoardHandler::get_post(http::Exchange& ex, std::string_vie
   }
   Post p;
   if (r.rows.empty() || !post_from_row(std::move(r.rows[0]), p)) {
-    co_await send_error(ex, 404, "no such post");
+    co_await send_json_error(ex, 404, "no such post");
     co_return;
   }
   co_await send_json(ex, 200, post_json(p));

@@ -9,14 +9,14 @@
 #include <memory>
 
 #include "db/cluster.hpp"
-#include "http/server.hpp"
+#include "http/exchange.hpp"
 
 namespace foobar::app::site {
 
 class BoardHandler : public http::Handler {
  public:
   explicit BoardHandler(std::unique_ptr<db::Cluster> cluster) : db_(std::move(cluster)) {}
-  asio::awaitable<void> handle(http::Exchange& ex) override;
+  asio::awaitable<http::Outcome> handle(http::Exchange& ex) override;
 
  private:
   asio::awaitable<void> create_post(http::Exchange& ex);

@@ -4,9 +4,11 @@
 #include <chrono>
 #include <ctime>
 
-#include "app/site/json_text.hpp"
+#include "core/json_text.hpp"
 
 namespace foobar::app::site {
+
+using core::append_json_string;
 
 namespace {
 void append_post(std::string& out, const Post& p) {
@@ -67,13 +69,6 @@ std::string posts_json(const std::vector<Post>& posts) {
     append_post(out, p);
   }
   out += "]}";
-  return out;
-}
-
-std::string error_json(std::string_view message) {
-  std::string out = "{\"error\":";
-  append_json_string(out, message);
-  out += '}';
   return out;
 }
 

@@ -25,7 +25,5 @@ std::string now_datetime();
 std::string post_json(const Post& p);
 // {"posts":[...]}
 std::string posts_json(const std::vector<Post>& posts);
-// {"error":"..."}
-std::string error_json(std::string_view message);
 
 }  // namespace foobar::app::site

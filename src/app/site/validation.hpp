@@ -6,7 +6,12 @@
 #include <string>
 #include <string_view>
 
+#include "core/utf8.hpp"
+
 namespace foobar::app::site {
+
+using core::utf8_length;
+using core::utf8_sequence;
 
 inline constexpr std::size_t kMaxAuthorChars = 64;
 inline constexpr std::size_t kMaxBodyChars = 4000;
@@ -19,13 +24,6 @@ struct ClientError {
   std::string message;
 };
 
-// Length of the valid UTF-8 sequence starting at s[i] (i < s.size()), 0 if it
-// is invalid (bad lead or continuation byte, truncated, overlong, surrogate,
-// above U+10FFFF).
-std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept;
-// Number of code points if s is valid UTF-8 (no overlongs, surrogates or
-// values above U+10FFFF), else nullopt.
-std::optional<std::size_t> utf8_length(std::string_view s) noexcept;
 
 struct NewPost {
   std::string author;

@@ -7,7 +7,7 @@
 
 #include "core/asio.hpp"
 
-namespace foobar::proxy {
+namespace foobar::net {
 
 class Watchdog {
  public:
@@ -71,4 +71,4 @@ class Watchdog {
   std::shared_ptr<State> st_;
 };
 
-}  // namespace foobar::proxy
+}  // namespace foobar::net

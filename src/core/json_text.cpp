@@ -1,8 +1,8 @@
-#include "app/site/json_text.hpp"
+#include "core/json_text.hpp"
 
-#include "app/site/validation.hpp"
+#include "core/utf8.hpp"
 
-namespace foobar::app::site {
+namespace foobar::core {
 
 namespace {
 
@@ -56,4 +56,4 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-}  // namespace foobar::app::site
+}  // namespace foobar::core

@@ -1,10 +1,10 @@
-#include "app/site/json_text.hpp"
+#include "core/json_text.hpp"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
-namespace foobar::app::site {
+namespace foobar::core {
 
 namespace {
 std::string json(std::string_view s) {
@@ -50,4 +50,4 @@ TEST(JsonText, AlwaysParsesBackToTheText) {
   }
 }
 
-}  // namespace foobar::app::site
+}  // namespace foobar::core
