@@ -4,7 +4,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "db/endpoint.hpp"
 #include "http/server_options.hpp"
 
 namespace foobar::app {
@@ -36,14 +35,16 @@ void read_app_config(const core::ConfigFile& file, AppConfig& cfg) {
   http::read_server_config(*app, cfg.server);
   if (auto t = app->integer("threads", 0, 1024)) cfg.threads = static_cast<unsigned>(*t);
   if (auto ms = app->integer("shutdown_timeout_ms", 0, 3600 * 1000)) cfg.shutdown_timeout = std::chrono::milliseconds(*ms);
-  auto endpoint = [&](std::string_view key, const std::string& v) {
-    if (!db::parse_endpoint(v)) app->fail(key, "'" + v + "' is not IP:PORT (a numeric address: no DNS)");
-    return v;
-  };
-  if (auto v = app->string("db_primary")) cfg.db_primary = endpoint("db_primary", *v);
+  constexpr auto connect = net::Address::Use::Connect;
+  if (auto a = net::read_address(*app, "db_primary", connect)) cfg.db_primary = *a;
   if (auto v = app->strings("db_replicas")) {
     cfg.db_replicas.clear();
-    for (const auto& r : *v) cfg.db_replicas.push_back(endpoint("db_replicas", r));
+    for (const auto& r : *v) {
+      std::string why;
+      auto a = net::Address::parse(r, connect, &why);
+      if (!a) app->fail("db_replicas", "'" + r + "': " + why);
+      cfg.db_replicas.push_back(*a);
+    }
   }
   if (auto v = app->string("db_name")) cfg.db_name = *v;
   if (auto v = app->string("db_user")) cfg.db_user = *v;
@@ -60,11 +61,7 @@ void read_app_config(const core::ConfigFile& file, AppConfig& cfg) {
 }
 
 DbSecrets validate_app_config(const AppConfig& cfg) {
-  if (cfg.db_primary.empty()) throw core::ConfigError("app: --db-primary (or [app] db_primary) is required");
-  if (!db::parse_endpoint(cfg.db_primary))
-    throw core::ConfigError("app: --db-primary '" + cfg.db_primary + "' is not IP:PORT (numeric address)");
-  for (const auto& r : cfg.db_replicas)
-    if (!db::parse_endpoint(r)) throw core::ConfigError("app: --db-replica '" + r + "' is not IP:PORT (numeric address)");
+  if (!cfg.db_primary) throw core::ConfigError("app: --db-primary (or [app] db_primary) is required");
   if (cfg.db_user.empty()) throw core::ConfigError("app: --db-user (or [app] db_user) is required");
   if (cfg.db_name.empty()) throw core::ConfigError("app: --db-name must not be empty");
   if (cfg.max_replica_lag < 0) throw core::ConfigError("app: --max-replica-lag must be >= 0");

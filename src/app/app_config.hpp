@@ -1,11 +1,13 @@
 #pragma once
 // Settings of the app role: its listener, the database cluster and the monitor.
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/config.hpp"
 #include "http/server.hpp"
+#include "net/address.hpp"
 
 namespace foobar::app {
 
@@ -14,8 +16,8 @@ struct AppConfig {
   unsigned threads = 0;  // 0: one per CPU
   std::chrono::milliseconds shutdown_timeout{10000};
 
-  std::string db_primary;                 // "IP:PORT"
-  std::vector<std::string> db_replicas;   // "IP:PORT" each
+  std::optional<net::Address> db_primary;
+  std::vector<net::Address> db_replicas;
   std::string db_name = "foobar";
   std::string db_user;
   std::string db_password_file;           // else env FOOBAR_DB_PASSWORD

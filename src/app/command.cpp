@@ -13,10 +13,10 @@
 namespace foobar::app {
 namespace {
 
-db::ServerOptions server_options(const AppConfig& cfg, const std::string& addr, const std::string& user,
+db::ServerOptions server_options(const AppConfig& cfg, const net::Address& addr, const std::string& user,
                                  const std::string& password, const std::string& database) {
   db::ServerOptions o;
-  o.endpoint = *db::parse_endpoint(addr);
+  o.endpoint = addr;
   o.user = user;
   o.password = password;
   o.database = database;
@@ -30,7 +30,7 @@ int run(const AppConfig& cfg) {
   auto secrets = validate_app_config(cfg);
   db::init_library();
   db::ClusterOptions co;
-  co.primary = server_options(cfg, cfg.db_primary, cfg.db_user, secrets.password, cfg.db_name);
+  co.primary = server_options(cfg, *cfg.db_primary, cfg.db_user, secrets.password, cfg.db_name);
   for (const auto& r : cfg.db_replicas)
     co.replicas.push_back(server_options(cfg, r, cfg.db_user, secrets.password, cfg.db_name));
   co.pool.max_size = cfg.db_pool_size;
@@ -50,7 +50,7 @@ int run(const AppConfig& cfg) {
 
   core::Runtime rt(cfg.threads);
   auto board = std::make_shared<db::HealthBoard>(db::initial_health(co.primary, co.replicas));
-  db::ReplicaMonitor monitor(rt.context(0).get_executor(), server_options(cfg, cfg.db_primary, mu, mp, ""),
+  db::ReplicaMonitor monitor(rt.context(0).get_executor(), server_options(cfg, *cfg.db_primary, mu, mp, ""),
                              std::move(monitored), mo, board);
   monitor.start();
   http::Server server(rt, cfg.server, [&](unsigned, asio::io_context& io) {
@@ -60,7 +60,7 @@ int run(const AppConfig& cfg) {
     server.stop();
     monitor.stop();
   });
-  spdlog::info("app: primary {}, {} replica(s), {} threads", cfg.db_primary, cfg.db_replicas.size(), rt.size());
+  spdlog::info("app: primary {}, {} replica(s), {} threads", cfg.db_primary->str(), cfg.db_replicas.size(), rt.size());
   return rt.run(cfg.shutdown_timeout);
 }
 
@@ -68,15 +68,25 @@ int run(const AppConfig& cfg) {
 
 void add_command(CLI::App& cli, int& exit_code) {
   auto cfg = std::make_shared<AppConfig>();
-  cfg->server.listen = tcp::endpoint(asio::ip::make_address("127.0.0.1"), 8081);
+  cfg->server.listen = net::Address(tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 8081));
   auto* cmd = cli.add_subcommand("app", "application server: www.foobar.com's API on a MariaDB primary + replicas");
   // --config first: CLI11 applies options in definition order, so flags override the file.
   cmd->add_option_function<std::string>(
          "--config", [cfg](const std::string& path) { read_app_config(core::ConfigFile::load(path), *cfg); },
          "TOML config file ([app] section)")
       ->type_name("FILE");
-  cmd->add_option("--db-primary", cfg->db_primary, "primary MariaDB server (numeric IP)")->type_name("HOST:PORT");
-  cmd->add_option("--db-replica", cfg->db_replicas, "a replica (repeatable)")->type_name("HOST:PORT");
+  constexpr auto connect = net::Address::Use::Connect;
+  cmd->add_option_function<std::string>(
+         "--db-primary", [cfg](const std::string& v) { cfg->db_primary = net::Address::parse_or_throw(v, connect); },
+         "primary MariaDB server (numeric IP)")
+      ->type_name("HOST:PORT");
+  cmd->add_option_function<std::vector<std::string>>(
+         "--db-replica", [cfg](const std::vector<std::string>& v) {
+           cfg->db_replicas.clear();
+           for (const auto& r : v) cfg->db_replicas.push_back(net::Address::parse_or_throw(r, connect));
+         },
+         "a replica (repeatable)")
+      ->type_name("HOST:PORT");
   cmd->add_option("--db-name", cfg->db_name, "database name (default foobar)");
   cmd->add_option("--db-user", cfg->db_user, "application database user");
   cmd->add_option("--db-password-file", cfg->db_password_file, "file holding the password (else env FOOBAR_DB_PASSWORD)")

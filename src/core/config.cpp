@@ -14,6 +14,12 @@ struct ConfigSection::Doc {
 
 namespace {
 const toml::table& as_table(const void* t) { return *static_cast<const toml::table*>(t); }
+// 5, 0.5 (no trailing zeros), for range messages.
+std::string toml_number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
 }  // namespace
 
 std::string ConfigSection::where(std::string_view key) const {
@@ -48,6 +54,27 @@ std::optional<std::int64_t> ConfigSection::integer(std::string_view key, std::in
   if (v < min || v > max)
     fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
   return v;
+}
+
+std::optional<double> ConfigSection::number(std::string_view key, double min, double max) const {
+  auto n = static_cast<const toml::node*>(node(key));
+  if (!n) return std::nullopt;
+  if (!n->is_number()) fail(key, "expected a number");
+  auto v = *n->value<double>();
+  if (v < min || v > max) fail(key, "must be between " + toml_number(min) + " and " + toml_number(max));
+  return v;
+}
+
+std::optional<std::string> ConfigSection::one_of(std::string_view key,
+                                                 std::initializer_list<std::string_view> allowed) const {
+  auto v = string(key);
+  if (!v) return v;
+  std::string list;
+  for (auto a : allowed) {
+    if (*v == a) return v;
+    list += (list.empty() ? "\"" : ", \"") + std::string(a) + "\"";
+  }
+  fail(key, "expected one of " + list);
 }
 
 std::optional<bool> ConfigSection::boolean(std::string_view key) const {

@@ -23,7 +23,10 @@ class ConfigSection {
   // with the wrong type or out of range ("file:line: key 'web.threads': ...").
   std::optional<std::string> string(std::string_view key) const;
   std::optional<std::int64_t> integer(std::string_view key, std::int64_t min, std::int64_t max) const;
+  std::optional<double> number(std::string_view key, double min, double max) const;  // integers too
   std::optional<bool> boolean(std::string_view key) const;
+  // A string that must be one of allowed.
+  std::optional<std::string> one_of(std::string_view key, std::initializer_list<std::string_view> allowed) const;
   std::optional<std::vector<std::string>> strings(std::string_view key) const;
   std::optional<ConfigSection> table(std::string_view key) const;
   std::vector<ConfigSection> tables(std::string_view key) const;  // array of tables; empty if absent

@@ -51,8 +51,8 @@ void start_database(const Topology& topo, const StateDir& dir, const SitePaths& 
     if (n.role != Role::db_primary && n.role != Role::db_replica) continue;
     MariadbInstance inst;
     inst.dir = dir.db() / n.name;
-    inst.host = n.address.host;
-    inst.port = n.address.port;
+    inst.host = n.address.host();
+    inst.port = n.address.port();
     inst.server_id = n.role == Role::db_primary ? 1u : 1u + static_cast<unsigned>(n.index);
     inst.replica = n.role == Role::db_replica;
     db.emplace_back(n, inst);

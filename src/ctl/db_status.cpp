@@ -1,76 +1,52 @@
 #include "ctl/db_status.hpp"
 
-#include <mysql.h>
+#include <chrono>
 
-#include <cstdlib>
-#include <cstring>
+#include "core/blocking.hpp"
+#include "db/connection.hpp"
+#include "db/replica_status.hpp"
 
 namespace foobar::ctl {
 
 namespace {
-// Column value by name from the current row, or "" (NULL too).
-std::string column(MYSQL_RES* res, MYSQL_ROW row, const char* name, bool* is_null = nullptr) {
-  unsigned n = mysql_num_fields(res);
-  MYSQL_FIELD* fields = mysql_fetch_fields(res);
-  for (unsigned i = 0; i < n; ++i)
-    if (std::strcmp(fields[i].name, name) == 0) {
-      if (is_null) *is_null = row[i] == nullptr;
-      return row[i] ? row[i] : "";
-    }
-  if (is_null) *is_null = true;
-  return "";
+asio::awaitable<DbNodeStatus> read_status(asio::any_io_executor ex, db::ServerOptions options) {
+  DbNodeStatus st;
+  db::Connection c(ex, std::make_shared<const db::ServerOptions>(std::move(options)));
+  auto err = co_await c.connect();
+  if (err) {
+    st.error = err.message;
+    co_return st;
+  }
+  st.reachable = true;
+  auto pos = co_await c.query("SELECT @@gtid_current_pos, @@read_only");
+  if (pos.ok() && !pos.rows.empty()) {
+    st.gtid_current_pos = pos.rows[0][0].value_or("");
+    st.read_only = pos.rows[0][1].value_or("0") == "1";
+  }
+  auto r = co_await c.query(db::kReplicaStatusQuery);
+  if (!r.ok()) {
+    st.error = r.error.message;
+  } else if (auto rs = db::parse_replica_status(r)) {
+    st.is_replica = true;
+    st.io_running = rs->io_running;
+    st.sql_running = rs->sql_running;
+    if (rs->seconds_behind) st.seconds_behind = static_cast<long>(*rs->seconds_behind);
+    st.gtid_io_pos = rs->gtid_io_pos;
+    st.last_error = rs->last_error;
+  }
+  co_return st;
 }
 }  // namespace
 
-DbNodeStatus query_db_status(const Endpoint& e, const std::string& user, const std::string& password) {
-  DbNodeStatus st;
-  MYSQL* c = mysql_init(nullptr);
-  if (!c) {
-    st.error = "out of memory";
-    return st;
-  }
-  unsigned timeout = 2;
-  mysql_optionsv(c, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-  mysql_optionsv(c, MYSQL_OPT_READ_TIMEOUT, &timeout);
-  mysql_optionsv(c, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
-  unsigned proto = MYSQL_PROTOCOL_TCP;
-  mysql_optionsv(c, MYSQL_OPT_PROTOCOL, &proto);
-  if (!mysql_real_connect(c, e.host.c_str(), user.c_str(), password.c_str(), nullptr,
-                          static_cast<unsigned>(e.port), nullptr, 0)) {
-    st.error = mysql_error(c);
-    mysql_close(c);
-    return st;
-  }
-  st.reachable = true;
-  if (mysql_query(c, "SELECT @@gtid_current_pos, @@read_only") == 0) {
-    if (MYSQL_RES* r = mysql_store_result(c)) {
-      if (MYSQL_ROW row = mysql_fetch_row(r)) {
-        st.gtid_current_pos = row[0] ? row[0] : "";
-        st.read_only = row[1] && std::strcmp(row[1], "1") == 0;
-      }
-      mysql_free_result(r);
-    }
-  }
-  if (mysql_query(c, "SHOW REPLICA STATUS") == 0) {
-    if (MYSQL_RES* r = mysql_store_result(c)) {
-      if (MYSQL_ROW row = mysql_fetch_row(r)) {
-        st.is_replica = true;
-        st.io_running = column(r, row, "Slave_IO_Running") == "Yes";
-        st.sql_running = column(r, row, "Slave_SQL_Running") == "Yes";
-        bool null = true;
-        std::string behind = column(r, row, "Seconds_Behind_Master", &null);
-        if (!null) st.seconds_behind = std::atol(behind.c_str());
-        st.gtid_io_pos = column(r, row, "Gtid_IO_Pos");
-        st.last_error = column(r, row, "Last_IO_Error");
-        if (st.last_error.empty()) st.last_error = column(r, row, "Last_SQL_Error");
-      }
-      mysql_free_result(r);
-    }
-  } else {
-    st.error = mysql_error(c);
-  }
-  mysql_close(c);
-  return st;
+DbNodeStatus query_db_status(const net::Address& address, const std::string& user, const std::string& password) {
+  db::init_library();
+  db::ServerOptions o;
+  o.endpoint = address;
+  o.user = user;
+  o.password = password;
+  o.connect_timeout = o.query_timeout = std::chrono::seconds(2);
+  o.track_gtid = false;
+  return core::run_blocking([&](const asio::any_io_executor& ex) { return read_status(ex, o); });
 }
 
 }  // namespace foobar::ctl

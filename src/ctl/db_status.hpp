@@ -1,10 +1,11 @@
 #pragma once
 // Replication state of one MariaDB node, read with the monitor user for
-// `foobar status` and for `foobar up`'s catch-up wait. Blocking; ctl only.
+// `foobar status`, through db::Connection and the replica-status parser the
+// app's monitor uses. Blocking (its own io_context); ctl only.
 #include <optional>
 #include <string>
 
-#include "ctl/topology.hpp"
+#include "net/address.hpp"
 
 namespace foobar::ctl {
 
@@ -13,7 +14,7 @@ struct DbNodeStatus {
   std::string error;                    // why not reachable
   std::string gtid_current_pos;         // @@gtid_current_pos
   bool read_only = false;
-  // Replicas only (SHOW REPLICA STATUS has a row):
+  // Replicas only (the replica status has a row):
   bool is_replica = false;
   bool io_running = false;
   bool sql_running = false;
@@ -22,7 +23,7 @@ struct DbNodeStatus {
   std::string last_error;
 };
 
-// Connects to e as user/password (TCP, 2 s timeouts) and reads the node's state.
-DbNodeStatus query_db_status(const Endpoint& e, const std::string& user, const std::string& password);
+// Connects to address as user/password (2 s timeouts) and reads the node's state.
+DbNodeStatus query_db_status(const net::Address& address, const std::string& user, const std::string& password);
 
 }  // namespace foobar::ctl

@@ -18,28 +18,26 @@ namespace foobar::ctl {
 
 namespace fs = std::filesystem;
 
-std::string port_problem(const Endpoint& e, const std::string& what) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+std::string port_problem(const net::Address& address, const std::string& what) {
+  const auto& ep = address.endpoint();
+  int fd = ::socket(ep.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return fmt::format("cannot create a socket: {}", std::strerror(errno));
   int one = 1;
   // As the roles do: TIME_WAIT leftovers of an earlier run must not count as "in use".
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(e.port));
-  ::inet_pton(AF_INET, e.host.c_str(), &a.sin_addr);
-  int rc = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  int rc = ::bind(fd, ep.data(), static_cast<socklen_t>(ep.size()));
   int err = errno;
   ::close(fd);
   if (rc == 0) return "";
   if (err == EADDRINUSE) {
-    std::string who = port_owner(e.port);
-    return fmt::format("port {} on {} ({}) is already in use{}", e.port, e.host, what,
+    std::string who = port_owner(address.port());
+    return fmt::format("port {} on {} ({}) is already in use{}", address.port(), address.host(), what,
                        who.empty() ? " (by a process we cannot see)" : " by " + who);
   }
   if (err == EACCES)
-    return fmt::format("port {} on {} ({}): permission denied (ports below 1024 need root)", e.port, e.host, what);
-  return fmt::format("cannot bind {} ({}): {}", e.str(), what, std::strerror(err));
+    return fmt::format("port {} on {} ({}): permission denied (ports below 1024 need root)", address.port(),
+                       address.host(), what);
+  return fmt::format("cannot bind {} ({}): {}", address.str(), what, std::strerror(err));
 }
 
 namespace {

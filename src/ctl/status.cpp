@@ -23,13 +23,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-Endpoint parse_endpoint(const std::string& s) {
-  Endpoint e;
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos) return e;
-  e.host = s.substr(0, colon);
-  e.port = std::atoi(s.c_str() + colon + 1);
-  return e;
+// A node's address as the stack file records it ("" or garbage: port 0, never reachable).
+net::Address address_of(const std::string& text) {
+  return net::Address::parse(text, net::Address::Use::Listen).value_or(net::Address());
 }
 
 // foobar_lb_backend_requests_total{backend="HOST:PORT"} N  ->  {HOST:PORT: N}
@@ -92,7 +88,7 @@ StackStatus collect_status(const fs::path& state_dir, bool with_db) {
   bool have_lb_counts = false;
   for (const auto& n : stack->nodes)
     if (n.role == "lb" && !n.admin.empty() && out.running) {
-      auto r = http_probe(parse_endpoint(n.admin), "/metrics", 1500ms);
+      auto r = http_probe(address_of(n.admin), "/metrics", 1500ms);
       if (r.status == 200) {
         lb_counts = lb_backend_requests(r.body);
         have_lb_counts = true;
@@ -105,7 +101,7 @@ StackStatus collect_status(const fs::path& state_dir, bool with_db) {
     NodeStatus ns;
     ns.rec = rec;
     bool alive = out.running && rec.pid > 0 && ::kill(rec.pid, 0) == 0;
-    ns.up = alive && tcp_accepts(parse_endpoint(rec.address), 500ms);
+    ns.up = alive && tcp_accepts(address_of(rec.address), 500ms);
     if (!ns.up) ns.rec.state = alive ? (rec.state == "up" ? "not accepting" : rec.state) : "down";
     if (ns.up) ns.uptime_s = rec.started ? now - rec.started : 0;
     if (have_lb_counts) {
@@ -125,7 +121,7 @@ StackStatus collect_status(const fs::path& state_dir, bool with_db) {
     if (with_db && ns.up && topo && (rec.role == "db-primary" || rec.role == "db-replica")) {
       std::string password = read_file(dir.secret_path("monitor.password"));
       while (!password.empty() && password.back() == '\n') password.pop_back();
-      ns.db = query_db_status(parse_endpoint(rec.address), topo->db.monitor_user, password);
+      ns.db = query_db_status(address_of(rec.address), topo->db.monitor_user, password);
       if (rec.role == "db-primary") primary_gtid = ns.db->gtid_current_pos;
     }
     if (!ns.up || ns.rec.state == "crashing") out.all_up = false;

@@ -43,16 +43,12 @@ std::chrono::milliseconds restart_delay(int n, std::chrono::milliseconds base) n
   return std::min<std::chrono::milliseconds>(d, 30s);
 }
 
-bool tcp_accepts(const Endpoint& e, std::chrono::milliseconds timeout) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+bool tcp_accepts(const net::Address& address, std::chrono::milliseconds timeout) {
+  const auto ep = address.local_target().endpoint();
+  int fd = ::socket(ep.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(e.port));
-  std::string host = e.host == "0.0.0.0" ? "127.0.0.1" : e.host;
-  ::inet_pton(AF_INET, host.c_str(), &a.sin_addr);
   bool ok = false;
-  int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  int rc = ::connect(fd, ep.data(), static_cast<socklen_t>(ep.size()));
   if (rc == 0) {
     ok = true;
   } else if (errno == EINPROGRESS) {

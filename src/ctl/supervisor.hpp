@@ -22,7 +22,7 @@ struct ChildSpec {
   std::vector<std::string> env;     // extra NAME=VALUE entries
   std::filesystem::path log;        // stdout and stderr, appended
   std::filesystem::path pid_file;   // written while it runs
-  std::vector<Endpoint> ready;      // TCP listeners that accept once it serves
+  std::vector<net::Address> ready;      // TCP listeners that accept once it serves
   bool restart = true;
   std::chrono::milliseconds stop_timeout{10000};  // SIGTERM, then SIGKILL
 };
@@ -89,6 +89,6 @@ class Supervisor {
 };
 
 // True when something accepts a TCP connection on e within timeout.
-bool tcp_accepts(const Endpoint& e, std::chrono::milliseconds timeout = std::chrono::milliseconds(200));
+bool tcp_accepts(const net::Address& address, std::chrono::milliseconds timeout = std::chrono::milliseconds(200));
 
 }  // namespace foobar::ctl

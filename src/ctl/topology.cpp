@@ -1,14 +1,10 @@
 #include "ctl/topology.hpp"
 
-#include <arpa/inet.h>
-
 #include <filesystem>
 #include <fstream>
-#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
 namespace foobar::ctl {
 
@@ -23,128 +19,48 @@ std::string_view role_name(Role role) noexcept {
   return "?";
 }
 
-std::string Endpoint::str() const { return fmt::format("{}:{}", host, port); }
-
 Topology default_topology(int http_port, int port_base) {
   Topology t;
-  t.lb.listen.port = http_port;
+  t.lb.listen = t.lb.listen.with_port(static_cast<std::uint16_t>(http_port));
   t.port_base = port_base;
   return t;
 }
 
 namespace {
 
-bool is_ipv4(const std::string& host) {
-  in_addr a{};
-  return inet_pton(AF_INET, host.c_str(), &a) == 1;
-}
-
-// Reads one TOML table, remembering which keys it knows so the rest are errors.
-class TableReader {
- public:
-  TableReader(const toml::table& t, std::string prefix, const std::string& source)
-      : t_(t), prefix_(std::move(prefix)), source_(source) {}
-
-  [[noreturn]] void fail(const toml::node* n, const std::string& key, const std::string& what) const {
-    int line = n ? static_cast<int>(n->source().begin.line) : static_cast<int>(t_.source().begin.line);
-    throw ConfigError(fmt::format("{}:{}: key '{}{}': {}", source_, line, prefix_, key, what));
-  }
-
-  const toml::node* get(const std::string& key) {
-    known_.insert(key);
-    return t_.get(key);
-  }
-
-  void integer(const std::string& key, int& out, long lo, long hi) {
-    const toml::node* n = get(key);
-    if (!n) return;
-    auto v = n->value_exact<int64_t>();
-    if (!v || *v < lo || *v > hi) fail(n, key, fmt::format("expected an integer from {} to {}", lo, hi));
-    out = static_cast<int>(*v);
-  }
-  void number(const std::string& key, double& out, double lo, double hi) {
-    const toml::node* n = get(key);
-    if (!n) return;
-    auto v = n->value<double>();  // integers convert
-    if (!v || *v < lo || *v > hi) fail(n, key, fmt::format("expected a number from {} to {}", lo, hi));
-    out = *v;
-  }
-  void boolean(const std::string& key, bool& out) {
-    const toml::node* n = get(key);
-    if (!n) return;
-    auto v = n->value_exact<bool>();
-    if (!v) fail(n, key, "expected true or false");
-    out = *v;
-  }
-  void string(const std::string& key, std::string& out, bool allow_empty = false) {
-    const toml::node* n = get(key);
-    if (!n) return;
-    auto v = n->value_exact<std::string>();
-    if (!v || (!allow_empty && v->empty())) fail(n, key, "expected a non-empty string");
-    out = *v;
-  }
-  void one_of(const std::string& key, std::string& out, std::initializer_list<std::string_view> allowed) {
-    const toml::node* n = get(key);
-    if (!n) return;
-    auto v = n->value_exact<std::string>();
-    bool ok = false;
-    if (v)
-      for (auto a : allowed) ok = ok || *v == a;
-    if (!ok) {
-      std::string list;
-      for (auto a : allowed) list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", a);
-      fail(n, key, "expected one of " + list);
-    }
-    out = *v;
-  }
-  void ipv4(const std::string& key, std::string& out) {
-    const toml::node* n = get(key);
-    if (!n) return;
-    auto v = n->value_exact<std::string>();
-    if (!v || !is_ipv4(*v)) fail(n, key, "expected an IPv4 address such as \"127.0.0.1\"");
-    out = *v;
-  }
-  void endpoint(const std::string& key, Endpoint& out) {
-    const toml::node* n = get(key);
-    if (!n) return;
-    auto v = n->value_exact<std::string>();
-    auto colon = v ? v->rfind(':') : std::string::npos;
-    Endpoint e;
-    if (colon != std::string::npos) {
-      e.host = v->substr(0, colon);
-      try {
-        std::size_t used = 0;
-        std::string p = v->substr(colon + 1);
-        e.port = std::stoi(p, &used);
-        if (used != p.size()) e.port = 0;
-      } catch (const std::exception&) {
-        e.port = 0;
-      }
-    }
-    if (colon == std::string::npos || !is_ipv4(e.host) || e.port < 1 || e.port > 65535)
-      fail(n, key, "expected \"IPV4:PORT\" with a port from 1 to 65535, e.g. \"127.0.0.1:8080\"");
-    out = e;
-  }
-  // A sub-table; error if the key holds something else.
-  const toml::table* table(const std::string& key) {
-    const toml::node* n = get(key);
-    if (!n) return nullptr;
-    if (!n->is_table()) fail(n, key, "expected a table");
-    return n->as_table();
-  }
-  void finish() const {
-    for (auto&& [k, v] : t_) {
-      std::string key(k.str());
-      if (!known_.count(key)) fail(&v, key, "unknown key (see docs/configuration.md)");
-    }
-  }
-
- private:
-  const toml::table& t_;
-  std::string prefix_;
-  const std::string& source_;
-  std::set<std::string> known_;
+// Every listener's port as planned, before the range check (ports are computed
+// from port_base and counts, so they may fall outside 1..65535).
+struct Planned {
+  std::string name;
+  Role role;
+  int index;
+  int port;
+  int admin_port = 0;  // the lb's
 };
+
+std::vector<Planned> plan(const Topology& t) {
+  // Slots from port_base in a fixed order, so the same file always gives the same ports.
+  int next = t.port_base;
+  int lb_admin = next++;
+  int web_first = next;
+  next += t.web.count;
+  int app_first = next;
+  next += t.app.count;
+  int db_first = next;
+  std::vector<Planned> out;
+  if (t.db.enabled) {
+    int port = t.db.port ? t.db.port : db_first;
+    out.push_back({"db-primary", Role::db_primary, 1, port});
+    for (int i = 1; i <= t.db.replicas; ++i) out.push_back({fmt::format("db-replica{}", i), Role::db_replica, i, port + i});
+  }
+  for (int i = 1; i <= t.app.count; ++i)
+    out.push_back({fmt::format("app{}", i), Role::app, i, (t.app.port ? t.app.port : app_first) + i - 1});
+  for (int i = 1; i <= t.web.count; ++i)
+    out.push_back({fmt::format("web{}", i), Role::web, i, (t.web.port ? t.web.port : web_first) + i - 1});
+  if (t.lb.enabled)
+    out.push_back({"lb", Role::lb, 1, t.lb.listen.port(), t.lb.admin_port ? t.lb.admin_port : lb_admin});
+  return out;
+}
 
 void validate(const Topology& t, const std::string& source) {
   auto err = [&](const std::string& key, const std::string& what) {
@@ -155,19 +71,25 @@ void validate(const Topology& t, const std::string& source) {
   if (t.lb.health_check != "tcp" && t.lb.health_check.rfind("http:/", 0) != 0)
     err("lb.health_check", "expected \"tcp\" or \"http:/PATH\"");
   // Two listeners on one port would fail at start; say so now, naming both.
-  std::vector<std::pair<std::string, Endpoint>> listeners;
-  for (const Node& n : nodes(t)) {
-    listeners.emplace_back(n.name, n.address);
-    if (n.role == Role::lb) listeners.emplace_back("lb admin", n.admin);
+  struct Listener {
+    std::string name;
+    asio::ip::address host;
+    int port;
+  };
+  const auto host = asio::ip::make_address(t.host);
+  std::vector<Listener> listeners;
+  for (const auto& p : plan(t)) {
+    listeners.push_back({p.name, p.role == Role::lb ? t.lb.listen.endpoint().address() : host, p.port});
+    if (p.role == Role::lb) listeners.push_back({"lb admin", host, p.admin_port});
   }
   for (std::size_t i = 0; i < listeners.size(); ++i) {
-    const auto& [name, e] = listeners[i];
+    const auto& e = listeners[i];
     if (e.port < 1 || e.port > 65535)
-      err("port_base", fmt::format("{} would get port {}, outside 1..65535", name, e.port));
+      err("port_base", fmt::format("{} would get port {}, outside 1..65535", e.name, e.port));
     for (std::size_t j = 0; j < i; ++j) {
-      const auto& [other, o] = listeners[j];
-      if (o.port == e.port && (o.host == e.host || o.host == "0.0.0.0" || e.host == "0.0.0.0"))
-        err("port", fmt::format("{} and {} would both use port {}", other, name, e.port));
+      const auto& o = listeners[j];
+      if (o.port == e.port && (o.host == e.host || o.host.is_unspecified() || e.host.is_unspecified()))
+        err("port", fmt::format("{} and {} would both use port {}", o.name, e.name, e.port));
     }
   }
 }
@@ -175,93 +97,86 @@ void validate(const Topology& t, const std::string& source) {
 }  // namespace
 
 std::vector<Node> nodes(const Topology& t) {
-  // Slots from port_base in a fixed order, so the same file always gives the same ports.
-  int next = t.port_base;
-  int lb_admin = next++;
-  int web_first = next;
-  next += t.web.count;
-  int app_first = next;
-  next += t.app.count;
-  int db_first = next;
-
+  const auto host = asio::ip::make_address(t.host);
+  auto at = [&](int port) { return net::Address(tcp::endpoint(host, static_cast<std::uint16_t>(port))); };
   std::vector<Node> out;
-  if (t.db.enabled) {
-    int port = t.db.port ? t.db.port : db_first;
-    out.push_back({"db-primary", Role::db_primary, 1, {t.host, port}, {}});
-    for (int i = 1; i <= t.db.replicas; ++i)
-      out.push_back({fmt::format("db-replica{}", i), Role::db_replica, i, {t.host, port + i}, {}});
+  for (const auto& p : plan(t)) {
+    if (p.role == Role::lb)
+      out.push_back({p.name, p.role, p.index, t.lb.listen, at(p.admin_port)});
+    else
+      out.push_back({p.name, p.role, p.index, at(p.port), {}});
   }
-  for (int i = 1; i <= t.app.count; ++i)
-    out.push_back({fmt::format("app{}", i), Role::app, i,
-                   {t.host, (t.app.port ? t.app.port : app_first) + i - 1}, {}});
-  for (int i = 1; i <= t.web.count; ++i)
-    out.push_back({fmt::format("web{}", i), Role::web, i,
-                   {t.host, (t.web.port ? t.web.port : web_first) + i - 1}, {}});
-  if (t.lb.enabled)
-    out.push_back({"lb", Role::lb, 1, t.lb.listen,
-                   {t.host, t.lb.admin_port ? t.lb.admin_port : lb_admin}});
   return out;
 }
 
 Topology parse_topology(std::string_view text, const std::string& source,
                         std::optional<int> http_port, std::optional<int> port_base) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    throw ConfigError(fmt::format("{}:{}: {}", source, e.source().begin.line, e.description()));
-  }
+  auto file = core::ConfigFile::parse(text, source);
+  const auto top = file.root();
+  top.allow_only({"host", "port_base", "lb", "web", "app", "db"});
+  auto integer = [](const core::ConfigSection& s, std::string_view key, int& out, int lo, int hi) {
+    if (auto v = s.integer(key, lo, hi)) out = static_cast<int>(*v);
+  };
+  auto text_of = [](const core::ConfigSection& s, std::string_view key, std::string& out) {
+    auto v = s.string(key);
+    if (v && v->empty()) s.fail(key, "expected a non-empty string");
+    if (v) out = *v;
+  };
   Topology t;
   t.source = source;
-  TableReader top(root, "", source);
-  top.ipv4("host", t.host);
-  top.integer("port_base", t.port_base, 1, 65535);
-  if (auto* lb = top.table("lb")) {
-    TableReader r(*lb, "lb.", source);
-    r.boolean("enabled", t.lb.enabled);
-    r.endpoint("listen", t.lb.listen);
-    r.integer("admin_port", t.lb.admin_port, 1, 65535);
-    r.one_of("balance", t.lb.balance, {"roundrobin", "leastconn", "source", "random"});
-    r.string("health_check", t.lb.health_check);
-    r.integer("health_interval_ms", t.lb.health_interval_ms, 10, 3600000);
-    r.integer("rise", t.lb.rise, 1, 100);
-    r.integer("fall", t.lb.fall, 1, 100);
-    r.integer("threads", t.lb.threads, 0, 256);
-    r.finish();
+  if (auto h = top.string("host")) {
+    error_code ec;
+    asio::ip::make_address_v4(*h, ec);
+    if (ec) top.fail("host", "expected an IPv4 address such as \"127.0.0.1\"");
+    t.host = *h;
   }
-  if (auto* web = top.table("web")) {
-    TableReader r(*web, "web.", source);
-    r.integer("count", t.web.count, 0, 64);
-    r.integer("port", t.web.port, 1, 65535);
-    r.string("root", t.web.root);
-    r.integer("threads", t.web.threads, 0, 256);
-    r.boolean("access_log", t.web.access_log);
-    r.finish();
+  integer(top, "port_base", t.port_base, 1, 65535);
+  if (auto lb = top.table("lb")) {
+    lb->allow_only({"enabled", "listen", "admin_port", "balance", "health_check", "health_interval_ms", "rise",
+                    "fall", "threads"});
+    if (auto v = lb->boolean("enabled")) t.lb.enabled = *v;
+    if (auto a = net::read_address(*lb, "listen", net::Address::Use::Listen)) {
+      if (a->port() == 0) lb->fail("listen", "the port must be from 1 to 65535");
+      t.lb.listen = *a;
+    }
+    integer(*lb, "admin_port", t.lb.admin_port, 1, 65535);
+    if (auto v = lb->one_of("balance", {"roundrobin", "leastconn", "source", "random"})) t.lb.balance = *v;
+    text_of(*lb, "health_check", t.lb.health_check);
+    integer(*lb, "health_interval_ms", t.lb.health_interval_ms, 10, 3600000);
+    integer(*lb, "rise", t.lb.rise, 1, 100);
+    integer(*lb, "fall", t.lb.fall, 1, 100);
+    integer(*lb, "threads", t.lb.threads, 0, 256);
   }
-  if (auto* app = top.table("app")) {
-    TableReader r(*app, "app.", source);
-    r.integer("count", t.app.count, 0, 64);
-    r.integer("port", t.app.port, 1, 65535);
-    r.integer("threads", t.app.threads, 0, 256);
-    r.number("max_replica_lag", t.app.max_replica_lag, 0, 86400);
-    r.boolean("access_log", t.app.access_log);
-    r.finish();
+  if (auto web = top.table("web")) {
+    web->allow_only({"count", "port", "root", "threads", "access_log"});
+    integer(*web, "count", t.web.count, 0, 64);
+    integer(*web, "port", t.web.port, 1, 65535);
+    text_of(*web, "root", t.web.root);
+    integer(*web, "threads", t.web.threads, 0, 256);
+    if (auto v = web->boolean("access_log")) t.web.access_log = *v;
   }
-  if (auto* db = top.table("db")) {
-    TableReader r(*db, "db.", source);
-    r.boolean("enabled", t.db.enabled);
-    r.integer("port", t.db.port, 1, 65535);
-    r.integer("replicas", t.db.replicas, 0, 16);
-    r.string("name", t.db.name);
-    r.string("app_user", t.db.app_user);
-    r.string("replication_user", t.db.replication_user);
-    r.string("monitor_user", t.db.monitor_user);
-    r.string("schema", t.db.schema);
-    r.integer("catch_up_timeout_s", t.db.catch_up_timeout_s, 1, 3600);
-    r.finish();
+  if (auto app = top.table("app")) {
+    app->allow_only({"count", "port", "threads", "max_replica_lag", "access_log"});
+    integer(*app, "count", t.app.count, 0, 64);
+    integer(*app, "port", t.app.port, 1, 65535);
+    integer(*app, "threads", t.app.threads, 0, 256);
+    if (auto v = app->number("max_replica_lag", 0, 86400)) t.app.max_replica_lag = *v;
+    if (auto v = app->boolean("access_log")) t.app.access_log = *v;
   }
-  top.finish();
-  if (http_port) t.lb.listen.port = *http_port;
+  if (auto db = top.table("db")) {
+    db->allow_only({"enabled", "port", "replicas", "name", "app_user", "replication_user", "monitor_user", "schema",
+                    "catch_up_timeout_s"});
+    if (auto v = db->boolean("enabled")) t.db.enabled = *v;
+    integer(*db, "port", t.db.port, 1, 65535);
+    integer(*db, "replicas", t.db.replicas, 0, 16);
+    text_of(*db, "name", t.db.name);
+    text_of(*db, "app_user", t.db.app_user);
+    text_of(*db, "replication_user", t.db.replication_user);
+    text_of(*db, "monitor_user", t.db.monitor_user);
+    text_of(*db, "schema", t.db.schema);
+    integer(*db, "catch_up_timeout_s", t.db.catch_up_timeout_s, 1, 3600);
+  }
+  if (http_port) t.lb.listen = t.lb.listen.with_port(static_cast<std::uint16_t>(*http_port));
   if (port_base) t.port_base = *port_base;
   validate(t, source);
   return t;
@@ -305,7 +220,7 @@ std::string to_toml(const Topology& t) {
   auto all = nodes(t);
   auto first = [&](Role r) {
     for (auto& n : all)
-      if (n.role == r) return n.address.port;
+      if (n.role == r) return static_cast<int>(n.address.port());
     return 0;
   };
   int lb_admin = t.port_base;  // slot 0, as in nodes()

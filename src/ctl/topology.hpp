@@ -9,6 +9,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/config.hpp"
+#include "net/address.hpp"
+
 namespace foobar::ctl {
 
 enum class Role { lb, web, app, db_primary, db_replica };
@@ -16,15 +19,9 @@ enum class Role { lb, web, app, db_primary, db_replica };
 // "lb", "web", "app", "db-primary", "db-replica".
 std::string_view role_name(Role role) noexcept;
 
-struct Endpoint {
-  std::string host;
-  int port = 0;
-  std::string str() const;  // "HOST:PORT"
-};
-
 struct LbSettings {
   bool enabled = true;
-  Endpoint listen{"127.0.0.1", 8080};  // the site's public address
+  net::Address listen = net::Address::parse_or_throw("127.0.0.1:8080", net::Address::Use::Listen);  // the public address
   int admin_port = 0;                  // 0: allocated from port_base
   std::string balance = "roundrobin";  // roundrobin | leastconn | source | random
   std::string health_check = "http:/"; // tcp | http:/PATH
@@ -77,15 +74,12 @@ struct Node {
   std::string name;   // "lb", "web1", "app2", "db-primary", "db-replica1"
   Role role;
   int index = 0;      // 1-based within its tier
-  Endpoint address;   // where it serves (the lb: its public listener)
-  Endpoint admin;     // the lb's admin listener; empty elsewhere
+  net::Address address;  // where it serves (the lb: its public listener)
+  net::Address admin;    // the lb's admin listener; unset elsewhere
 };
 
 // A config error; what() names the file, line and key.
-class ConfigError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using core::ConfigError;
 
 // The built-in default topology with the given public port and internal port base.
 Topology default_topology(int http_port = 8080, int port_base = 18000);

@@ -199,7 +199,7 @@ void wait_healthy(Stack& st, Progress& progress, Signals& sig) {
 std::string site_url(const Topology& topo) {
   for (const Node& n : nodes(topo))
     if (n.role == Role::lb)
-      return fmt::format("http://{}:{}/", n.address.host == "0.0.0.0" ? "127.0.0.1" : n.address.host, n.address.port);
+      return fmt::format("http://{}/", n.address.local_target().str());
   for (const Node& n : nodes(topo))
     if (n.role == Role::web) return fmt::format("http://{}/", n.address.str());
   return "";
@@ -300,7 +300,7 @@ int run_up(const UpOptions& opt) {
     std::vector<std::string> problems;
     int count = 0;
     for (const Node& n : nodes(topo)) {
-      std::vector<std::pair<Endpoint, std::string>> mine{{n.address, n.name}};
+      std::vector<std::pair<net::Address, std::string>> mine{{n.address, n.name}};
       if (n.role == Role::lb) mine.push_back({n.admin, "lb admin"});
       for (auto& [e, what] : mine) {
         ++count;

@@ -168,8 +168,8 @@ asio::awaitable<Error> Connection::connect() {
   const auto& o = *options_;
   arm_deadline(o.connect_timeout);
   MYSQL* ret = nullptr;
-  int status = mysql_real_connect_start(&ret, mysql_, o.endpoint.host.c_str(), o.user.c_str(), o.password.c_str(),
-                                        o.database.empty() ? nullptr : o.database.c_str(), o.endpoint.port,
+  int status = mysql_real_connect_start(&ret, mysql_, o.endpoint.host().c_str(), o.user.c_str(), o.password.c_str(),
+                                        o.database.empty() ? nullptr : o.database.c_str(), o.endpoint.port(),
                                         nullptr, 0);
   FOOBAR_DRIVE(status, mysql_real_connect_cont(&ret, mysql_, ready_));
   if (!ret) {

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "core/asio.hpp"
-#include "db/endpoint.hpp"
+#include "net/address.hpp"
 #include "db/result.hpp"
 
 struct st_mysql;
@@ -20,7 +20,7 @@ struct st_mysql_stmt;
 namespace foobar::db {
 
 struct ServerOptions {
-  Endpoint endpoint;
+  net::Address endpoint;
   std::string user;
   std::string password;
   std::string database;  // may be empty (monitor connections)

@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <system_error>
 
-#include "net/endpoint.hpp"
+#include "net/address.hpp"
 
 namespace foobar::http {
 namespace {
@@ -63,7 +63,7 @@ void AccessLog::Writer::log(const tcp::endpoint& peer, const Request& req, int s
                             std::uint64_t bytes) {
   auto out = std::back_inserter(buf_);
   char addr[net::kMaxAddressText];
-  fmt::format_to(out, "{} - - [{}] \"", net::format_address(peer, addr), log_time_now());
+  fmt::format_to(out, "{} - - [{}] \"", net::format_ip(peer, addr), log_time_now());
   append_escaped(buf_, req.method_text);
   buf_ += ' ';
   append_escaped(buf_, req.target);

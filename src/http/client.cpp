@@ -5,28 +5,20 @@
 
 #include <boost/asio/write.hpp>
 
+#include "core/blocking.hpp"
+
 namespace foobar::http {
 
 ClientConnection::ClientConnection(const asio::any_io_executor& ex)
-    : sock_(ex), dog_(ex), buf_(std::make_unique_for_overwrite<char[]>(kBufferSize)) {}
+    : sock_(ex), dog_(ex) {}
 
-asio::awaitable<error_code> ClientConnection::connect(std::span<const tcp::endpoint> eps,
-                                                      std::chrono::milliseconds timeout) {
-  error_code ec = asio::error::host_not_found;  // no address to try
+asio::awaitable<error_code> ClientConnection::connect(const tcp::endpoint& ep, std::chrono::milliseconds timeout) {
   dog_.start(sock_, timeout);
-  for (const auto& ep : eps) {
-    error_code ignore;
-    sock_.close(ignore);
-    auto [e] = co_await sock_.async_connect(ep, use_nothrow);
-    if (!e) {
-      sock_.set_option(tcp::no_delay(true), ignore);
-      ec = {};
-      break;
-    }
-    ec = dog_.expired() ? error_code(asio::error::timed_out) : e;
-    if (dog_.expired()) break;
-  }
+  auto [ec] = co_await sock_.async_connect(ep, use_nothrow);
   dog_.pause();
+  if (ec) co_return dog_.expired() ? error_code(asio::error::timed_out) : ec;
+  error_code ignore;
+  sock_.set_option(tcp::no_delay(true), ignore);
   co_return ec;
 }
 
@@ -59,6 +51,7 @@ void ClientConnection::compact() noexcept {
 }
 
 asio::awaitable<bool> ClientConnection::read_more() {
+  if (!buf_) buf_ = std::make_unique_for_overwrite<char[]>(kBufferSize);
   compact();
   if (end_ == kBufferSize) co_return false;
   auto [ec, n] = co_await sock_.async_read_some(asio::buffer(buf_.get() + end_, kBufferSize - end_), use_nothrow);
@@ -198,8 +191,7 @@ asio::awaitable<FetchResult> fetch(const asio::any_io_executor& ex, const tcp::e
                                    Method method, std::chrono::milliseconds timeout, std::size_t max_body) {
   FetchResult out;
   ClientConnection c(ex);
-  const tcp::endpoint eps[] = {ep};
-  auto ec = co_await c.connect(eps, timeout);
+  auto ec = co_await c.connect(ep, timeout);
   if (ec) {
     out.error = "connect: " + (ec == asio::error::timed_out ? std::string("timed out") : ec.message());
     co_return out;
@@ -236,16 +228,9 @@ asio::awaitable<FetchResult> fetch(const asio::any_io_executor& ex, const tcp::e
 
 FetchResult fetch_blocking(const tcp::endpoint& ep, std::string request, Method method,
                            std::chrono::milliseconds timeout, std::size_t max_body) {
-  asio::io_context io(1);
-  FetchResult out;
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        out = co_await fetch(io.get_executor(), ep, std::move(request), method, timeout, max_body);
-      },
-      asio::detached);
-  io.run();
-  return out;
+  return core::run_blocking([&](const asio::any_io_executor& ex) {
+    return fetch(ex, ep, std::move(request), method, timeout, max_body);
+  });
 }
 
 }  // namespace foobar::http

@@ -24,13 +24,12 @@ namespace foobar::http {
 class ClientConnection {
  public:
   // Read buffer size: a response head must fit.
-  static constexpr std::size_t kBufferSize = 32 * 1024;
+  static constexpr std::size_t kBufferSize = 16 * 1024;  // as HAProxy's tune.bufsize
 
   explicit ClientConnection(const asio::any_io_executor& ex);
 
-  // Connects to the first of eps that accepts, all within timeout; the watchdog
-  // is paused afterwards. Error: timed_out, or the last connect error.
-  asio::awaitable<error_code> connect(std::span<const tcp::endpoint> eps, std::chrono::milliseconds timeout);
+  // Connects within timeout (the watchdog is paused afterwards); error: timed_out, or why not.
+  asio::awaitable<error_code> connect(const tcp::endpoint& ep, std::chrono::milliseconds timeout);
 
   tcp::socket& socket() noexcept { return sock_; }
   // Bounds the request in progress: start() it per request, pause() when done.
@@ -71,6 +70,14 @@ class ClientConnection {
 
   bool reused = false;  // came from a pool: the server may have closed it meanwhile
 
+  // An idle pooled connection needs no read buffer (nothing is unread): a pool
+  // takes it back and lends it to the next connection that reads. One is
+  // allocated on first read when none was lent.
+  std::unique_ptr<char[]> release_buffer() noexcept { return std::move(buf_); }
+  void lend_buffer(std::unique_ptr<char[]> b) noexcept {
+    if (!buf_) buf_ = std::move(b);
+  }
+
  private:
   asio::awaitable<bool> read_more();  // appends to the buffer; false on EOF, error or timeout
   std::string_view buffered() const noexcept { return {buf_.get() + begin_, end_ - begin_}; }
@@ -78,7 +85,7 @@ class ClientConnection {
 
   tcp::socket sock_;
   net::Watchdog dog_;
-  std::unique_ptr<char[]> buf_;
+  std::unique_ptr<char[]> buf_;      // kBufferSize bytes, or none while idle in a pool
   std::size_t begin_ = 0, end_ = 0;  // unread bytes are buf_[begin_, end_)
   Response resp_;
   ChunkedDecoder chunked_;

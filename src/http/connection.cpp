@@ -4,38 +4,78 @@
 
 #include <cstring>
 
+#include <boost/asio/bind_allocator.hpp>
+
 #include "http/error_response.hpp"
 
 namespace foobar::http {
 namespace {
 
 constexpr std::size_t kMinBodySpace = 16 * 1024;  // room after a head for reading its body
-constexpr std::size_t kMaxSpares = 256;           // buffers and exchanges a worker keeps for reuse
+constexpr std::size_t kMaxSpares = 32;  // buffers and exchanges a worker keeps for reuse: a bounded fixed cost
 constexpr std::size_t kLingerBytes = 64 * 1024;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 
+// Allocates exactly what is asked. Asio sends std::allocator (and handlers with
+// no allocator) through its per-thread recycling cache, which may hand a small
+// operation a larger cached block; the sleeping peek is held for as long as the
+// connection idles, so it gets a block of its own size.
+template <class T>
+struct ExactAllocator {
+  using value_type = T;
+  ExactAllocator() = default;
+  template <class U>
+  ExactAllocator(const ExactAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p); }
+  friend bool operator==(const ExactAllocator&, const ExactAllocator&) noexcept { return true; }
+};
+
 }  // namespace
 
-Connection::Connection(std::shared_ptr<Worker> worker, tcp::socket socket)
-    : worker_(std::move(worker)), socket_(std::move(socket)), parser_(worker_->limits.parser) {
+Connection::Connection(std::shared_ptr<Worker> worker, ClientSocket socket)
+    : worker_(std::move(worker)), socket_(std::move(socket)) {
   error_code ec;
   peer_ = socket_.remote_endpoint(ec);
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);  // for sendfile(2) on the raw fd
-  self_ = worker_->connections.insert(worker_->connections.end(), this);
+  worker_->connections.push_back(*this);
 }
 
 Connection::~Connection() {
   begin_ = end_ = 0;
   give_back();
-  worker_->connections.erase(self_);
+  worker_->connections.erase(worker_->connections.iterator_to(*this));
 }
 
-void Connection::expire_if_due(Clock::time_point now) {
+void Connection::start() {
+  arm(worker_->limits.header_timeout);
+  sleep();
+}
+
+void Connection::wake() {
+  asio::co_spawn(worker_->io, [self = shared_from_this()] { return self->serve(); }, asio::detached);
+}
+
+void Connection::sweep(Clock::time_point now) {
   if (now >= deadline_) {
     error_code ec;
-    socket_.close(ec);  // the pending operation completes with an error; run() ends
+    socket_.close(ec);  // the pending operation completes with an error; the connection ends
   }
+}
+
+// Waits for the next request holding no buffer, exchange or coroutine: only a
+// one-byte peek (and its handler's reference) keeps the connection. A peek,
+// not async_wait: Asio re-arms epoll (an epoll_ctl) for every readiness wait,
+// while a read is tried at once and registered once.
+void Connection::sleep() {
+  give_back();
+  idle_ = true;
+  socket_.async_receive(asio::buffer(&peek_, 1), tcp::socket::message_peek,
+                        asio::bind_allocator(ExactAllocator<void>(),
+                                             [self = shared_from_this()](error_code ec, std::size_t) {
+                                               if (!ec) self->wake();
+                                             }));
 }
 
 void Connection::stop_if_idle() {
@@ -63,7 +103,7 @@ void Connection::borrow() {
       ex_ = std::move(w.spare_exchanges.back());
       w.spare_exchanges.pop_back();
     } else {
-      ex_ = std::make_unique<Http1Exchange>();
+      ex_ = std::make_unique<Http1Exchange>(w.limits.parser);
     }
   }
 }
@@ -101,13 +141,6 @@ void Connection::ensure_space(std::size_t want) {
   begin_ = 0;
 }
 
-// Waits until the client sends something, holding no buffer; false on close or timeout.
-asio::awaitable<bool> Connection::wait_readable(Clock::duration timeout) {
-  arm(timeout);
-  auto [ec] = co_await socket_.async_wait(tcp::socket::wait_read, use_nothrow);
-  co_return !ec;
-}
-
 // Reads more bytes into [end_, cap_); returns how many, 0 on error, EOF or timeout.
 asio::awaitable<std::size_t> Connection::read_more(Clock::duration timeout) {
   arm(timeout);
@@ -118,45 +151,48 @@ asio::awaitable<std::size_t> Connection::read_more(Clock::duration timeout) {
   co_return n;
 }
 
-// Reads until a complete head is parsed into the exchange's request.
-// Returns false when the connection should end (closed, timed out, or rejected).
-asio::awaitable<bool> Connection::read_head() {
+// Reads until a complete head is parsed into the exchange's request. Returns
+// Close when the connection should end (closed, timed out, or rejected), Sleep
+// when it has been idle long enough to give its buffer back.
+asio::awaitable<Connection::Next> Connection::read_head() {
   const auto& limits = worker_->limits;
   auto started = Clock::now();  // when this head's first byte was seen
   for (;;) {
     if (end_ > begin_) {
-      ParseResult r = parser_.parse(buffered(), ex_->req_);
+      ParseResult r = ex_->parser_.parse(buffered(), ex_->req_);
       if (r.status == ParseStatus::Complete) break;
       if (r.status == ParseStatus::Error) {
         co_await reject(r.error_status, r.error_reason);
-        co_return false;
+        co_return Next::Close;
       }
     }
-    idle_ = end_ == begin_;
-    if (idle_) {
-      // Idle: wait for a request (keep-alive timeout; the first one within
-      // header_timeout) without holding a buffer.
-      if (worker_->stopping) co_return false;
-      give_back();
-      if (!co_await wait_readable(requests_ == 0 ? limits.header_timeout : limits.keepalive_timeout)) co_return false;
-      borrow();
+    if (end_ == begin_ && !idle_) {
+      // Idle: sleep until the next request (keep-alive timeout; the first one
+      // within header_timeout, from the accept).
+      if (worker_->stopping) co_return Next::Close;
+      arm(limits.keepalive_timeout);
+      co_return Next::Sleep;
+    }
+    if (idle_) {  // woken: the request's first bytes are here
+      idle_ = false;
       started = Clock::now();
     }
+    borrow();
     ensure_space(2048);
     // The whole head must arrive within header_timeout of its first byte (slowloris).
-    if (co_await read_more(limits.header_timeout - (Clock::now() - started)) == 0) co_return false;
+    if (co_await read_more(limits.header_timeout - (Clock::now() - started)) == 0) co_return Next::Close;
   }
   idle_ = false;
   // Reading the body needs room after the head; growing moves the buffer, so parse again.
   Request& req = ex_->req_;
   std::size_t head_end = begin_ + req.head_size;
   if (req.body != BodyKind::None && cap_ - head_end < kMinBodySpace) {
-    parser_.reset();
+    ex_->parser_.reset();
     ensure_space(kMinBodySpace + (end_ - head_end));
-    ParseResult r = parser_.parse(buffered(), req);
-    if (r.status != ParseStatus::Complete) co_return false;  // cannot happen: same bytes
+    ParseResult r = ex_->parser_.parse(buffered(), req);
+    if (r.status != ParseStatus::Complete) co_return Next::Close;  // cannot happen: same bytes
   }
-  co_return true;
+  co_return Next::Request;
 }
 
 // Sets up body reading for the parsed request; false if it is too large (413 sent by caller).
@@ -172,11 +208,18 @@ bool Connection::prepare_body() {
   return !(max && req.body == BodyKind::ContentLength && req.content_length > max);
 }
 
-asio::awaitable<void> Connection::run() {
+// Serves requests until the connection ends, or goes to sleep (the coroutine
+// ends; a readiness wait starts it again).
+asio::awaitable<void> Connection::serve() {
   auto& w = *worker_;
   try {
     for (;;) {
-      if (!co_await read_head()) break;
+      auto next = co_await read_head();
+      if (next == Next::Sleep) {
+        sleep();
+        co_return;
+      }
+      if (next == Next::Close) break;
       ++requests_;
       Http1Exchange& ex = *ex_;
       ex.reset(*this);
@@ -208,7 +251,7 @@ asio::awaitable<void> Connection::run() {
 void Connection::finish_exchange() {
   begin_ = body_pos_;
   if (begin_ == end_) begin_ = end_ = 0;
-  parser_.reset();
+  ex_->parser_.reset();
   ex_->req_.clear();
 }
 

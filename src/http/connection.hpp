@@ -2,12 +2,13 @@
 // Internal to the server: one accepted HTTP/1.1 client connection, its Exchange,
 // and the worker that owns them.
 //
-// Memory: an idle keep-alive connection holds neither a read buffer nor an
-// Exchange (request fields, response head): both go back to the worker's spares
-// while it waits for the next request (nginx frees its header buffer the same
-// way), so 100k idle clients cost ~100k small Connection objects, not 100k buffers.
+// Memory: a connection waiting for its next request holds neither a read
+// buffer, nor an Exchange (request fields, response head), nor a coroutine
+// frame: the buffer and exchange go back to the worker's spares, the coroutine
+// ends, and a one-byte peek wakes it (nginx frees its header buffer the same
+// way on keep-alive).
 #include <chrono>
-#include <list>
+#include <boost/intrusive/list.hpp>
 #include <memory>
 #include <vector>
 
@@ -20,10 +21,16 @@ namespace foobar::http {
 using Clock = std::chrono::steady_clock;
 
 class Connection;
+struct Worker;
+
+// A client socket bound to its worker's io_context: smaller than one with a
+// type-erased executor, and so are the operations pending on it.
+using ClientSocket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
 
 // Exchange over an HTTP/1.1 connection: body framing, keep-alive, 100-continue.
 class Http1Exchange final : public Exchange {
  public:
+  explicit Http1Exchange(const ParserLimits& limits) : parser_(limits) {}
   const tcp::endpoint& peer() const noexcept override;
   tcp::endpoint local() const override;
   bool is_tls() const noexcept override { return false; }
@@ -45,12 +52,62 @@ class Http1Exchange final : public Exchange {
   bool body_allowed() const noexcept;
 
   Connection* conn_ = nullptr;
+  RequestParser parser_;
   ChunkedDecoder chunked_in_;
   std::uint64_t body_left_ = 0;  // ContentLength bytes still to read
   std::uint64_t body_read_ = 0;
   bool continue_sent_ = false;
   bool chunked_out_ = false;     // the response body goes out chunked...
   bool ended_ = false;           // ...and its last chunk was written
+};
+
+class Connection : public std::enable_shared_from_this<Connection>, public boost::intrusive::list_base_hook<> {
+ public:
+  // The read buffer's usual size; a larger head or body window grows it.
+  static constexpr std::size_t kReadBuffer = 4096;
+
+  Connection(std::shared_ptr<Worker> worker, ClientSocket socket);
+  ~Connection();
+  // Starts serving; the connection keeps itself alive until it closes.
+  void start();
+
+  // Called by the worker's sweeper: close the socket if its deadline passed.
+  void sweep(Clock::time_point now);
+  // Graceful stop: an idle keep-alive connection closes now, a busy one after its response.
+  void stop_if_idle();
+
+ private:
+  friend class Http1Exchange;
+  enum class Next { Request, Close, Sleep };
+  asio::awaitable<void> serve();
+  void sleep();
+  void wake();
+  asio::awaitable<Next> read_head();
+  asio::awaitable<std::size_t> read_more(Clock::duration timeout);
+  asio::awaitable<void> reject(int status, std::string_view reason);
+  asio::awaitable<void> linger_close();
+  bool prepare_body();
+  void finish_exchange();
+  void borrow();
+  void give_back();
+  void ensure_space(std::size_t want);
+  std::string_view buffered() const noexcept { return {buf_.get() + begin_, end_ - begin_}; }
+  void arm(Clock::duration timeout) { deadline_ = Clock::now() + timeout; }
+
+  std::shared_ptr<Worker> worker_;
+  ClientSocket socket_;
+  tcp::endpoint peer_;
+
+  // Read buffer: [begin_, end_) holds unconsumed bytes; the current request's
+  // head starts at begin_ and its body bytes are consumed from body_pos_.
+  std::unique_ptr<char[]> buf_;
+  std::size_t cap_ = 0, begin_ = 0, end_ = 0, body_pos_ = 0;
+
+  std::unique_ptr<Http1Exchange> ex_;  // while a request is in progress
+  Clock::time_point deadline_ = Clock::time_point::max();
+  std::uint64_t requests_ = 0;
+  bool idle_ = false;  // asleep: waiting for a request with nothing buffered
+  char peek_ = 0;      // where the sleeping peek lands
 };
 
 // Per-worker state of one Server: listener, handler, live connections, and the
@@ -64,7 +121,7 @@ struct Worker : std::enable_shared_from_this<Worker> {
   const ServerLimits limits;  // a copy: connections may outlive the Server during a forced stop
   std::unique_ptr<Handler> handler;
   std::unique_ptr<AccessLog::Writer> access_log;
-  std::list<Connection*> connections;  // for deadline sweeps and graceful stop
+  boost::intrusive::list<Connection> connections;  // for deadline sweeps and graceful stop
   std::vector<std::unique_ptr<char[]>> spare_buffers;          // each kReadBuffer bytes
   std::vector<std::unique_ptr<Http1Exchange>> spare_exchanges;
   asio::steady_timer sweeper;
@@ -73,52 +130,6 @@ struct Worker : std::enable_shared_from_this<Worker> {
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> sweep_loop();
   void stop();
-};
-
-class Connection {
- public:
-  // The read buffer's usual size; a larger head or body window grows it.
-  static constexpr std::size_t kReadBuffer = 4096;
-
-  Connection(std::shared_ptr<Worker> worker, tcp::socket socket);
-  ~Connection();
-  asio::awaitable<void> run();
-
-  // Called by the worker's sweeper: close the socket if its deadline passed.
-  void expire_if_due(Clock::time_point now);
-  // Graceful stop: an idle keep-alive connection closes now, a busy one after its response.
-  void stop_if_idle();
-
- private:
-  friend class Http1Exchange;
-  asio::awaitable<bool> read_head();
-  asio::awaitable<bool> wait_readable(Clock::duration timeout);
-  asio::awaitable<std::size_t> read_more(Clock::duration timeout);
-  asio::awaitable<void> reject(int status, std::string_view reason);
-  asio::awaitable<void> linger_close();
-  bool prepare_body();
-  void finish_exchange();
-  void borrow();
-  void give_back();
-  void ensure_space(std::size_t want);
-  std::string_view buffered() const noexcept { return {buf_.get() + begin_, end_ - begin_}; }
-  void arm(Clock::duration timeout) { deadline_ = Clock::now() + timeout; }
-
-  std::shared_ptr<Worker> worker_;
-  tcp::socket socket_;
-  tcp::endpoint peer_;
-  std::list<Connection*>::iterator self_;
-
-  // Read buffer: [begin_, end_) holds unconsumed bytes; the current request's
-  // head starts at begin_ and its body bytes are consumed from body_pos_.
-  std::unique_ptr<char[]> buf_;
-  std::size_t cap_ = 0, begin_ = 0, end_ = 0, body_pos_ = 0;
-
-  RequestParser parser_;
-  std::unique_ptr<Http1Exchange> ex_;  // while a request is in progress
-  Clock::time_point deadline_ = Clock::time_point::max();
-  std::uint64_t requests_ = 0;
-  bool idle_ = true;  // waiting for a request with nothing buffered
 };
 
 }  // namespace foobar::http

@@ -5,7 +5,7 @@
 #include <cstdio>
 
 #include "http/connection.hpp"
-#include "net/endpoint.hpp"
+#include "net/address.hpp"
 #include "net/listener.hpp"
 
 namespace foobar::http {
@@ -19,7 +19,7 @@ struct Server::Impl {
 asio::awaitable<void> Worker::accept_loop() {
   auto self = shared_from_this();
   while (!stopping) {
-    auto [ec, socket] = co_await acceptor.async_accept(use_nothrow);
+    auto [ec, socket] = co_await acceptor.async_accept(io, use_nothrow);
     if (stopping) break;
     if (ec) {
       if (ec == asio::error::operation_aborted) break;
@@ -30,8 +30,7 @@ asio::awaitable<void> Worker::accept_loop() {
       continue;
     }
     if (connections.size() >= limits.max_connections) continue;  // socket closes here
-    auto conn = std::make_shared<Connection>(self, std::move(socket));
-    asio::co_spawn(io, [conn]() { return conn->run(); }, asio::detached);
+    std::make_shared<Connection>(self, std::move(socket))->start();
   }
 }
 
@@ -40,13 +39,12 @@ asio::awaitable<void> Worker::sweep_loop() {
   auto self = shared_from_this();
   auto shortest = std::min({limits.header_timeout, limits.keepalive_timeout, limits.body_timeout,
                             limits.send_timeout});
-  auto tick = std::clamp<Clock::duration>(shortest / 4, std::chrono::milliseconds(20),
-                                          std::chrono::seconds(1));
+  auto tick = std::clamp<Clock::duration>(shortest / 4, std::chrono::milliseconds(20), std::chrono::seconds(1));
   for (;;) {
     sweeper.expires_after(tick);
     co_await sweeper.async_wait(use_nothrow);
     auto now = Clock::now();
-    for (auto it = connections.begin(); it != connections.end();) (*it++)->expire_if_due(now);
+    for (auto it = connections.begin(); it != connections.end();) (it++)->sweep(now);
     if (access_log) access_log->flush();
     if (stopping && connections.empty()) break;
   }
@@ -57,13 +55,13 @@ void Worker::stop() {
   stopping = true;
   error_code ec;
   acceptor.close(ec);
-  for (auto it = connections.begin(); it != connections.end();) (*it++)->stop_if_idle();
+  for (auto it = connections.begin(); it != connections.end();) (it++)->stop_if_idle();
 }
 
 Server::Server(core::Runtime& rt, ServerConfig config, HandlerFactory factory)
     : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
-  auto acceptors = net::open_listeners(rt, impl_->config.listen);
+  auto acceptors = net::open_listeners(rt, impl_->config.listen.endpoint());
   impl_->local = acceptors.front().local_endpoint();
   auto log = AccessLog::open(impl_->config.access_log);
   for (unsigned i = 0; i < rt.size(); ++i) {
@@ -74,7 +72,7 @@ Server::Server(core::Runtime& rt, ServerConfig config, HandlerFactory factory)
     asio::co_spawn(w->io, w->sweep_loop(), asio::detached);
     impl_->workers.push_back(std::move(w));
   }
-  std::printf("%s listening on %s\n", impl_->config.name.c_str(), net::to_string(impl_->local).c_str());
+  std::printf("%s listening on %s\n", impl_->config.name.c_str(), net::Address(impl_->local).str().c_str());
   std::fflush(stdout);
 }
 

@@ -13,6 +13,7 @@
 #include "core/runtime.hpp"
 #include "http/exchange.hpp"
 #include "http/parser.hpp"
+#include "net/address.hpp"
 
 namespace foobar::http {
 
@@ -31,7 +32,7 @@ struct ServerLimits {
 
 struct ServerConfig {
   std::string name = "foobar";  // label in the "listening on" line, e.g. "web", "admin"
-  tcp::endpoint listen;         // port 0 -> an ephemeral port shared by every worker
+  net::Address listen;          // port 0 -> an ephemeral port shared by every worker
   ServerLimits limits;
   std::string access_log;       // "" or "off": none; "-": stdout; else a file path
 };

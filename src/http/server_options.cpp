@@ -2,7 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "net/endpoint.hpp"
+#include "net/address.hpp"
 
 namespace foobar::http {
 namespace {
@@ -44,12 +44,7 @@ constexpr LimitField kLimitFields[] = {
 }  // namespace
 
 void read_server_config(const core::ConfigSection& section, ServerConfig& out) {
-  if (auto listen = section.string("listen")) {
-    std::string why;
-    auto ep = net::parse_endpoint(*listen, &why);
-    if (!ep) section.fail("listen", why);
-    out.listen = *ep;
-  }
+  if (auto a = net::read_address(section, "listen", net::Address::Use::Listen)) out.listen = *a;
   if (auto log = section.string("access_log")) out.access_log = *log;
   if (auto limits = section.table("limits")) {
     std::vector<std::string_view> keys;
@@ -63,7 +58,7 @@ void read_server_config(const core::ConfigSection& section, ServerConfig& out) {
 
 void add_server_flags(CLI::App& cmd, ServerConfig& out) {
   cmd.add_option_function<std::string>(
-         "--listen", [&out](const std::string& v) { out.listen = net::endpoint_or_throw(v); },
+         "--listen", [&out](const std::string& v) { out.listen = net::Address::parse_or_throw(v, net::Address::Use::Listen); },
          "address to listen on, HOST:PORT (port 0: any free port)")
       ->type_name("HOST:PORT");
   cmd.add_option("--access-log", out.access_log, "access log: FILE, - (stdout) or off")

@@ -10,7 +10,7 @@
 #include "http/server_options.hpp"
 #include "lb/admin.hpp"
 #include "lb/lb_config.hpp"
-#include "net/endpoint.hpp"
+#include "net/address.hpp"
 #include "proxy/route_spec.hpp"
 
 namespace foobar::lb {
@@ -27,9 +27,9 @@ int run(const LbConfig& cfg) {
     http::ServerConfig ac;
     ac.name = "admin";
     ac.listen = *cfg.admin;
-    if (!ac.listen.address().is_loopback())
+    if (!ac.listen.is_loopback())
       spdlog::warn("admin listener on {} is reachable from the network and has no authentication",
-                   net::to_string(ac.listen));
+                   ac.listen.str());
     admin = std::make_unique<http::Server>(
         rt, ac, [svc](unsigned, asio::io_context&) { return std::make_unique<AdminHandler>(svc); });
   }
@@ -112,7 +112,7 @@ void add_command(CLI::App& cli, int& exit_code) {
                                      "failed checks to take a backend down (default 3)")
       ->check(CLI::Range(1, 1000));
   cmd->add_option_function<std::string>(
-         "--admin", [cfg](const std::string& v) { cfg->admin = net::endpoint_or_throw(v); },
+         "--admin", [cfg](const std::string& v) { cfg->admin = net::Address::parse_or_throw(v, net::Address::Use::Listen); },
          "admin listener: /stats, /stats.json, /metrics, POST /backends/HOST:PORT/drain|disable|enable "
          "(a bare PORT listens on 127.0.0.1)")
       ->type_name("[HOST:]PORT");

@@ -4,7 +4,7 @@
 
 #include "core/config.hpp"
 #include "http/server_options.hpp"
-#include "net/endpoint.hpp"
+#include "net/address.hpp"
 #include "proxy/route_spec.hpp"
 
 namespace foobar::lb {
@@ -14,7 +14,7 @@ using ms = std::chrono::milliseconds;
 
 LbConfig::LbConfig() {
   server.name = "lb";
-  server.listen = tcp::endpoint(asio::ip::make_address("0.0.0.0"), 80);
+  server.listen = net::Address(tcp::endpoint(asio::ip::address_v4::any(), 80));
   server.limits.max_body_bytes = 0;  // bodies stream through; the backends decide
 }
 
@@ -30,14 +30,10 @@ void read_lb_config(const core::ConfigSection& lb, LbConfig& out) {
   if (!backends.empty()) out.backends.clear();
   for (const auto& b : backends) {
     b.allow_only({"address", "weight", "backup", "maxconn"});
-    auto addr = b.string("address");
+    auto addr = net::read_address(b, "address", net::Address::Use::Connect);
     if (!addr) b.fail("address", "missing (want \"HOST:PORT\")");
     proxy::ServerConfig s;
-    try {
-      s = proxy::parse_server(*addr);
-    } catch (const std::invalid_argument& e) {
-      b.fail("address", e.what());
-    }
+    s.address = *addr;
     if (auto w = b.integer("weight", 1, 1000)) s.weight = static_cast<unsigned>(*w);
     if (auto bk = b.boolean("backup")) s.backup = *bk;
     if (auto mc = b.integer("maxconn", 0, 1 << 24)) s.maxconn = static_cast<unsigned>(*mc);
@@ -57,12 +53,7 @@ void read_lb_config(const core::ConfigSection& lb, LbConfig& out) {
   if (auto v = lb.integer("rise", 1, 1000)) out.health.rise = static_cast<unsigned>(*v);
   if (auto v = lb.integer("fall", 1, 1000)) out.health.fall = static_cast<unsigned>(*v);
   if (auto v = lb.integer("passive_fall", 0, 1000)) out.health.passive_fall = static_cast<unsigned>(*v);
-  if (auto v = lb.string("admin")) {
-    std::string why;
-    auto ep = net::parse_endpoint(*v, &why);
-    if (!ep) lb.fail("admin", why);
-    out.admin = *ep;
-  }
+  if (auto a = net::read_address(lb, "admin", net::Address::Use::Listen)) out.admin = *a;
   if (auto v = lb.integer("threads", 0, 1024)) out.threads = static_cast<unsigned>(*v);
   if (auto v = lb.integer("retries", 0, 100)) out.proxy.retries = static_cast<unsigned>(*v);
   if (auto v = lb.integer("connect_timeout_ms", 1, day_ms)) out.proxy.connect_timeout = ms(*v);

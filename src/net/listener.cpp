@@ -4,7 +4,7 @@
 
 #include <system_error>
 
-#include "net/endpoint.hpp"
+#include "net/address.hpp"
 
 namespace foobar::net {
 
@@ -22,7 +22,7 @@ std::vector<tcp::acceptor> open_listeners(core::Runtime& rt, const tcp::endpoint
     if (!ec) acc.set_option(reuse_port(true), ec);
     if (!ec) acc.bind(ep, ec);
     if (!ec) acc.listen(backlog, ec);
-    if (ec) throw std::system_error(ec, "cannot listen on " + to_string(ep));
+    if (ec) throw std::system_error(ec, "cannot listen on " + Address(ep).str());
     if (ep.port() == 0) ep = acc.local_endpoint();
     out.push_back(std::move(acc));
   }

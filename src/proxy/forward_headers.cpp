@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "net/endpoint.hpp"
+#include "net/address.hpp"
 
 namespace foobar::proxy {
 
@@ -32,7 +32,7 @@ void build_request_head(const http::Request& req, const tcp::endpoint& peer, std
                         const ServerConfig& server, Framing framing, std::uint64_t length,
                         std::string& out) {
   char client_buf[net::kMaxAddressText];
-  const std::string_view client = net::format_address(peer, client_buf);
+  const std::string_view client = net::format_ip(peer, client_buf);
   const auto* sa = peer.data();
 
   out.clear();

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include "http/client.hpp"
-#include "net/endpoint.hpp"
 #include "net/watchdog.hpp"
 
 namespace foobar::proxy {
@@ -55,18 +54,17 @@ void erase_one(std::vector<T*>& v, T* p) {
 asio::awaitable<std::pair<bool, std::string>> check_once(HealthChecker::State& st, std::size_t i,
                                                          tcp::socket& sock) {
   const auto& srv = st.group->servers()[i];
-  auto ep = net::parse_endpoint(srv.name());
-  if (!ep) co_return std::pair{false, std::string("address is not numeric")};
+  const tcp::endpoint& ep = srv.address.endpoint();
   if (st.cfg.kind == CheckConfig::Kind::Tcp) {
     net::Watchdog dog(co_await asio::this_coro::executor);
     dog.start(sock, st.cfg.timeout);
-    auto [ec] = co_await sock.async_connect(*ep, use_nothrow);
+    auto [ec] = co_await sock.async_connect(ep, use_nothrow);
     if (ec) co_return std::pair{false, dog.expired() ? std::string("connect: timeout") : "connect: " + ec.message()};
     co_return std::pair{true, std::string("tcp ok")};
   }
   auto ex = co_await asio::this_coro::executor;
   auto r = co_await http::fetch(
-      ex, *ep,
+      ex, ep,
       fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: foobar-health-check\r\nConnection: close\r\n\r\n",
                   st.cfg.path, srv.name()),
       http::Method::Get, st.cfg.timeout, 64 * 1024);

@@ -30,10 +30,12 @@ class ConnectionPool {
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
-  // An idle connection to server (marked reused), or null.
+  // An idle connection to server (marked reused, lent a buffer), or null.
   std::unique_ptr<http::ClientConnection> take(std::size_t server);
-  // Keeps c for reuse (closes it when the pool is full).
+  // Keeps c for reuse (closes it when the pool is full); its buffer joins the spares.
   void put(std::size_t server, std::unique_ptr<http::ClientConnection> c);
+  // Lends a spare read buffer to a new connection.
+  void lend_buffer(http::ClientConnection& c);
   std::size_t idle(std::size_t server) const noexcept { return idle_[server].size(); }
   // Closes connections idle past the timeout; runs by itself every second.
   void sweep();
@@ -48,6 +50,7 @@ class ConnectionPool {
   void schedule();
   PoolConfig cfg_;
   std::vector<std::deque<Idle>> idle_;  // back = most recently used
+  std::vector<std::unique_ptr<char[]>> spare_buffers_;  // bounded: idle connections hold none
   asio::steady_timer timer_;
   std::shared_ptr<bool> alive_;
   std::shared_ptr<const std::atomic<bool>> stopping_;

@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 
 #include "http/error_response.hpp"
-#include "net/endpoint.hpp"
 #include "proxy/forward_headers.hpp"
 
 namespace foobar::proxy {
@@ -78,18 +77,13 @@ ProxyHandler::ProxyHandler(asio::io_context& io, std::shared_ptr<UpstreamGroup> 
                            std::shared_ptr<const std::atomic<bool>> stopping)
     : io_(io), group_(std::move(group)), opts_(opts), snap_(*group_),
       balancer_(make_balancer(opts.algorithm, *group_)),
-      pool_(io, group_->size(), opts.pool, std::move(stopping)) {
-  for (const auto& s : group_->servers()) {
-    std::vector<tcp::endpoint> eps;  // empty: the address is not numeric (connects fail)
-    if (auto ep = net::parse_endpoint(s.name())) eps.push_back(*ep);
-    endpoints_.push_back(std::move(eps));
-  }
-}
+      pool_(io, group_->size(), opts.pool, std::move(stopping)) {}
 
 asio::awaitable<std::unique_ptr<http::ClientConnection>> ProxyHandler::connect(std::uint32_t server,
                                                                                 error_code& ec) {
   auto c = std::make_unique<http::ClientConnection>(io_.get_executor());
-  ec = co_await c->connect(endpoints_[server], opts_.connect_timeout);
+  pool_.lend_buffer(*c);
+  ec = co_await c->connect(group_->servers()[server].address.endpoint(), opts_.connect_timeout);
   if (ec) c.reset();
   co_return c;
 }

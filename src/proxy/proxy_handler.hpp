@@ -68,7 +68,6 @@ class ProxyHandler final : public http::Handler {
   SnapshotCache snap_;
   std::unique_ptr<Balancer> balancer_;
   ConnectionPool pool_;
-  std::vector<std::vector<tcp::endpoint>> endpoints_;  // resolved once per server
   std::vector<std::uint32_t> candidates_;  // scratch for choose() (filled and used without suspending)
   std::size_t queued_ = 0;
   std::vector<std::string> spare_;  // request-head buffers for reuse (see ScratchString)

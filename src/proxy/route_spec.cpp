@@ -1,37 +1,14 @@
 #include "proxy/route_spec.hpp"
 
-#include <charconv>
 #include <stdexcept>
 
-#include "net/endpoint.hpp"
+#include "net/address.hpp"
 
 namespace foobar::proxy {
 
 ServerConfig parse_server(std::string_view text) {
   ServerConfig s;
-  std::string_view host, port;
-  if (!text.empty() && text.front() == '[') {
-    const auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':')
-      throw std::invalid_argument("bad address '" + std::string(text) + "' (want [V6]:PORT)");
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || colon == 0)
-      throw std::invalid_argument("bad address '" + std::string(text) + "' (want HOST:PORT)");
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  unsigned p = 0;
-  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-  if (ec != std::errc{} || ptr != port.data() + port.size() || p == 0 || p > 65535)
-    throw std::invalid_argument("bad port in '" + std::string(text) + "'");
-  std::string why;
-  if (!net::parse_endpoint(text, &why))  // numeric addresses only: no DNS on any path
-    throw std::invalid_argument("bad address '" + std::string(text) + "': " + why);
-  s.host = std::string(host);
-  s.port = static_cast<std::uint16_t>(p);
+  s.address = net::Address::parse_or_throw(text, net::Address::Use::Connect);
   return s;
 }
 

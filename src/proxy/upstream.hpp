@@ -15,22 +15,19 @@
 #include <string_view>
 #include <vector>
 
+#include "net/address.hpp"
 #include "proxy/health_state.hpp"
 
 namespace foobar::proxy {
 
 struct ServerConfig {
-  std::string host;
-  std::uint16_t port = 0;
+  net::Address address;
   unsigned weight = 1;     // relative share of requests; 0 is treated as 1
   bool backup = false;     // takes traffic only while every primary is down
   unsigned maxconn = 0;    // concurrent requests to this server; 0 = unlimited
 
   // "HOST:PORT" ("[V6]:PORT"): the server's name in stats, metrics and the admin API.
-  std::string name() const {
-    return host.find(':') != std::string::npos ? "[" + host + "]:" + std::to_string(port)
-                                               : host + ":" + std::to_string(port);
-  }
+  std::string name() const { return address.str(); }
 };
 
 // What an operator asked for (admin API); health is tracked separately.

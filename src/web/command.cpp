@@ -43,7 +43,7 @@ int run(const WebConfig& cfg) {
 
 void add_command(CLI::App& cli, int& exit_code) {
   auto cfg = std::make_shared<WebConfig>();
-  cfg->server.listen = tcp::endpoint(asio::ip::make_address("127.0.0.1"), 8080);
+  cfg->server.listen = net::Address(tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), 8080));
   auto* cmd = cli.add_subcommand("web", "web server (the nginx role): static files, reverse proxy of dynamic paths");
   // --config first: CLI11 applies options in definition order, so flags override the file.
   cmd->add_option_function<std::string>(

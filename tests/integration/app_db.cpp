@@ -16,7 +16,7 @@ static auto* env = ::testing::AddGlobalTestEnvironment(new ClusterEnvironment);
 
 db::ServerOptions server(const std::string& addr, const ctl::Account& acc, const std::string& database) {
   db::ServerOptions o;
-  o.endpoint = *db::parse_endpoint(addr);
+  o.endpoint = net::Address::parse_or_throw(addr, net::Address::Use::Connect);
   o.user = acc.user;
   o.password = acc.password;
   o.database = database;

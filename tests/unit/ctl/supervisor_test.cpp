@@ -171,7 +171,7 @@ TEST(Supervisor, ReadyMeansAcceptingOnItsPort) {
   int fd = listener(port);  // bound, not listening: connections are refused
   Supervisor sup([](const std::string&) {});
   auto spec = sh(d, "svc", "exec sleep 30");
-  spec.ready = {{"127.0.0.1", port}};
+  spec.ready = {net::Address::parse_or_throw("127.0.0.1:" + std::to_string(port), net::Address::Use::Connect)};
   sup.start(spec);
   EXPECT_EQ(sup.wait_ready("svc", 300ms, {}), "svc did not accept connections within 0 s");
   ::listen(fd, 4);
@@ -179,7 +179,7 @@ TEST(Supervisor, ReadyMeansAcceptingOnItsPort) {
   ::close(fd);
 
   auto dies = sh(d, "dies", "exit 2");
-  dies.ready = {{"127.0.0.1", port}};  // closed now: never ready
+  dies.ready = spec.ready;  // closed now: never ready
   sup.start(dies);
   auto why = sup.wait_ready("dies", 2s, {});
   EXPECT_EQ(why, "dies exited (exit 2) before it was ready");

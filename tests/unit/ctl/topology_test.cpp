@@ -21,23 +21,23 @@ TEST(Topology, DefaultIsTheBriefWithRedundancy) {
   EXPECT_EQ(names, (std::vector<std::string>{"db-primary", "db-replica1", "app1", "app2", "web1", "web2", "lb"}));
   EXPECT_EQ(all.back().address.str(), "127.0.0.1:8080");
   EXPECT_EQ(all.back().admin.str(), "127.0.0.1:18000");
-  EXPECT_EQ(all[4].address.port, 18001);  // web1
-  EXPECT_EQ(all[5].address.port, 18002);  // web2
-  EXPECT_EQ(all[2].address.port, 18003);  // app1
-  EXPECT_EQ(all[3].address.port, 18004);  // app2
-  EXPECT_EQ(all[0].address.port, 18005);  // primary
-  EXPECT_EQ(all[1].address.port, 18006);  // replica
+  EXPECT_EQ(all[4].address.port(), 18001);  // web1
+  EXPECT_EQ(all[5].address.port(), 18002);  // web2
+  EXPECT_EQ(all[2].address.port(), 18003);  // app1
+  EXPECT_EQ(all[3].address.port(), 18004);  // app2
+  EXPECT_EQ(all[0].address.port(), 18005);  // primary
+  EXPECT_EQ(all[1].address.port(), 18006);  // replica
 }
 
 TEST(Topology, FlagsMovePorts) {
   auto all = nodes(default_topology(9090, 20000));
-  EXPECT_EQ(all.back().address.port, 9090);
-  EXPECT_EQ(all.back().admin.port, 20000);
-  EXPECT_EQ(all[0].address.port, 20005);
+  EXPECT_EQ(all.back().address.port(), 9090);
+  EXPECT_EQ(all.back().admin.port(), 20000);
+  EXPECT_EQ(all[0].address.port(), 20005);
   auto t = parse_topology("[web]\ncount = 3\n", "t.toml", 9999, 30000);
   auto n = nodes(t);
-  EXPECT_EQ(n.back().address.port, 9999);
-  EXPECT_EQ(n[0].address.port, 30000 + 1 + 3 + 2);
+  EXPECT_EQ(n.back().address.port(), 9999);
+  EXPECT_EQ(n[0].address.port(), 30000 + 1 + 3 + 2);
 }
 
 TEST(Topology, PrintedDefaultReadsBackIdentically) {
@@ -52,7 +52,7 @@ TEST(Topology, PrintedDefaultReadsBackIdentically) {
     EXPECT_EQ(a[i].address.str(), b[i].address.str());
   }
   // Ports left to port_base follow a --port-base flag given with the file.
-  EXPECT_EQ(nodes(parse_topology(text, "printed.toml", {}, 25000))[0].address.port, 25005);
+  EXPECT_EQ(nodes(parse_topology(text, "printed.toml", {}, 25000))[0].address.port(), 25005);
 }
 
 TEST(Topology, ExplicitPortsAndCounts) {
@@ -63,10 +63,10 @@ TEST(Topology, ExplicitPortsAndCounts) {
   ASSERT_EQ(all.size(), 1u + 2 + 3 + 1 + 1);
   EXPECT_EQ(all[0].address.str(), "127.0.0.2:7100");
   EXPECT_EQ(all[2].name, "db-replica2");
-  EXPECT_EQ(all[2].address.port, 7102);
+  EXPECT_EQ(all[2].address.port(), 7102);
   EXPECT_EQ(all[6].name, "web1");
-  EXPECT_EQ(all[6].address.port, 7001);
-  EXPECT_EQ(all[3].address.port, 18002);  // app1: after lb admin and one web slot
+  EXPECT_EQ(all[6].address.port(), 7001);
+  EXPECT_EQ(all[3].address.port(), 18002);  // app1: after lb admin and one web slot
 }
 
 TEST(Topology, WebOnlyStack) {
@@ -78,15 +78,15 @@ TEST(Topology, WebOnlyStack) {
 
 TEST(Topology, ErrorsNameFileLineAndKey) {
   EXPECT_EQ(error_of("[web]\ncount = \"two\"\n"),
-            "t.toml:2: key 'web.count': expected an integer from 0 to 64");
+            "t.toml:2: key 'web.count': expected an integer");
   EXPECT_EQ(error_of("\n\n[lb]\nbalance = \"fastest\"\n"),
             "t.toml:4: key 'lb.balance': expected one of \"roundrobin\", \"leastconn\", \"source\", \"random\"");
-  EXPECT_EQ(error_of("[lb]\nlisten = \"localhost:80\"\n"),
-            "t.toml:2: key 'lb.listen': expected \"IPV4:PORT\" with a port from 1 to 65535, e.g. \"127.0.0.1:8080\"");
-  EXPECT_EQ(error_of("[db]\nreplica = 2\n"), "t.toml:2: key 'db.replica': unknown key (see docs/configuration.md)");
-  EXPECT_EQ(error_of("colour = 1\n"), "t.toml:1: key 'colour': unknown key (see docs/configuration.md)");
+  EXPECT_EQ(error_of("[lb]\nlisten = \"example.com:80\"\n"),
+            "t.toml:2: key 'lb.listen': 'example.com:80': host must be a numeric IPv4/IPv6 address (no DNS)");
+  EXPECT_EQ(error_of("[db]\nreplica = 2\n"), "t.toml:2: key 'db.replica': unknown key");
+  EXPECT_EQ(error_of("colour = 1\n"), "t.toml:1: key 'colour': unknown key");
   EXPECT_EQ(error_of("web = 3\n"), "t.toml:1: key 'web': expected a table");
-  EXPECT_EQ(error_of("port_base = 70000\n"), "t.toml:1: key 'port_base': expected an integer from 1 to 65535");
+  EXPECT_EQ(error_of("port_base = 70000\n"), "t.toml:1: key 'port_base': must be between 1 and 65535");
   EXPECT_NE(error_of("[web\ncount = 1\n").find("t.toml:1:"), std::string::npos);
   EXPECT_EQ(error_of("[web]\nport = 8080\n"), "t.toml: key 'port': web1 and lb would both use port 8080");
   EXPECT_EQ(error_of("[web]\ncount = 0\n"), "t.toml: key 'web.count': the lb needs at least one web server");

@@ -4,7 +4,6 @@
 
 #include <vector>
 
-#include "db/endpoint.hpp"
 
 namespace foobar::db {
 
@@ -48,20 +47,6 @@ TEST(Route, LeastOutstandingThenRotation) {
   EXPECT_EQ(route(StatementKind::Read, false, tie, 0), 0u);
   EXPECT_EQ(route(StatementKind::Read, false, tie, 1), 1u);
   EXPECT_EQ(route(StatementKind::Read, false, tie, 5), 2u);
-}
-
-TEST(Endpoint, NumericAddressesOnly) {
-  auto e = parse_endpoint("127.0.0.1:3306");
-  ASSERT_TRUE(e);
-  EXPECT_EQ(e->host, "127.0.0.1");
-  EXPECT_EQ(e->port, 3306);
-  auto v6 = parse_endpoint("[::1]:4000");
-  ASSERT_TRUE(v6);
-  EXPECT_EQ(v6->host, "::1");
-  EXPECT_EQ(v6->str(), "[::1]:4000");
-  for (const char* bad : {"localhost:3306", "db.example.com:1", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536",
-                          "127.0.0.1:x", ":3306", "[::1]4000"})
-    EXPECT_FALSE(parse_endpoint(bad)) << bad;
 }
 
 }  // namespace foobar::db

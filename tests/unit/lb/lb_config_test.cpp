@@ -3,6 +3,7 @@
 #include "core/config.hpp"
 #include "lb/admin.hpp"
 #include "lb/lb_config.hpp"
+#include "proxy/route_spec.hpp"
 
 using namespace foobar;
 
@@ -91,14 +92,18 @@ TEST(LbConfig, ErrorsNameFileLineAndKey) {
 TEST(LbConfig, ValidateNeedsAPrimary) {
   lb::LbConfig cfg;
   EXPECT_THROW(lb::validate(cfg), std::invalid_argument);
-  cfg.backends.push_back({"h", 1, 1, true});
+  cfg.backends.push_back(proxy::parse_server("10.0.0.1:1"));
+  cfg.backends.back().backup = true;
   EXPECT_THROW(lb::validate(cfg), std::invalid_argument);
-  cfg.backends.push_back({"h", 2});
+  cfg.backends.push_back(proxy::parse_server("10.0.0.1:2"));
   EXPECT_NO_THROW(lb::validate(cfg));
 }
 
 TEST(LbAdmin, RenderersShowEveryBackend) {
-  auto g = std::make_shared<proxy::UpstreamGroup>(std::vector<proxy::ServerConfig>{{"10.0.0.1", 80}, {"10.0.0.2", 80, 2, true}});
+  std::vector<proxy::ServerConfig> servers{proxy::parse_server("10.0.0.1:80"), proxy::parse_server("10.0.0.2:80")};
+  servers[1].weight = 2;
+  servers[1].backup = true;
+  auto g = std::make_shared<proxy::UpstreamGroup>(servers);
   proxy::ProxyService svc(g, {}, {});
   g->counters(0).requests = 7;
   g->report_check(1, false, "connect: refused");

@@ -14,7 +14,13 @@ namespace {
 std::vector<ServerConfig> servers(std::vector<unsigned> weights) {
   std::vector<ServerConfig> out;
   for (std::size_t i = 0; i < weights.size(); ++i)
-    out.push_back({"10.0.0." + std::to_string(i + 1), 80, weights[i]});
+  {
+    ServerConfig s;
+    s.address = foobar::net::Address::parse_or_throw("10.0.0." + std::to_string(i + 1) + ":80",
+                                                     foobar::net::Address::Use::Connect);
+    s.weight = weights[i];
+    out.push_back(s);
+  }
   return out;
 }
 

@@ -6,6 +6,19 @@
 
 using namespace foobar::proxy;
 
+namespace {
+// Server "NAME" on port: the names stand for 127.0.0.x hosts, the test only counts them.
+ServerConfig srv(const char* name, unsigned port, unsigned weight = 1, bool backup = false) {
+  ServerConfig s;
+  s.address = foobar::net::Address::parse_or_throw("127.0.0." + std::to_string(name[0] - 'a' + 1) + ":" +
+                                                       std::to_string(port),
+                                                   foobar::net::Address::Use::Connect);
+  s.weight = weight;
+  s.backup = backup;
+  return s;
+}
+}  // namespace
+
 TEST(HealthState, FallThenRise) {
   HealthState h(2, 3);
   EXPECT_TRUE(h.up());
@@ -39,7 +52,7 @@ TEST(HealthState, ForceDownNeedsRiseToRecover) {
 
 namespace {
 std::vector<ServerConfig> two_plus_backup() {
-  return {{"a", 1, 1, false}, {"b", 2, 1, false}, {"c", 3, 1, true}};
+  return {srv("a", 1), srv("b", 2), srv("c", 3, 1, true)};
 }
 }  // namespace
 
@@ -48,7 +61,7 @@ TEST(UpstreamGroup, ActiveActiveUsesAllHealthyPrimaries) {
   auto s = g.snapshot();
   EXPECT_EQ(s->eligible, (std::vector<std::uint32_t>{0, 1}));
   EXPECT_FALSE(s->using_backups);
-  EXPECT_EQ(g.find("b:2"), 1);
+  EXPECT_EQ(g.find("127.0.0.2:2"), 1);
   EXPECT_EQ(g.find("x:2"), -1);
 }
 
@@ -84,14 +97,14 @@ TEST(UpstreamGroup, BackupsServeWhenPrimariesDisabled) {
 }
 
 TEST(UpstreamGroup, NoServerLeftMeansEmptyEligible) {
-  UpstreamGroup g({{"a", 1}, {"b", 2}}, {.rise = 1, .fall = 1});
+  UpstreamGroup g({srv("a", 1), srv("b", 2)}, {.rise = 1, .fall = 1});
   g.report_check(0, false, "x");
   g.report_check(1, false, "x");
   EXPECT_TRUE(g.snapshot()->eligible.empty());
 }
 
 TEST(UpstreamGroup, PassiveFailuresMarkDownAndChecksBringBack) {
-  UpstreamGroup g({{"a", 1}, {"b", 2}}, {.rise = 2, .fall = 3, .passive_fall = 3});
+  UpstreamGroup g({srv("a", 1), srv("b", 2)}, {.rise = 2, .fall = 3, .passive_fall = 3});
   g.report_failure(0, "connect refused");
   g.report_failure(0, "connect refused");
   g.report_success(0);  // resets the run
@@ -110,7 +123,7 @@ TEST(UpstreamGroup, PassiveFailuresMarkDownAndChecksBringBack) {
 }
 
 TEST(UpstreamGroup, SnapshotIsImmutableAndCacheRefreshes) {
-  UpstreamGroup g({{"a", 1}, {"b", 2}}, {.rise = 1, .fall = 1});
+  UpstreamGroup g({srv("a", 1), srv("b", 2)}, {.rise = 1, .fall = 1});
   SnapshotCache cache(g);
   auto old = g.snapshot();
   EXPECT_EQ(cache.get().eligible.size(), 2u);
@@ -122,18 +135,18 @@ TEST(UpstreamGroup, SnapshotIsImmutableAndCacheRefreshes) {
 
 TEST(UpstreamGroup, RejectsEmptyAndDuplicates) {
   EXPECT_THROW(UpstreamGroup({}), std::invalid_argument);
-  EXPECT_THROW(UpstreamGroup({{"a", 1}, {"a", 1}}), std::invalid_argument);
+  EXPECT_THROW(UpstreamGroup({srv("a", 1), srv("a", 1)}), std::invalid_argument);
 }
 
 TEST(RouteSpec, ParsesServersAndRoutes) {
   auto s = parse_server("127.0.0.1:8080");
-  EXPECT_EQ(s.host, "127.0.0.1");
-  EXPECT_EQ(s.port, 8080);
+  EXPECT_EQ(s.address.host(), "127.0.0.1");
+  EXPECT_EQ(s.address.port(), 8080);
   auto v6 = parse_server("[::1]:81");
-  EXPECT_EQ(v6.host, "::1");
-  EXPECT_EQ(v6.port, 81);
+  EXPECT_EQ(v6.address.host(), "::1");
+  EXPECT_EQ(v6.address.port(), 81);
   EXPECT_EQ(v6.name(), "[::1]:81");
-  EXPECT_EQ(parse_server("localhost:80").host, "localhost");
+  EXPECT_EQ(parse_server("localhost:80").name(), "127.0.0.1:80");
   for (auto bad : {"host", ":80", "h:0", "h:70000", "h:8x", "[::1]80", "example.com:80"})
     EXPECT_THROW(parse_server(bad), std::invalid_argument) << bad;
 
