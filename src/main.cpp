@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return cli.exit(e);
+    // --help and --version exit 0; every usage error (a bad or missing flag) exits 2.
+    return cli.exit(e) == 0 ? 0 : 2;
   } catch (const foobar::core::ConfigError& e) {
     fmt::print(stderr, "foobar: {}\n", e.what());
     return 2;

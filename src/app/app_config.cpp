@@ -34,7 +34,6 @@ void read_app_config(const core::ConfigFile& file, AppConfig& cfg) {
                    "db_network_timeout_ms"});
   http::read_server_config(*app, cfg.server);
   if (auto t = app->integer("threads", 0, 1024)) cfg.threads = static_cast<unsigned>(*t);
-  if (auto ms = app->integer("shutdown_timeout_ms", 0, 3600 * 1000)) cfg.shutdown_timeout = std::chrono::milliseconds(*ms);
   constexpr auto connect = net::Address::Use::Connect;
   if (auto a = net::read_address(*app, "db_primary", connect)) cfg.db_primary = *a;
   if (auto v = app->strings("db_replicas")) {

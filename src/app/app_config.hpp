@@ -14,7 +14,6 @@ namespace foobar::app {
 struct AppConfig {
   http::ServerConfig server{.name = "app"};
   unsigned threads = 0;  // 0: one per CPU
-  std::chrono::milliseconds shutdown_timeout{10000};
 
   std::optional<net::Address> db_primary;
   std::vector<net::Address> db_replicas;

@@ -5,6 +5,7 @@
 
 #include "app/app_config.hpp"
 #include "app/site/board_handler.hpp"
+#include "core/flags.hpp"
 #include "core/runtime.hpp"
 #include "db/cluster.hpp"
 #include "db/replica_monitor.hpp"
@@ -61,7 +62,7 @@ int run(const AppConfig& cfg) {
     monitor.stop();
   });
   spdlog::info("app: primary {}, {} replica(s), {} threads", cfg.db_primary->str(), cfg.db_replicas.size(), rt.size());
-  return rt.run(cfg.shutdown_timeout);
+  return rt.run(cfg.server.limits.shutdown_timeout);
 }
 
 }  // namespace
@@ -77,13 +78,18 @@ void add_command(CLI::App& cli, int& exit_code) {
       ->type_name("FILE");
   constexpr auto connect = net::Address::Use::Connect;
   cmd->add_option_function<std::string>(
-         "--db-primary", [cfg](const std::string& v) { cfg->db_primary = net::Address::parse_or_throw(v, connect); },
+         "--db-primary",
+         [cfg](const std::string& v) {
+           cfg->db_primary = core::flag_value("--db-primary", [&] { return net::Address::parse_or_throw(v, connect); });
+         },
          "primary MariaDB server (numeric IP)")
       ->type_name("HOST:PORT");
   cmd->add_option_function<std::vector<std::string>>(
          "--db-replica", [cfg](const std::vector<std::string>& v) {
            cfg->db_replicas.clear();
-           for (const auto& r : v) cfg->db_replicas.push_back(net::Address::parse_or_throw(r, connect));
+           for (const auto& r : v)
+             cfg->db_replicas.push_back(
+                 core::flag_value("--db-replica", [&] { return net::Address::parse_or_throw(r, connect); }));
          },
          "a replica (repeatable)")
       ->type_name("HOST:PORT");
@@ -95,28 +101,22 @@ void add_command(CLI::App& cli, int& exit_code) {
   cmd->add_option("--db-monitor-password-file", cfg->db_monitor_password_file,
                   "its password file (else env FOOBAR_DB_MONITOR_PASSWORD)")
       ->type_name("FILE");
-  cmd->add_option("--max-replica-lag", cfg->max_replica_lag, "seconds a replica may lag and still serve reads (default 5)");
-  cmd->add_option("--threads", cfg->threads, "worker threads (default: one per CPU)");
-  cmd->add_option_function<long>(
-      "--monitor-interval-ms", [cfg](long v) { cfg->monitor_interval = std::chrono::milliseconds(std::max(50L, v)); },
-      "replica check interval (default 1000)");
-  cmd->add_option_function<long>(
-      "--causal-wait-ms", [cfg](long v) { cfg->causal_wait = std::chrono::milliseconds(std::max(0L, v)); },
-      "how long a read-your-writes read waits on a replica before using the primary (default 500)");
-  cmd->add_option("--db-pool-size", cfg->db_pool_size, "connections per worker per server (default 32)");
-  cmd->add_option_function<long>(
-      "--db-connect-timeout-ms", [cfg](long v) { cfg->db_connect_timeout = std::chrono::milliseconds(std::max(10L, v)); },
-      "database connect timeout (default 1000)");
-  cmd->add_option_function<long>(
-      "--db-query-timeout-ms", [cfg](long v) { cfg->db_query_timeout = std::chrono::milliseconds(std::max(10L, v)); },
-      "database query timeout (default 5000)");
-  cmd->add_option_function<long>(
-      "--db-network-timeout-ms", [cfg](long v) { cfg->db_network_timeout = std::chrono::milliseconds(std::max(0L, v)); },
-      "a query the server's TCP has not acknowledged in this time fails at once: a partitioned server "
-      "costs this, not the query timeout (default 1000; 0: the kernel's default)");
-  cmd->add_option_function<long>(
-      "--shutdown-timeout-ms", [cfg](long v) { cfg->shutdown_timeout = std::chrono::milliseconds(v); },
-      "how long a graceful stop waits for in-flight requests");
+  // The same ranges as the config file's keys (app_config.cpp).
+  core::add_number_flag(*cmd, "--max-replica-lag", cfg->max_replica_lag, 0.0, 86400.0,
+                        "seconds a replica may lag and still serve reads (default 5)");
+  core::add_number_flag(*cmd, "--threads", cfg->threads, 0u, 1024u, "worker threads (default: one per CPU)");
+  core::add_ms_flag(*cmd, "--monitor-interval-ms", cfg->monitor_interval, 50, 60000, "replica check interval (default 1000)");
+  core::add_ms_flag(*cmd, "--causal-wait-ms", cfg->causal_wait, 0, 60000,
+                    "how long a read-your-writes read waits on a replica before using the primary (default 500)");
+  core::add_number_flag(*cmd, "--db-pool-size", cfg->db_pool_size, 1u, 10000u,
+                        "connections per worker per server (default 32)");
+  core::add_ms_flag(*cmd, "--db-connect-timeout-ms", cfg->db_connect_timeout, 10, 60000,
+                    "database connect timeout (default 1000)");
+  core::add_ms_flag(*cmd, "--db-query-timeout-ms", cfg->db_query_timeout, 10, 3600000,
+                    "database query timeout (default 5000)");
+  core::add_ms_flag(*cmd, "--db-network-timeout-ms", cfg->db_network_timeout, 0, 3600000,
+                    "a query the server's TCP has not acknowledged in this time fails at once: a partitioned server "
+                    "costs this, not the query timeout (default 1000; 0: the kernel's default)");
   http::add_server_flags(*cmd, cfg->server);
   cmd->callback([cfg, &exit_code] { exit_code = run(*cfg); });
 }

@@ -118,6 +118,8 @@ void Connection::give_back() {
     cap_ = begin_ = end_ = body_pos_ = 0;
   }
   if (ex_) {
+    ex_->parser_.reset();  // a closing connection may leave a request half parsed
+    ex_->req_.clear();
     if (w.spare_exchanges.size() < kMaxSpares) w.spare_exchanges.push_back(std::move(ex_));
     ex_.reset();
   }

@@ -28,6 +28,7 @@ struct ServerLimits {
   std::uint64_t max_requests_per_connection = 1000;   // 0 = unlimited
   std::size_t max_connections = 10000;                // per worker; more are closed at accept
   std::uint64_t max_body_bytes = 1024 * 1024;         // 0 = unlimited; larger -> 413
+  std::chrono::milliseconds shutdown_timeout = 10s;   // a graceful stop waits this long for in-flight requests
 };
 
 struct ServerConfig {

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "core/flags.hpp"
 #include "net/address.hpp"
 
 namespace foobar::http {
@@ -45,6 +46,7 @@ constexpr LimitField kLimitFields[] = {
 
 void read_server_config(const core::ConfigSection& section, ServerConfig& out) {
   if (auto a = net::read_address(section, "listen", net::Address::Use::Listen)) out.listen = *a;
+  if (auto v = section.integer("shutdown_timeout_ms", 0, kMaxMs)) out.limits.shutdown_timeout = ms(*v);
   if (auto log = section.string("access_log")) out.access_log = *log;
   if (auto limits = section.table("limits")) {
     std::vector<std::string_view> keys;
@@ -58,11 +60,16 @@ void read_server_config(const core::ConfigSection& section, ServerConfig& out) {
 
 void add_server_flags(CLI::App& cmd, ServerConfig& out) {
   cmd.add_option_function<std::string>(
-         "--listen", [&out](const std::string& v) { out.listen = net::Address::parse_or_throw(v, net::Address::Use::Listen); },
+         "--listen",
+         [&out](const std::string& v) {
+           out.listen = core::flag_value("--listen", [&] { return net::Address::parse_or_throw(v, net::Address::Use::Listen); });
+         },
          "address to listen on, HOST:PORT (port 0: any free port)")
       ->type_name("HOST:PORT");
   cmd.add_option("--access-log", out.access_log, "access log: FILE, - (stdout) or off")
       ->type_name("FILE|-|off");
+  core::add_ms_flag(cmd, "--shutdown-timeout-ms", out.limits.shutdown_timeout, 0, kMaxMs,
+                    "how long a graceful stop waits for in-flight requests (default 10000)");
   for (const auto& f : kLimitFields) {
     std::string flag = std::string("--") + f.key;
     std::replace(flag.begin(), flag.end(), '_', '-');

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/config.hpp"
+#include "core/flags.hpp"
 #include "core/runtime.hpp"
 #include "http/server_options.hpp"
 #include "lb/admin.hpp"
@@ -38,18 +39,8 @@ int run(const LbConfig& cfg) {
     if (admin) admin->stop();
     svc->stop();
   });
-  return rt.run();
+  return rt.run(cfg.server.limits.shutdown_timeout);
 }
-
-namespace {
-proxy::ServerConfig parse_or_usage_error(std::string_view flag, const std::string& text) {
-  try {
-    return proxy::parse_server(text);
-  } catch (const std::invalid_argument& e) {
-    throw core::ConfigError(std::string(flag) + ": " + e.what());
-  }
-}
-}  // namespace
 
 void add_command(CLI::App& cli, int& exit_code) {
   auto* cmd = cli.add_subcommand("lb", "load balancer: spread requests over backend web servers");
@@ -72,7 +63,8 @@ void add_command(CLI::App& cli, int& exit_code) {
   cmd->add_option_function<std::vector<std::string>>(
          "--backend", [cfg](const std::vector<std::string>& v) {
            std::erase_if(cfg->backends, [](const auto& s) { return !s.backup; });
-           for (const auto& s : v) cfg->backends.push_back(parse_or_usage_error("--backend", s));
+           for (const auto& s : v)
+             cfg->backends.push_back(core::flag_value("--backend", [&] { return proxy::parse_server(s); }));
          },
          "backend server (repeatable)")
       ->type_name("HOST:PORT");
@@ -80,7 +72,7 @@ void add_command(CLI::App& cli, int& exit_code) {
          "--backup", [cfg](const std::vector<std::string>& v) {
            std::erase_if(cfg->backends, [](const auto& s) { return s.backup; });
            for (const auto& s : v) {
-             auto b = parse_or_usage_error("--backup", s);
+             auto b = core::flag_value("--backup", [&] { return proxy::parse_server(s); });
              b.backup = true;
              cfg->backends.push_back(b);
            }
@@ -97,38 +89,28 @@ void add_command(CLI::App& cli, int& exit_code) {
          },
          "tcp (default), http:/PATH (expects 2xx/3xx) or none")
       ->type_name("tcp|http:/PATH");
-  cmd->add_option_function<int>(
-         "--health-interval-ms", [cfg](int v) { cfg->check.interval = std::chrono::milliseconds(v); },
-         "time between health checks of a backend (default 1000)")
-      ->check(CLI::Range(10, 86400000));
-  cmd->add_option_function<int>(
-         "--health-timeout-ms", [cfg](int v) { cfg->check.timeout = std::chrono::milliseconds(v); },
-         "time a health check may take (default 1000)")
-      ->check(CLI::Range(10, 86400000));
-  cmd->add_option_function<unsigned>("--rise", [cfg](unsigned v) { cfg->health.rise = v; },
-                                     "successful checks to bring a backend up (default 2)")
-      ->check(CLI::Range(1, 1000));
-  cmd->add_option_function<unsigned>("--fall", [cfg](unsigned v) { cfg->health.fall = v; },
-                                     "failed checks to take a backend down (default 3)")
-      ->check(CLI::Range(1, 1000));
+  constexpr std::int64_t day_ms = 86400000;  // the same ranges as the config file's keys (lb_config.cpp)
+  core::add_ms_flag(*cmd, "--health-interval-ms", cfg->check.interval, 10, day_ms,
+                    "time between health checks of a backend (default 1000)");
+  core::add_ms_flag(*cmd, "--health-timeout-ms", cfg->check.timeout, 10, day_ms,
+                    "time a health check may take (default 1000)");
+  core::add_number_flag(*cmd, "--rise", cfg->health.rise, 1u, 1000u, "successful checks to bring a backend up (default 2)");
+  core::add_number_flag(*cmd, "--fall", cfg->health.fall, 1u, 1000u, "failed checks to take a backend down (default 3)");
   cmd->add_option_function<std::string>(
-         "--admin", [cfg](const std::string& v) { cfg->admin = net::Address::parse_or_throw(v, net::Address::Use::Listen); },
+         "--admin",
+         [cfg](const std::string& v) {
+           cfg->admin = core::flag_value("--admin", [&] { return net::Address::parse_or_throw(v, net::Address::Use::Listen); });
+         },
          "admin listener: /stats, /stats.json, /metrics, POST /backends/HOST:PORT/drain|disable|enable "
          "(a bare PORT listens on 127.0.0.1)")
       ->type_name("[HOST:]PORT");
-  cmd->add_option_function<unsigned>("--threads", [cfg](unsigned v) { cfg->threads = v; },
-                                     "worker threads (default: one per CPU)");
-  cmd->add_option_function<unsigned>("--retries", [cfg](unsigned v) { cfg->proxy.retries = v; },
-                                     "attempts on other backends after a failure (default 3)")
-      ->check(CLI::Range(0, 100));
-  cmd->add_option_function<int>(
-         "--connect-timeout-ms", [cfg](int v) { cfg->proxy.connect_timeout = std::chrono::milliseconds(v); },
-         "time to connect to a backend (default 2000)")
-      ->check(CLI::Range(1, 86400000));
-  cmd->add_option_function<int>(
-         "--server-timeout-ms", [cfg](int v) { cfg->proxy.server_timeout = std::chrono::milliseconds(v); },
-         "time a backend may stay silent while answering (default 30000; 504 beyond)")
-      ->check(CLI::Range(1, 86400000));
+  core::add_number_flag(*cmd, "--threads", cfg->threads, 0u, 1024u, "worker threads (default: one per CPU)");
+  core::add_number_flag(*cmd, "--retries", cfg->proxy.retries, 0u, 100u,
+                        "attempts on other backends after a failure (default 3)");
+  core::add_ms_flag(*cmd, "--connect-timeout-ms", cfg->proxy.connect_timeout, 1, day_ms,
+                    "time to connect to a backend (default 2000)");
+  core::add_ms_flag(*cmd, "--server-timeout-ms", cfg->proxy.server_timeout, 1, day_ms,
+                    "time a backend may stay silent while answering (default 30000; 504 beyond)");
 
   cmd->callback([cfg, &exit_code] {
     try {

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/flags.hpp"
 #include "core/runtime.hpp"
 #include "http/handler_chain.hpp"
 #include "http/server_options.hpp"
@@ -34,7 +35,7 @@ int run(const WebConfig& cfg) {
     routes.stop();
   });
   spdlog::info("web: serving {} with {} threads", cfg.files.root, rt.size());
-  int rc = rt.run(cfg.shutdown_timeout);
+  int rc = rt.run(cfg.server.limits.shutdown_timeout);
   ::close(root_fd);
   return rc;
 }
@@ -51,21 +52,13 @@ void add_command(CLI::App& cli, int& exit_code) {
          "TOML config file ([web] section)")
       ->type_name("FILE");
   cmd->add_option("--root", cfg->files.root, "document root directory")->type_name("DIR");
-  cmd->add_option("--threads", cfg->threads, "worker threads (default: one per CPU)");
-  cmd->add_option_function<long>(
-      "--shutdown-timeout-ms", [cfg](long v) { cfg->shutdown_timeout = std::chrono::milliseconds(v); },
-      "how long a graceful stop waits for in-flight requests");
+  core::add_number_flag(*cmd, "--threads", cfg->threads, 0u, 1024u, "worker threads (default: one per CPU)");
   http::add_server_flags(*cmd, cfg->server);
   cmd->add_option_function<std::vector<std::string>>(
          "--proxy", [cfg](const std::vector<std::string>& specs) {
            cfg->proxies.clear();
-           for (const auto& s : specs) {
-             try {
-               cfg->proxies.push_back(proxy::parse_proxy_route(s));
-             } catch (const std::invalid_argument& e) {
-               throw core::ConfigError(std::string("--proxy: ") + e.what());
-             }
-           }
+           for (const auto& s : specs)
+             cfg->proxies.push_back(core::flag_value("--proxy", [&] { return proxy::parse_proxy_route(s); }));
          },
          "send requests under PREFIX to these app servers (repeatable; round robin, health checks, retries)")
       ->type_name("PREFIX=HOST:PORT,...");

@@ -13,8 +13,6 @@ void read_web_config(const core::ConfigFile& file, WebConfig& cfg) {
   http::read_server_config(*web, cfg.server);
   if (auto root = web->string("root")) cfg.files.root = *root;
   if (auto t = web->integer("threads", 0, 1024)) cfg.threads = static_cast<unsigned>(*t);
-  if (auto ms = web->integer("shutdown_timeout_ms", 0, 3600 * 1000))
-    cfg.shutdown_timeout = std::chrono::milliseconds(*ms);
   auto& cache = cfg.files.open_file_cache;
   if (auto ms = web->integer("open_file_cache_valid_ms", 0, 3600 * 1000)) cache.validity = std::chrono::milliseconds(*ms);
   if (auto n = web->integer("open_file_cache_max", 1, 1 << 20)) cache.max_entries = static_cast<std::size_t>(*n);

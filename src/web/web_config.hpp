@@ -12,7 +12,6 @@ namespace foobar::web {
 struct WebConfig {
   http::ServerConfig server{.name = "web"};
   unsigned threads = 0;  // 0: one per CPU
-  std::chrono::milliseconds shutdown_timeout{10000};
   StaticConfig files{.cache_control = default_cache_control()};
   std::vector<proxy::ProxyRoute> proxies;  // --proxy PREFIX=HOST:PORT,... (src/proxy)
 };
