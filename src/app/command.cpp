@@ -9,6 +9,7 @@
 #include "core/runtime.hpp"
 #include "db/cluster.hpp"
 #include "db/replica_monitor.hpp"
+#include "http/metrics_handler.hpp"
 #include "http/server_options.hpp"
 
 namespace foobar::app {
@@ -57,8 +58,12 @@ int run(const AppConfig& cfg) {
   http::Server server(rt, cfg.server, [&](unsigned, asio::io_context& io) {
     return std::make_unique<site::BoardHandler>(std::make_unique<db::Cluster>(io.get_executor(), co, board));
   });
+  auto admin = http::open_admin(rt, cfg.server, [&server](unsigned, asio::io_context&) {
+    return std::make_unique<http::MetricsHandler>([&server] { return http::requests_metric("app", server.requests()); });
+  });
   rt.on_stop([&] {
     server.stop();
+    if (admin) admin->stop();
     monitor.stop();
   });
   spdlog::info("app: primary {}, {} replica(s), {} threads", cfg.db_primary->str(), cfg.db_replicas.size(), rt.size());

@@ -76,6 +76,8 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
            std::to_string(topo.web.threads), "--access-log",
            topo.web.access_log ? dir.logs().string() + "/" + node.name + ".access.log" : "off"};
       if (topo.app.count > 0) a.insert(a.end(), {"--proxy", "/api/=" + join_nodes(topo, Role::app)});
+      a.insert(a.end(), {"--admin", node.admin.str()});
+      s.ready.push_back(node.admin);
       break;
     case Role::app: {
       a = {"foobar", "app", "--listen", node.address.str(), "--threads", std::to_string(topo.app.threads),
@@ -88,6 +90,8 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
         if (n.role == Role::db_primary) a.insert(a.end(), {"--db-primary", n.address.str()});
         if (n.role == Role::db_replica) a.insert(a.end(), {"--db-replica", n.address.str()});
       }
+      a.insert(a.end(), {"--admin", node.admin.str()});
+      s.ready.push_back(node.admin);
       break;
     }
     case Role::db_primary:

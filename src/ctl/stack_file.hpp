@@ -16,7 +16,7 @@ struct NodeRecord {
   std::string name;       // "web1"
   std::string role;       // "web", "db-primary"...
   std::string address;    // "127.0.0.1:18001"
-  std::string admin;      // the lb's admin listener, else ""
+  std::string admin;      // its admin listener (/metrics), else ""
   pid_t pid = 0;
   std::string state;      // starting | up | restarting | crashing | down
   std::int64_t started = 0;  // unix seconds of the current run

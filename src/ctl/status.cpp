@@ -28,35 +28,21 @@ net::Address address_of(const std::string& text) {
   return net::Address::parse(text, net::Address::Use::Listen).value_or(net::Address());
 }
 
-// foobar_lb_backend_requests_total{backend="HOST:PORT"} N  ->  {HOST:PORT: N}
-std::map<std::string, long long> lb_backend_requests(const std::string& metrics) {
-  std::map<std::string, long long> out;
-  std::istringstream in(metrics);
+// The requests a role says it answered: foobar_http_requests_total from its /metrics.
+std::optional<long long> requests_served(const std::string& admin) {
+  auto r = http_probe(address_of(admin), "/metrics", 1500ms);
+  if (r.status != 200) return std::nullopt;
+  std::istringstream in(r.body);
   std::string line;
-  const std::string name = "foobar_lb_backend_requests_total{";
+  std::optional<long long> total;
+  constexpr std::string_view name = "foobar_http_requests_total";
   while (std::getline(in, line)) {
-    if (line.rfind(name, 0) != 0) continue;
-    auto b = line.find("backend=\"");
-    auto close = line.find('}');
-    if (b == std::string::npos || close == std::string::npos) continue;
-    auto end = line.find('"', b + 9);
-    std::string backend = line.substr(b + 9, end - b - 9);
-    out[backend] += std::atoll(line.c_str() + close + 1);
+    if (!line.starts_with(name) || (line.size() > name.size() && line[name.size()] != '{' && line[name.size()] != ' '))
+      continue;
+    auto value = line.rfind(' ');
+    if (value != std::string::npos) total = total.value_or(0) + std::atoll(line.c_str() + value + 1);
   }
-  return out;
-}
-
-// Lines in a file (one access-log line per request), nullopt if it does not exist.
-std::optional<long long> count_lines(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  long long lines = 0;
-  char buf[65536];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    lines += std::count(buf, buf + in.gcount(), '\n');
-    if (!in) break;
-  }
-  return lines;
+  return total;
 }
 
 std::string uptime_text(long long s) {
@@ -84,16 +70,6 @@ StackStatus collect_status(const fs::path& state_dir, bool with_db) {
   }
 
   auto now = std::chrono::system_clock::now().time_since_epoch() / 1s;
-  std::map<std::string, long long> lb_counts;
-  bool have_lb_counts = false;
-  for (const auto& n : stack->nodes)
-    if (n.role == "lb" && !n.admin.empty() && out.running) {
-      auto r = http_probe(address_of(n.admin), "/metrics", 1500ms);
-      if (r.status == 200) {
-        lb_counts = lb_backend_requests(r.body);
-        have_lb_counts = true;
-      }
-    }
 
   std::string primary_gtid;
   out.all_up = out.running;
@@ -104,20 +80,7 @@ StackStatus collect_status(const fs::path& state_dir, bool with_db) {
     ns.up = alive && tcp_accepts(address_of(rec.address), 500ms);
     if (!ns.up) ns.rec.state = alive ? (rec.state == "up" ? "not accepting" : rec.state) : "down";
     if (ns.up) ns.uptime_s = rec.started ? now - rec.started : 0;
-    if (have_lb_counts) {
-      if (rec.role == "lb") {
-        long long sum = 0;
-        for (auto& [_, v] : lb_counts) sum += v;
-        ns.requests = sum;
-      } else if (rec.role == "web") {
-        auto it = lb_counts.find(rec.address);
-        ns.requests = it == lb_counts.end() ? 0 : it->second;
-      }
-    }
-    // Without an lb in front, a web or app server's own access log counts what it served
-    // (each role flushes it at least once a second).
-    bool logged = topo && ((rec.role == "app" && topo->app.access_log) || (rec.role == "web" && topo->web.access_log));
-    if (!ns.requests && logged) ns.requests = count_lines(dir.logs() / (rec.name + ".access.log")).value_or(0);
+    if (ns.up && !rec.admin.empty()) ns.requests = requests_served(rec.admin);
     if (with_db && ns.up && topo && (rec.role == "db-primary" || rec.role == "db-replica")) {
       std::string password = read_file(dir.secret_path("monitor.password"));
       while (!password.empty() && password.back() == '\n') password.pop_back();

@@ -35,7 +35,7 @@ struct Planned {
   Role role;
   int index;
   int port;
-  int admin_port = 0;  // the lb's
+  int admin_port = 0;  // its admin listener (/metrics; the lb's also /stats); 0 for DB nodes
 };
 
 std::vector<Planned> plan(const Topology& t) {
@@ -47,6 +47,10 @@ std::vector<Planned> plan(const Topology& t) {
   int app_first = next;
   next += t.app.count;
   int db_first = next;
+  // Admin listeners of web and app servers come after the DB slots, so adding
+  // them moved no port of an older layout.
+  int web_admin_first = db_first + (t.db.enabled ? 1 + t.db.replicas : 0);
+  int app_admin_first = web_admin_first + t.web.count;
   std::vector<Planned> out;
   if (t.db.enabled) {
     int port = t.db.port ? t.db.port : db_first;
@@ -54,9 +58,11 @@ std::vector<Planned> plan(const Topology& t) {
     for (int i = 1; i <= t.db.replicas; ++i) out.push_back({fmt::format("db-replica{}", i), Role::db_replica, i, port + i});
   }
   for (int i = 1; i <= t.app.count; ++i)
-    out.push_back({fmt::format("app{}", i), Role::app, i, (t.app.port ? t.app.port : app_first) + i - 1});
+    out.push_back({fmt::format("app{}", i), Role::app, i, (t.app.port ? t.app.port : app_first) + i - 1,
+                   app_admin_first + i - 1});
   for (int i = 1; i <= t.web.count; ++i)
-    out.push_back({fmt::format("web{}", i), Role::web, i, (t.web.port ? t.web.port : web_first) + i - 1});
+    out.push_back({fmt::format("web{}", i), Role::web, i, (t.web.port ? t.web.port : web_first) + i - 1,
+                   web_admin_first + i - 1});
   if (t.lb.enabled)
     out.push_back({"lb", Role::lb, 1, t.lb.listen.port(), t.lb.admin_port ? t.lb.admin_port : lb_admin});
   return out;
@@ -80,7 +86,7 @@ void validate(const Topology& t, const std::string& source) {
   std::vector<Listener> listeners;
   for (const auto& p : plan(t)) {
     listeners.push_back({p.name, p.role == Role::lb ? t.lb.listen.endpoint().address() : host, p.port});
-    if (p.role == Role::lb) listeners.push_back({"lb admin", host, p.admin_port});
+    if (p.admin_port) listeners.push_back({p.name + " admin", host, p.admin_port});
   }
   for (std::size_t i = 0; i < listeners.size(); ++i) {
     const auto& e = listeners[i];
@@ -101,10 +107,8 @@ std::vector<Node> nodes(const Topology& t) {
   auto at = [&](int port) { return net::Address(tcp::endpoint(host, static_cast<std::uint16_t>(port))); };
   std::vector<Node> out;
   for (const auto& p : plan(t)) {
-    if (p.role == Role::lb)
-      out.push_back({p.name, p.role, p.index, t.lb.listen, at(p.admin_port)});
-    else
-      out.push_back({p.name, p.role, p.index, at(p.port), {}});
+    auto admin = p.admin_port ? at(p.admin_port) : net::Address();
+    out.push_back({p.name, p.role, p.index, p.role == Role::lb ? t.lb.listen : at(p.port), admin});
   }
   return out;
 }
@@ -227,7 +231,8 @@ std::string to_toml(const Topology& t) {
   std::string o;
   o += "# foobar topology: `foobar up --config FILE` runs it; every key is in docs/configuration.md.\n";
   o += "# Internal ports without an explicit value are consecutive from port_base:\n";
-  o += "# lb admin, web servers, app servers, DB primary, DB replicas.\n\n";
+  o += "# lb admin, web servers, app servers, DB primary, DB replicas, then the web and app\n";
+  o += "# servers' admin listeners (/metrics).\n\n";
   o += line("host = " + quoted(t.host), "address every internal node binds");
   o += fmt::format("port_base = {}\n\n", t.port_base);
 

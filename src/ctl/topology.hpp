@@ -75,7 +75,7 @@ struct Node {
   Role role;
   int index = 0;      // 1-based within its tier
   net::Address address;  // where it serves (the lb: its public listener)
-  net::Address admin;    // the lb's admin listener; unset elsewhere
+  net::Address admin;    // its admin listener (/metrics); unset (port 0) for DB nodes
 };
 
 // A config error; what() names the file, line and key.
@@ -96,7 +96,8 @@ Topology load_topology(const std::string& path, std::optional<int> http_port = {
 std::string to_toml(const Topology& topo);
 
 // Every node, in start order: DB primary, replicas, app, web, lb. Internal ports
-// not set explicitly are consecutive from port_base: lb admin, web, app, DB.
+// not set explicitly are consecutive from port_base: lb admin, web, app, DB,
+// then the web and app servers' admin listeners.
 std::vector<Node> nodes(const Topology& topo);
 
 }  // namespace foobar::ctl

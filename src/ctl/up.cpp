@@ -102,7 +102,7 @@ struct Stack {
       r.name = n.name;
       r.role = std::string(role_name(n.role));
       r.address = n.address.str();
-      if (n.role == Role::lb) r.admin = n.admin.str();
+      if (n.admin.port()) r.admin = n.admin.str();
       r.state = "down";
       for (auto& s : states)
         if (s.name == n.name) {
@@ -301,7 +301,7 @@ int run_up(const UpOptions& opt) {
     int count = 0;
     for (const Node& n : nodes(topo)) {
       std::vector<std::pair<net::Address, std::string>> mine{{n.address, n.name}};
-      if (n.role == Role::lb) mine.push_back({n.admin, "lb admin"});
+      if (n.admin.port()) mine.push_back({n.admin, n.name + " admin"});
       for (auto& [e, what] : mine) {
         ++count;
         if (auto p = port_problem(e, what); !p.empty()) problems.push_back(p);

@@ -236,6 +236,7 @@ asio::awaitable<void> Connection::serve() {
         if (ex.chunked_out_ && !ex.ended_) ex.close_ = true;  // a cut body: only closing says so
       }
       if (w.access_log) w.access_log->log(peer_, ex.req_, ex.status(), ex.bytes_sent_);
+      w.requests.store(w.requests.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       if (ex.close_) {
         co_await linger_close();
         break;

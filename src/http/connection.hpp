@@ -7,6 +7,7 @@
 // frame: the buffer and exchange go back to the worker's spares, the coroutine
 // ends, and a one-byte peek wakes it (nginx frees its header buffer the same
 // way on keep-alive).
+#include <atomic>
 #include <chrono>
 #include <boost/intrusive/list.hpp>
 #include <memory>
@@ -125,6 +126,7 @@ struct Worker : std::enable_shared_from_this<Worker> {
   std::vector<std::unique_ptr<char[]>> spare_buffers;          // each kReadBuffer bytes
   std::vector<std::unique_ptr<Http1Exchange>> spare_exchanges;
   asio::steady_timer sweeper;
+  std::atomic<std::uint64_t> requests{0};  // written by this worker only (no shared RMW); read by any
   bool stopping = false;
 
   asio::awaitable<void> accept_loop();

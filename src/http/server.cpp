@@ -80,6 +80,22 @@ Server::~Server() = default;
 
 const tcp::endpoint& Server::local_endpoint() const noexcept { return impl_->local; }
 
+std::uint64_t Server::requests() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& w : impl_->workers) n += w->requests.load(std::memory_order_relaxed);
+  return n;
+}
+
+std::unique_ptr<Server> open_admin(core::Runtime& rt, const ServerConfig& config, HandlerFactory factory) {
+  if (!config.admin) return nullptr;
+  ServerConfig ac;
+  ac.name = "admin";
+  ac.listen = *config.admin;
+  if (!ac.listen.is_loopback())
+    spdlog::warn("admin listener on {} is reachable from the network and has no authentication", ac.listen.str());
+  return std::make_unique<Server>(rt, ac, std::move(factory));
+}
+
 void Server::stop() {
   for (auto& w : impl_->workers) asio::post(w->io, [w] { w->stop(); });
 }

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -34,6 +35,7 @@ struct ServerLimits {
 struct ServerConfig {
   std::string name = "foobar";  // label in the "listening on" line, e.g. "web", "admin"
   net::Address listen;          // port 0 -> an ephemeral port shared by every worker
+  std::optional<net::Address> admin;  // the role's admin listener (/metrics...), if asked for
   ServerLimits limits;
   std::string access_log;       // "" or "off": none; "-": stdout; else a file path
 };
@@ -47,6 +49,8 @@ class Server {
   Server(core::Runtime& rt, ServerConfig config, HandlerFactory factory);
   ~Server();
   const tcp::endpoint& local_endpoint() const noexcept;
+  // Requests answered so far, every worker's count summed (any thread).
+  std::uint64_t requests() const noexcept;
   // Stop accepting; idle connections close; in-flight requests finish with
   // "Connection: close". Safe from any thread.
   void stop();
@@ -55,5 +59,9 @@ class Server {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// The role's admin listener on rt, as config.admin asks (nullptr when not):
+// the same workers, its own handlers; warns when it is reachable from the network.
+std::unique_ptr<Server> open_admin(core::Runtime& rt, const ServerConfig& config, HandlerFactory factory);
 
 }  // namespace foobar::http

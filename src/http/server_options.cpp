@@ -47,6 +47,7 @@ constexpr LimitField kLimitFields[] = {
 void read_server_config(const core::ConfigSection& section, ServerConfig& out) {
   if (auto a = net::read_address(section, "listen", net::Address::Use::Listen)) out.listen = *a;
   if (auto v = section.integer("shutdown_timeout_ms", 0, kMaxMs)) out.limits.shutdown_timeout = ms(*v);
+  if (auto a = net::read_address(section, "admin", net::Address::Use::Listen)) out.admin = *a;
   if (auto log = section.string("access_log")) out.access_log = *log;
   if (auto limits = section.table("limits")) {
     std::vector<std::string_view> keys;
@@ -58,7 +59,7 @@ void read_server_config(const core::ConfigSection& section, ServerConfig& out) {
   }
 }
 
-void add_server_flags(CLI::App& cmd, ServerConfig& out) {
+void add_server_flags(CLI::App& cmd, ServerConfig& out, const std::string& admin_help) {
   cmd.add_option_function<std::string>(
          "--listen",
          [&out](const std::string& v) {
@@ -68,6 +69,13 @@ void add_server_flags(CLI::App& cmd, ServerConfig& out) {
       ->type_name("HOST:PORT");
   cmd.add_option("--access-log", out.access_log, "access log: FILE, - (stdout) or off")
       ->type_name("FILE|-|off");
+  cmd.add_option_function<std::string>(
+         "--admin",
+         [&out](const std::string& v) {
+           out.admin = core::flag_value("--admin", [&] { return net::Address::parse_or_throw(v, net::Address::Use::Listen); });
+         },
+         admin_help)
+      ->type_name("[HOST:]PORT");
   core::add_ms_flag(cmd, "--shutdown-timeout-ms", out.limits.shutdown_timeout, 0, kMaxMs,
                     "how long a graceful stop waits for in-flight requests (default 10000)");
   for (const auto& f : kLimitFields) {

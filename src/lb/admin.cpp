@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/error_response.hpp"
+#include "http/metrics_handler.hpp"
 
 namespace foobar::lb {
 
@@ -193,7 +194,9 @@ void AdminHandler::route(const http::Request& req, int& status, std::string& typ
   };
   if (path == "/stats" || path == "/stats/" || path == "/") return page("text/html; charset=utf-8", render_stats_html);
   if (path == "/stats.json") return page("application/json", render_stats_json);
-  if (path == "/metrics") return page("text/plain; version=0.0.4; charset=utf-8", render_metrics);
+  if (path == "/metrics")
+    return page("text/plain; version=0.0.4; charset=utf-8",
+                [this](const ProxyService& svc) { return render_metrics(svc) + http::requests_metric("lb", requests_()); });
 
   constexpr std::string_view prefix = "/backends/";
   status = 404;

@@ -1,6 +1,8 @@
 #pragma once
 // The lb admin listener: /stats (HTML, refreshes itself), /stats.json,
 // /metrics (Prometheus text) and POST /backends/HOST:PORT/{drain,disable,enable}.
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -16,13 +18,16 @@ std::string render_metrics(const proxy::ProxyService& svc);
 
 class AdminHandler final : public http::Handler {
  public:
-  explicit AdminHandler(std::shared_ptr<proxy::ProxyService> svc) : svc_(std::move(svc)) {}
+  // requests: how many the lb's server answered (foobar_http_requests_total).
+  AdminHandler(std::shared_ptr<proxy::ProxyService> svc, std::function<std::uint64_t()> requests)
+      : svc_(std::move(svc)), requests_(std::move(requests)) {}
   asio::awaitable<http::Outcome> handle(http::Exchange& ex) override;
 
  private:
   // Decides the answer to req (no I/O).
   void route(const http::Request& req, int& status, std::string& type, std::string& body);
   std::shared_ptr<proxy::ProxyService> svc_;
+  std::function<std::uint64_t()> requests_;
 };
 
 }  // namespace foobar::lb

@@ -23,17 +23,9 @@ int run(const LbConfig& cfg) {
   svc->start_health_checks(rt.context(0));
 
   http::Server server(rt, cfg.server, [svc](unsigned, asio::io_context& io) { return svc->make_handler(io); });
-  std::unique_ptr<http::Server> admin;
-  if (cfg.admin) {
-    http::ServerConfig ac;
-    ac.name = "admin";
-    ac.listen = *cfg.admin;
-    if (!ac.listen.is_loopback())
-      spdlog::warn("admin listener on {} is reachable from the network and has no authentication",
-                   ac.listen.str());
-    admin = std::make_unique<http::Server>(
-        rt, ac, [svc](unsigned, asio::io_context&) { return std::make_unique<AdminHandler>(svc); });
-  }
+  auto admin = http::open_admin(rt, cfg.server, [svc, &server](unsigned, asio::io_context&) {
+    return std::make_unique<AdminHandler>(svc, [&server] { return server.requests(); });
+  });
   rt.on_stop([&] {
     server.stop();
     if (admin) admin->stop();
@@ -59,7 +51,9 @@ void add_command(CLI::App& cli, int& exit_code) {
          },
          "TOML file with an [lb] section (flags override it)")
       ->type_name("FILE");
-  http::add_server_flags(*cmd, cfg->server);
+  http::add_server_flags(*cmd, cfg->server,
+                         "admin listener: /stats, /stats.json, /metrics, POST /backends/HOST:PORT/drain|disable|enable "
+                         "(a bare PORT listens on 127.0.0.1)");
   cmd->add_option_function<std::vector<std::string>>(
          "--backend", [cfg](const std::vector<std::string>& v) {
            std::erase_if(cfg->backends, [](const auto& s) { return !s.backup; });
@@ -96,14 +90,6 @@ void add_command(CLI::App& cli, int& exit_code) {
                     "time a health check may take (default 1000)");
   core::add_number_flag(*cmd, "--rise", cfg->health.rise, 1u, 1000u, "successful checks to bring a backend up (default 2)");
   core::add_number_flag(*cmd, "--fall", cfg->health.fall, 1u, 1000u, "failed checks to take a backend down (default 3)");
-  cmd->add_option_function<std::string>(
-         "--admin",
-         [cfg](const std::string& v) {
-           cfg->admin = core::flag_value("--admin", [&] { return net::Address::parse_or_throw(v, net::Address::Use::Listen); });
-         },
-         "admin listener: /stats, /stats.json, /metrics, POST /backends/HOST:PORT/drain|disable|enable "
-         "(a bare PORT listens on 127.0.0.1)")
-      ->type_name("[HOST:]PORT");
   core::add_number_flag(*cmd, "--threads", cfg->threads, 0u, 1024u, "worker threads (default: one per CPU)");
   core::add_number_flag(*cmd, "--retries", cfg->proxy.retries, 0u, 100u,
                         "attempts on other backends after a failure (default 3)");

@@ -53,7 +53,6 @@ void read_lb_config(const core::ConfigSection& lb, LbConfig& out) {
   if (auto v = lb.integer("rise", 1, 1000)) out.health.rise = static_cast<unsigned>(*v);
   if (auto v = lb.integer("fall", 1, 1000)) out.health.fall = static_cast<unsigned>(*v);
   if (auto v = lb.integer("passive_fall", 0, 1000)) out.health.passive_fall = static_cast<unsigned>(*v);
-  if (auto a = net::read_address(lb, "admin", net::Address::Use::Listen)) out.admin = *a;
   if (auto v = lb.integer("threads", 0, 1024)) out.threads = static_cast<unsigned>(*v);
   if (auto v = lb.integer("retries", 0, 100)) out.proxy.retries = static_cast<unsigned>(*v);
   if (auto v = lb.integer("connect_timeout_ms", 1, day_ms)) out.proxy.connect_timeout = ms(*v);

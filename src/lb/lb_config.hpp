@@ -23,7 +23,6 @@ struct LbConfig {
   proxy::ProxyOptions proxy;
   proxy::CheckConfig check;
   proxy::HealthConfig health;
-  std::optional<net::Address> admin;         // admin listener; none unless asked for
   unsigned threads = 0;                       // 0: one per CPU
 
   LbConfig();

@@ -9,6 +9,7 @@
 #include "core/flags.hpp"
 #include "core/runtime.hpp"
 #include "http/handler_chain.hpp"
+#include "http/metrics_handler.hpp"
 #include "http/server_options.hpp"
 #include "proxy/proxy_routes.hpp"
 #include "web/web_config.hpp"
@@ -30,8 +31,12 @@ int run(const WebConfig& cfg) {
     chain->add(std::make_unique<StaticHandler>(files, root_fd));
     return chain;
   });
-  rt.on_stop([&server, &routes] {
+  auto admin = http::open_admin(rt, cfg.server, [&server](unsigned, asio::io_context&) {
+    return std::make_unique<http::MetricsHandler>([&server] { return http::requests_metric("web", server.requests()); });
+  });
+  rt.on_stop([&] {
     server.stop();
+    if (admin) admin->stop();
     routes.stop();
   });
   spdlog::info("web: serving {} with {} threads", cfg.files.root, rt.size());

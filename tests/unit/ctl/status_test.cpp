@@ -8,12 +8,16 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "ctl/state_dir.hpp"
 #include "ctl/topology.hpp"
+#include "core/runtime.hpp"
+#include "http/metrics_handler.hpp"
+#include "http/server.hpp"
 
 namespace foobar::ctl {
 namespace {
@@ -35,6 +39,28 @@ struct Listener {
     port = ntohs(a.sin_port);
   }
   ~Listener() { ::close(fd); }
+};
+
+// A role's admin listener that says it answered `requests` (the real handler and server).
+struct FakeAdmin {
+  core::Runtime rt{1};
+  std::unique_ptr<http::Server> server;
+  std::thread thread;
+  explicit FakeAdmin(std::uint64_t requests) {
+    http::ServerConfig cfg;
+    cfg.listen = net::Address::parse_or_throw("127.0.0.1:0", net::Address::Use::Listen);
+    cfg.limits.header_timeout = std::chrono::milliseconds(400);  // a quick stop
+    server = std::make_unique<http::Server>(rt, cfg, [requests](unsigned, asio::io_context&) {
+      return std::make_unique<http::MetricsHandler>([requests] { return http::requests_metric("app", requests); });
+    });
+    rt.on_stop([this] { server->stop(); });
+    thread = std::thread([this] { rt.run(); });
+  }
+  ~FakeAdmin() {
+    rt.stop();
+    thread.join();
+  }
+  std::string address() const { return net::Address(server->local_endpoint()).str(); }
 };
 
 struct Fixture : ::testing::Test {
@@ -66,11 +92,12 @@ TEST_F(Status, LiveNodesCountersAndDownNodes) {
   rec.up_pid = ::getpid();
   rec.phase = "running";
   rec.url = "http://127.0.0.1:8080/";
-  rec.nodes.push_back({"app1", "app", "127.0.0.1:" + std::to_string(app1.port), "", ::getpid(), "up", 1, 0, ""});
+  FakeAdmin app1_admin(3);
+  rec.nodes.push_back(
+      {"app1", "app", "127.0.0.1:" + std::to_string(app1.port), app1_admin.address(), ::getpid(), "up", 1, 0, ""});
   // app2: its process is gone (pid 0), last seen crashing.
   rec.nodes.push_back({"app2", "app", "127.0.0.1:1", "", 0, "crashing", 0, 7, "exit 1"});
   write_file_atomic(dir.stack_file(), to_json(rec));
-  std::ofstream(dir.logs() / "app1.access.log") << "a\nb\nc\n";
 
   StackStatus s = collect_status(dir.root(), false);
   EXPECT_TRUE(s.running);

@@ -50,8 +50,8 @@ backends = [
 ]
 )");
   EXPECT_EQ(cfg.server.listen.port(), 8000);
-  ASSERT_TRUE(cfg.admin.has_value());
-  EXPECT_EQ(cfg.admin->port(), 8404);
+  ASSERT_TRUE(cfg.server.admin.has_value());
+  EXPECT_EQ(cfg.server.admin->port(), 8404);
   EXPECT_EQ(cfg.proxy.algorithm, proxy::Algorithm::LeastConn);
   EXPECT_EQ(cfg.check.kind, proxy::CheckConfig::Kind::Http);
   EXPECT_EQ(cfg.check.path, "/health");
