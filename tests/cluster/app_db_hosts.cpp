@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "ctl/mariadb.hpp"
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/lan.hpp"
 #include "support/process.hpp"
@@ -115,10 +116,7 @@ TEST_F(AppDbHosts, PrimaryPartitionedWritesFailFastReadsContinue) {
   for (int i = 0; i < 5; ++i) EXPECT_EQ(get_list().status, 200) << "reads are served by the replica";
 
   lan_->restore("db1");
-  bool writes_back = false;
-  for (auto deadline = Clock::now() + 15s; Clock::now() < deadline && !writes_back;
-       std::this_thread::sleep_for(200ms))
-    writes_back = post("after").status == 201;
+  bool writes_back = eventually([&] { return post("after").status == 201; }, 15s, 200ms);
   EXPECT_TRUE(writes_back) << "writes did not resume after the partition healed\n" << app_->output();
 }
 
@@ -146,12 +144,13 @@ TEST_F(AppDbHosts, ReplicaPartitionedReadsMoveToThePrimary) {
 
   lan_->restore("db2");
   // Back in the pool once the monitor sees it caught up again: reads return to it.
-  bool back = false;
-  for (auto deadline = Clock::now() + 15s; Clock::now() < deadline && !back; std::this_thread::sleep_for(200ms)) {
-    const long long before = ctl::global_status(replica_, "Com_select");
-    for (int i = 0; i < 3; ++i) get_list();
-    back = ctl::global_status(replica_, "Com_select") - before >= 3;
-  }
+  bool back = eventually(
+      [&] {
+        const long long before = ctl::global_status(replica_, "Com_select");
+        for (int i = 0; i < 3; ++i) get_list();
+        return ctl::global_status(replica_, "Com_select") - before >= 3;
+      },
+      15s, 200ms);
   EXPECT_TRUE(back) << "reads did not return to the replica after the partition healed";
 }
 

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/lan.hpp"
 #include "support/process.hpp"
@@ -60,9 +61,7 @@ class LbWebHosts : public ::testing::Test {
     return "";
   }
   bool wait_state(const std::string& web, const std::string& want, std::chrono::milliseconds timeout) const {
-    for (auto deadline = Clock::now() + timeout; Clock::now() < deadline; std::this_thread::sleep_for(50ms))
-      if (state(web) == want) return true;
-    return false;
+    return eventually([&] { return state(web) == want; }, timeout, 50ms);
   }
 
   struct Outcome {

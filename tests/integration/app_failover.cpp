@@ -117,11 +117,7 @@ TEST(AppFailover, PrimaryKilledWritesFailFastReadsContinue) {
   auto health = get(app.port, "/api/health");
   EXPECT_EQ(health.status, 200);
   cluster().start_primary();
-  bool back = false;
-  for (int i = 0; i < 50 && !back; ++i) {
-    back = post(app.port, {{"author", "x"}, {"body", "primary is back"}}).status == 201;
-    if (!back) std::this_thread::sleep_for(100ms);
-  }
+  bool back = eventually([&] { return post(app.port, {{"author", "x"}, {"body", "primary is back"}}).status == 201; }, 5s);
   EXPECT_TRUE(back) << "writes did not recover without an app restart";
   ctl::wait_caught_up(cluster().replica, cluster().primary, 20s);
 }

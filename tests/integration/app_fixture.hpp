@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "mariadb_cluster.hpp"
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 
@@ -29,16 +30,13 @@ class AppProcess {
   }
   // Waits until /api/health reports the replica healthy (or not); true if it did in time.
   bool wait_replica(bool healthy, std::chrono::milliseconds timeout = 5s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto r = http_get(port, "/api/health");
-      auto j = nlohmann::json::parse(r.body, nullptr, false);
-      if (!j.is_discarded() && j.contains("replicas") && j["replicas"].size() == 1 &&
-          j["replicas"][0].value("healthy", !healthy) == healthy)
-        return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
+    return eventually(
+        [&] {
+          auto j = nlohmann::json::parse(http_get(port, "/api/health").body, nullptr, false);
+          return !j.is_discarded() && j.contains("replicas") && j["replicas"].size() == 1 &&
+                 j["replicas"][0].value("healthy", !healthy) == healthy;
+        },
+        timeout);
   }
   std::string output() const { return proc_->output(); }
 

@@ -33,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 
@@ -305,13 +306,12 @@ struct Lb {
   }
   // Waits until /stats.json shows backend in state ("up", "down"...); false on timeout.
   bool wait_state(const Backend& b, const std::string& state, std::chrono::milliseconds timeout = 10s) const {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto x = backend_stats(b);
-      if (x.is_object() && x["state"] == state) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
+    return foobar::test::eventually(
+        [&] {
+          auto x = backend_stats(b);
+          return x.is_object() && x["state"] == state;
+        },
+        timeout, 50ms);
   }
   long vm_hwm_kb() const {
     std::ifstream f("/proc/" + std::to_string(proc->pid()) + "/status");

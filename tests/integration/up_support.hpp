@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 
@@ -100,15 +101,6 @@ inline HttpResponse post_json(int port, const std::string& path, const std::stri
                             std::to_string(body.size()) + "\r\n\r\n" + body);
 }
 
-// Polls pred every 100 ms until it holds or timeout passes.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (pred()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(100ms);
-  }
-}
+using foobar::test::eventually;
 
 }  // namespace foobar::test::up
