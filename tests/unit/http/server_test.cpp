@@ -101,6 +101,16 @@ TEST_F(ServerTest, KeepAliveConnectionSleepsBetweenRequestsAndWakes) {
   asio::io_context io;
   ClientConnection c(io.get_executor());
   std::vector<std::string> bodies;
+  auto read_body = [&]() -> asio::awaitable<std::string> {
+    std::string body;
+    for (;;) {
+      error_code ec;
+      auto piece = co_await c.read_body(ec);
+      if (ec || piece.empty()) break;
+      body.append(piece);
+    }
+    co_return body;
+  };
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
@@ -109,14 +119,7 @@ TEST_F(ServerTest, KeepAliveConnectionSleepsBetweenRequestsAndWakes) {
           c.watchdog().start(c.socket(), 2s);
           if (co_await c.write("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")) co_return;
           if (co_await c.read_response_head(Method::Get) != ClientConnection::HeadError::None) co_return;
-          std::string body;
-          for (;;) {
-            error_code ec;
-            auto piece = co_await c.read_body(ec);
-            if (ec || piece.empty()) break;
-            body.append(piece);
-          }
-          bodies.push_back(body);
+          bodies.push_back(co_await read_body());
           EXPECT_TRUE(c.reusable());
           asio::steady_timer pause(io, 50ms);  // the server connection goes to sleep meanwhile
           co_await pause.async_wait(use_nothrow);
@@ -126,14 +129,7 @@ TEST_F(ServerTest, KeepAliveConnectionSleepsBetweenRequestsAndWakes) {
         if (co_await c.write("GET /hello HTTP/1.1\r\nHost: t\r\n\r\nGET /stream HTTP/1.1\r\nHost: t\r\n\r\n")) co_return;
         for (int i = 0; i < 2; ++i) {
           if (co_await c.read_response_head(Method::Get) != ClientConnection::HeadError::None) co_return;
-          std::string body;
-          for (;;) {
-            error_code ec;
-            auto piece = co_await c.read_body(ec);
-            if (ec || piece.empty()) break;
-            body.append(piece);
-          }
-          bodies.push_back(body);
+          bodies.push_back(co_await read_body());
         }
         c.watchdog().stop();
       },
