@@ -50,7 +50,7 @@ void read_app_config(const core::ConfigFile& file, AppConfig& cfg) {
   if (auto v = app->string("db_password_file")) cfg.db_password_file = *v;
   if (auto v = app->string("db_monitor_user")) cfg.db_monitor_user = *v;
   if (auto v = app->string("db_monitor_password_file")) cfg.db_monitor_password_file = *v;
-  if (auto v = app->integer("max_replica_lag", 0, 86400)) cfg.max_replica_lag = static_cast<double>(*v);
+  if (auto v = app->number("max_replica_lag", 0, 86400)) cfg.max_replica_lag = *v;
   if (auto v = app->integer("monitor_interval_ms", 50, 60000)) cfg.monitor_interval = std::chrono::milliseconds(*v);
   if (auto v = app->integer("causal_wait_ms", 0, 60000)) cfg.causal_wait = std::chrono::milliseconds(*v);
   if (auto v = app->integer("db_pool_size", 1, 10000)) cfg.db_pool_size = static_cast<unsigned>(*v);

@@ -102,7 +102,7 @@ void add_command(CLI::App& cli, int& exit_code) {
   cmd->add_option("--db-user", cfg->db_user, "application database user");
   cmd->add_option("--db-password-file", cfg->db_password_file, "file holding the password (else env FOOBAR_DB_PASSWORD)")
       ->type_name("FILE");
-  cmd->add_option("--db-monitor-user", cfg->db_monitor_user, "user for SHOW REPLICA STATUS (REPLICA MONITOR)");
+  cmd->add_option("--db-monitor-user", cfg->db_monitor_user, "user for SHOW ALL REPLICAS STATUS (REPLICA MONITOR privilege)");
   cmd->add_option("--db-monitor-password-file", cfg->db_monitor_password_file,
                   "its password file (else env FOOBAR_DB_MONITOR_PASSWORD)")
       ->type_name("FILE");

@@ -11,7 +11,7 @@ listen = "127.0.0.1:9000"
 db_primary = "10.0.0.1:3306"
 db_replicas = ["10.0.0.2:3306", "10.0.0.3:3306"]
 db_user = "app"
-max_replica_lag = 3
+max_replica_lag = 2.5
 causal_wait_ms = 250
 db_network_timeout_ms = 1500
 )", "test.toml");
@@ -20,7 +20,7 @@ db_network_timeout_ms = 1500
   EXPECT_EQ(cfg.db_primary->str(), "10.0.0.1:3306");
   ASSERT_EQ(cfg.db_replicas.size(), 2u);
   EXPECT_EQ(cfg.db_user, "app");
-  EXPECT_EQ(cfg.max_replica_lag, 3.0);
+  EXPECT_EQ(cfg.max_replica_lag, 2.5);  // fractions, as the flag takes
   EXPECT_EQ(cfg.causal_wait.count(), 250);
   EXPECT_EQ(cfg.db_network_timeout.count(), 1500);
   EXPECT_EQ(cfg.server.listen.port(), 9000);
