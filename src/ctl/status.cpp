@@ -2,10 +2,7 @@
 
 #include <signal.h>
 
-#include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <map>
 #include <sstream>
 
 #include <fmt/format.h>

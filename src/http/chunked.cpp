@@ -6,11 +6,20 @@
 // for the data, so splitting the input anywhere gives the same result.
 #include "http/chunked.hpp"
 
+#include <charconv>
+
 #include <algorithm>
 
 #include "http/field_parser.hpp"
 
 namespace foobar::http {
+
+std::string_view chunk_size_line(char (&buf)[kMaxChunkSizeLine], std::uint64_t size) noexcept {
+  auto r = std::to_chars(buf, buf + 16, size, 16);
+  *r.ptr++ = '\r';
+  *r.ptr++ = '\n';
+  return {buf, static_cast<std::size_t>(r.ptr - buf)};
+}
 
 using detail::is;
 

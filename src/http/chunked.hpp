@@ -7,6 +7,12 @@
 
 namespace foobar::http {
 
+// The chunk-size line "<hex size>\r\n" written into buf; returns it. The one
+// encoder of chunk framing: the server's streamed responses and the proxy's
+// streamed request bodies.
+inline constexpr std::size_t kMaxChunkSizeLine = 18;  // 16 hex digits + CRLF
+std::string_view chunk_size_line(char (&buf)[kMaxChunkSizeLine], std::uint64_t size) noexcept;
+
 class ChunkedDecoder {
  public:
   struct Limits {

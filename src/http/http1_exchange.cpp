@@ -4,7 +4,6 @@
 #include <array>
 #include <boost/asio/write.hpp>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 
 #include "http/connection.hpp"
@@ -12,14 +11,6 @@
 
 namespace foobar::http {
 namespace {
-
-// "<hex size>\r\n" into buf; returns the text.
-std::string_view chunk_header(char (&buf)[20], std::uint64_t size) {
-  auto r = std::to_chars(buf, buf + 16, size, 16);
-  *r.ptr++ = '\r';
-  *r.ptr++ = '\n';
-  return {buf, static_cast<std::size_t>(r.ptr - buf)};
-}
 
 constexpr std::string_view kCrlf = "\r\n";
 
@@ -104,8 +95,8 @@ asio::awaitable<bool> Http1Exchange::send_head() { return write_head_and({}, fal
 
 asio::awaitable<bool> Http1Exchange::write(std::string_view data) {
   if (req_.method == Method::Head || data.empty()) co_return true;
-  char size[20];
-  std::array<asio::const_buffer, 3> chunk{asio::buffer(chunk_header(size, data.size())), asio::buffer(data),
+  char size[kMaxChunkSizeLine];
+  std::array<asio::const_buffer, 3> chunk{asio::buffer(chunk_size_line(size, data.size())), asio::buffer(data),
                                           asio::buffer(kCrlf)};
   std::array<asio::const_buffer, 1> plain{asio::buffer(data)};
   bool ok = false;
@@ -120,8 +111,8 @@ asio::awaitable<bool> Http1Exchange::write(std::string_view data) {
 asio::awaitable<bool> Http1Exchange::write_file(int fd, std::uint64_t offset, std::uint64_t len) {
   if (req_.method == Method::Head || len == 0) co_return true;
   if (chunked_out_) {
-    char size[20];
-    std::array<asio::const_buffer, 1> header{asio::buffer(chunk_header(size, len))};
+    char size[kMaxChunkSizeLine];
+    std::array<asio::const_buffer, 1> header{asio::buffer(chunk_size_line(size, len))};
     if (!co_await write_buffers(header)) co_return false;
   }
   auto& sock = conn_->socket_;

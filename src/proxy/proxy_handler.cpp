@@ -2,12 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cstring>
 
-#include <boost/asio/write.hpp>
-#include <fmt/format.h>
 
+#include "http/chunked.hpp"
 #include "http/error_response.hpp"
 #include "proxy/forward_headers.hpp"
 
@@ -257,11 +255,12 @@ asio::awaitable<ProxyHandler::Tried> ProxyHandler::attempt(http::Exchange& ex, O
   build_request_head(req, ex.peer(), opts_.proto, group_->servers()[si], out.framing, out.length, head);
   auto& dog = conn->watchdog();
   dog.start(conn->socket(), opts_.server_timeout);
-  std::array<asio::const_buffer, 3> bufs{asio::buffer(head), asio::buffer(out.body), asio::const_buffer()};
+  std::array<asio::const_buffer, 4> bufs{asio::buffer(head), asio::const_buffer(), asio::buffer(out.body),
+                                          asio::const_buffer()};
+  char size[http::kMaxChunkSizeLine];
   if (out.streaming && out.framing == Framing::Chunked && !out.body.empty()) {
-    head.append(fmt::format("{:x}\r\n", out.body.size()));  // the prefix read so far is the first chunk
-    bufs[0] = asio::buffer(head);
-    bufs[2] = asio::buffer("\r\n", 2);
+    bufs[1] = asio::buffer(http::chunk_size_line(size, out.body.size()));  // the prefix read so far: the first chunk
+    bufs[3] = asio::buffer("\r\n", 2);
   }
   auto wec = co_await conn->write(bufs);
   if (wec) co_return Tried{false, decide(Failure::Send, a), "send: " + wec.message()};
@@ -319,10 +318,9 @@ asio::awaitable<ProxyHandler::BodySent> ProxyHandler::forward_body(http::Exchang
     if (ec) co_return BodySent::ClientGone;
     dog.touch();
     if (piece.empty()) break;
-    char size[20];
-    auto r = std::to_chars(size, size + 16, piece.size(), 16);
-    std::array<asio::const_buffer, 4> framed{asio::buffer(size, static_cast<std::size_t>(r.ptr - size)),
-                                             asio::buffer("\r\n", 2), asio::buffer(piece), asio::buffer("\r\n", 2)};
+    char size[http::kMaxChunkSizeLine];
+    std::array<asio::const_buffer, 3> framed{asio::buffer(http::chunk_size_line(size, piece.size())),
+                                             asio::buffer(piece), asio::buffer("\r\n", 2)};
     std::array<asio::const_buffer, 1> plain{asio::buffer(piece)};
     error_code wec;
     if (chunked)

@@ -205,3 +205,17 @@ TEST(ChunkedDecoder, ErrorIsSticky) {
 
 }  // namespace
 }  // namespace foobar::http
+
+namespace foobar::http {
+TEST(ChunkSizeLine, HexSizeThenCrlfAndTheDecoderReadsItBack) {
+  char buf[kMaxChunkSizeLine];
+  EXPECT_EQ(chunk_size_line(buf, 0), "0\r\n");
+  EXPECT_EQ(chunk_size_line(buf, 4096), "1000\r\n");
+  EXPECT_EQ(chunk_size_line(buf, UINT64_MAX), "ffffffffffffffff\r\n");
+  std::string body = std::string(chunk_size_line(buf, 5)) + "hello\r\n0\r\n\r\n";
+  ChunkedDecoder d;
+  auto step = d.step(body);
+  ASSERT_EQ(step.status, ChunkedDecoder::Status::Data);
+  EXPECT_EQ(step.data, "hello");
+}
+}  // namespace foobar::http
