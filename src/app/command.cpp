@@ -59,7 +59,7 @@ int run(const AppConfig& cfg) {
     return std::make_unique<site::BoardHandler>(std::make_unique<db::Cluster>(io.get_executor(), co, board));
   });
   auto admin = http::open_admin(rt, cfg.server, [&server](unsigned, asio::io_context&) {
-    return std::make_unique<http::MetricsHandler>([&server] { return http::requests_metric("app", server.requests()); });
+    return std::make_unique<http::MetricsHandler>([&server] { return http::server_metrics("app", server); });
   });
   rt.on_stop([&] {
     server.stop();

@@ -87,11 +87,12 @@ std::optional<bool> ConfigSection::boolean(std::string_view key) const {
 std::optional<std::vector<std::string>> ConfigSection::strings(std::string_view key) const {
   auto n = static_cast<const toml::node*>(node(key));
   if (!n) return std::nullopt;
+  if (auto one = n->value<std::string_view>()) return std::vector<std::string>{std::string(*one)};
   auto arr = n->as_array();
-  if (!arr) fail(key, "expected an array of strings");
+  if (!arr) fail(key, "expected a string or an array of strings");
   std::vector<std::string> out;
   for (const auto& e : *arr) {
-    if (!e.is_string()) fail(key, "expected an array of strings");
+    if (!e.is_string()) fail(key, "expected a string or an array of strings");
     out.emplace_back(*e.value<std::string_view>());
   }
   return out;

@@ -27,6 +27,7 @@ class ConfigSection {
   std::optional<bool> boolean(std::string_view key) const;
   // A string that must be one of allowed.
   std::optional<std::string> one_of(std::string_view key, std::initializer_list<std::string_view> allowed) const;
+  // An array of strings; a single string is a list of one.
   std::optional<std::vector<std::string>> strings(std::string_view key) const;
   std::optional<ConfigSection> table(std::string_view key) const;
   std::vector<ConfigSection> tables(std::string_view key) const;  // array of tables; empty if absent

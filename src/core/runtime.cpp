@@ -48,6 +48,17 @@ int Runtime::run(std::chrono::milliseconds grace) {
     if (!ec) begin_stop();
   });
   on_stop([&signals] { signals.cancel(); });
+  // SIGHUP reloads; without this its default action would end the process.
+  asio::signal_set hangups(*workers_[0], SIGHUP);
+  std::function<void()> await_hangup = [&] {
+    hangups.async_wait([&](const error_code& ec, int) {
+      if (ec) return;
+      for (auto& fn : reload_handlers_) fn();
+      await_hangup();
+    });
+  };
+  await_hangup();
+  on_stop([&hangups] { hangups.cancel(); });
 
   std::mutex mu;
   std::condition_variable cv;

@@ -25,6 +25,9 @@ class Runtime {
   // Called once, on worker 0, when SIGTERM/SIGINT arrives or stop() is called:
   // roles stop accepting and let in-flight work finish.
   void on_stop(std::function<void()> fn) { stop_handlers_.push_back(std::move(fn)); }
+  // Called on worker 0 at each SIGHUP (roles reload what they can: certificates).
+  // Register before run().
+  void on_reload(std::function<void()> fn) { reload_handlers_.push_back(std::move(fn)); }
 
   // Runs every worker (worker 0 on the calling thread) until all work is done
   // after a stop; anything still running grace after the stop is cut off.
@@ -37,6 +40,7 @@ class Runtime {
   void begin_stop();
   std::vector<std::unique_ptr<asio::io_context>> workers_;
   std::vector<std::function<void()>> stop_handlers_;
+  std::vector<std::function<void()>> reload_handlers_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
   std::chrono::milliseconds grace_{0};
   bool stopping_ = false;

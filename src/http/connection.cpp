@@ -33,8 +33,8 @@ struct ExactAllocator {
 
 }  // namespace
 
-Connection::Connection(std::shared_ptr<Worker> worker, ClientSocket socket)
-    : worker_(std::move(worker)), socket_(std::move(socket)) {
+Connection::Connection(std::shared_ptr<Worker> worker, net::Socket socket, bool tls)
+    : worker_(std::move(worker)), socket_(std::move(socket)), tls_port_(tls) {
   error_code ec;
   peer_ = socket_.remote_endpoint(ec);
   socket_.set_option(tcp::no_delay(true), ec);
@@ -49,7 +49,7 @@ Connection::~Connection() {
 }
 
 void Connection::start() {
-  arm(worker_->limits.header_timeout);
+  arm(tls_port_ ? worker_->tls->config().handshake_timeout : worker_->limits.header_timeout);
   sleep();
 }
 
@@ -146,9 +146,14 @@ void Connection::ensure_space(std::size_t want) {
 // Reads more bytes into [end_, cap_); returns how many, 0 on error, EOF or timeout.
 asio::awaitable<std::size_t> Connection::read_more(Clock::duration timeout) {
   arm(timeout);
-  auto [ec, n] = co_await socket_.async_read_some(
-      asio::buffer(buf_.get() + end_, cap_ - end_), use_nothrow);
-  if (ec) co_return 0;
+  std::size_t n = 0;
+  if (tls_) {
+    error_code ec;
+    n = co_await tls_->read_some(buf_.get() + end_, cap_ - end_, ec);
+  } else {
+    auto [ec, got] = co_await socket_.async_read_some(asio::buffer(buf_.get() + end_, cap_ - end_), use_nothrow);
+    n = ec ? 0 : got;
+  }
   end_ += n;
   co_return n;
 }
@@ -168,7 +173,7 @@ asio::awaitable<Connection::Next> Connection::read_head() {
         co_return Next::Close;
       }
     }
-    if (end_ == begin_ && !idle_) {
+    if (end_ == begin_ && !idle_ && !(tls_ && tls_->has_pending())) {
       // Idle: sleep until the next request (keep-alive timeout; the first one
       // within header_timeout, from the accept).
       if (worker_->stopping) co_return Next::Close;
@@ -215,6 +220,11 @@ bool Connection::prepare_body() {
 asio::awaitable<void> Connection::serve() {
   auto& w = *worker_;
   try {
+    if (tls_port_ && !tls_ && !co_await start_tls()) {
+      error_code ec;
+      socket_.close(ec);
+      co_return;
+    }
     for (;;) {
       auto next = co_await read_head();
       if (next == Next::Sleep) {
@@ -250,6 +260,29 @@ asio::awaitable<void> Connection::serve() {
   socket_.close(ec);
 }
 
+// The first bytes on a TLS listener: a handshake record starts a TLS session;
+// anything else is plain HTTP sent to the wrong port, answered 400 in clear
+// text (as nginx does). False when the connection should close.
+asio::awaitable<bool> Connection::start_tls() {
+  auto& tls = *worker_->tls;
+  constexpr char kHandshakeRecord = 0x16;
+  if (peek_ != kHandshakeRecord) {
+    tls.count_failed_handshake();
+    borrow();
+    co_await reject(400, "This port speaks HTTPS: use an https:// URL.");
+    co_return false;
+  }
+  tls_ = std::make_unique<net::TlsSession>(tls.context(), socket_);
+  if (!tls_->ok()) co_return false;
+  if (auto ec = co_await tls_->handshake()) {
+    tls.count_failed_handshake();
+    spdlog::debug("tls handshake with {} failed: {}", peer_.address().to_string(), ec.message());
+    co_return false;
+  }
+  arm(worker_->limits.header_timeout);
+  co_return true;
+}
+
 // Consumes the finished request (head and body) so the next pipelined one starts at begin_.
 void Connection::finish_exchange() {
   begin_ = body_pos_;
@@ -271,6 +304,8 @@ asio::awaitable<void> Connection::reject(int status, std::string_view reason) {
 // Half-close, then drain what the client still sends (bounded), so our last
 // response is not destroyed by a TCP reset from unread data.
 asio::awaitable<void> Connection::linger_close() {
+  if (!socket_.is_open()) co_return;  // closed by the sweeper: its descriptor may be another's now
+  if (tls_) tls_->close_notify();
   error_code ec;
   socket_.shutdown(tcp::socket::shutdown_send, ec);
   if (ec) co_return;

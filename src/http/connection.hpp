@@ -16,6 +16,9 @@
 #include "http/access_log.hpp"
 #include "http/chunked.hpp"
 #include "http/server.hpp"
+#include "net/socket.hpp"
+#include "net/tls_service.hpp"
+#include "net/tls_session.hpp"
 
 namespace foobar::http {
 
@@ -24,17 +27,13 @@ using Clock = std::chrono::steady_clock;
 class Connection;
 struct Worker;
 
-// A client socket bound to its worker's io_context: smaller than one with a
-// type-erased executor, and so are the operations pending on it.
-using ClientSocket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
-
 // Exchange over an HTTP/1.1 connection: body framing, keep-alive, 100-continue.
 class Http1Exchange final : public Exchange {
  public:
   explicit Http1Exchange(const ParserLimits& limits) : parser_(limits) {}
   const tcp::endpoint& peer() const noexcept override;
   tcp::endpoint local() const override;
-  bool is_tls() const noexcept override { return false; }
+  bool is_tls() const noexcept override;
   asio::any_io_executor executor() const override;
   asio::awaitable<std::string_view> read_body(error_code& ec) override;
   asio::awaitable<bool> send(std::string_view body) override;
@@ -50,6 +49,8 @@ class Http1Exchange final : public Exchange {
   // Finishes the head (framing, Connection) and writes it with body in one writev.
   asio::awaitable<bool> write_head_and(std::string_view body, bool whole);
   asio::awaitable<bool> write_buffers(std::span<const asio::const_buffer> bufs);
+  asio::awaitable<bool> sendfile_plain(int fd, std::uint64_t offset, std::uint64_t len);
+  asio::awaitable<bool> write_file_tls(int fd, std::uint64_t offset, std::uint64_t len);
   bool body_allowed() const noexcept;
 
   Connection* conn_ = nullptr;
@@ -67,7 +68,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public boost
   // The read buffer's usual size; a larger head or body window grows it.
   static constexpr std::size_t kReadBuffer = 4096;
 
-  Connection(std::shared_ptr<Worker> worker, ClientSocket socket);
+  // tls: accepted on a TLS listener; the handshake comes first.
+  Connection(std::shared_ptr<Worker> worker, net::Socket socket, bool tls);
   ~Connection();
   // Starts serving; the connection keeps itself alive until it closes.
   void start();
@@ -83,6 +85,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public boost
   asio::awaitable<void> serve();
   void sleep();
   void wake();
+  asio::awaitable<bool> start_tls();
   asio::awaitable<Next> read_head();
   asio::awaitable<std::size_t> read_more(Clock::duration timeout);
   asio::awaitable<void> reject(int status, std::string_view reason);
@@ -96,8 +99,9 @@ class Connection : public std::enable_shared_from_this<Connection>, public boost
   void arm(Clock::duration timeout) { deadline_ = Clock::now() + timeout; }
 
   std::shared_ptr<Worker> worker_;
-  ClientSocket socket_;
+  net::Socket socket_;
   tcp::endpoint peer_;
+  std::unique_ptr<net::TlsSession> tls_;  // after the handshake, on a TLS listener
 
   // Read buffer: [begin_, end_) holds unconsumed bytes; the current request's
   // head starts at begin_ and its body bytes are consumed from body_pos_.
@@ -108,18 +112,26 @@ class Connection : public std::enable_shared_from_this<Connection>, public boost
   Clock::time_point deadline_ = Clock::time_point::max();
   std::uint64_t requests_ = 0;
   bool idle_ = false;  // asleep: waiting for a request with nothing buffered
+  bool tls_port_ = false;
   char peek_ = 0;      // where the sleeping peek lands
 };
 
 // Per-worker state of one Server: listener, handler, live connections, and the
 // spare buffers and exchanges that connections borrow while busy.
 struct Worker : std::enable_shared_from_this<Worker> {
-  Worker(asio::io_context& io, tcp::acceptor acc, const ServerLimits& limits)
-      : io(io), acceptor(std::move(acc)), limits(limits), sweeper(io) {}
+  Worker(asio::io_context& io, const ServerLimits& limits) : io(io), limits(limits), sweeper(io) {}
+
+  struct Listener {
+    tcp::acceptor acceptor;
+    bool tls;
+  };
 
   asio::io_context& io;
-  tcp::acceptor acceptor;
+  std::vector<Listener> listeners;
   const ServerLimits limits;  // a copy: connections may outlive the Server during a forced stop
+  std::shared_ptr<net::TlsService> tls;  // for TLS listeners
+  std::string hsts;           // Strict-Transport-Security value on TLS responses; "" for none
+  bool maintains_tls = false;  // this worker's sweeper runs the TLS upkeep (one worker does)
   std::unique_ptr<Handler> handler;
   std::unique_ptr<AccessLog::Writer> access_log;
   boost::intrusive::list<Connection> connections;  // for deadline sweeps and graceful stop
@@ -129,7 +141,7 @@ struct Worker : std::enable_shared_from_this<Worker> {
   std::atomic<std::uint64_t> requests{0};  // written by this worker only (no shared RMW); read by any
   bool stopping = false;
 
-  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> accept_loop(Listener& listener);
   asio::awaitable<void> sweep_loop();
   void stop();
 };

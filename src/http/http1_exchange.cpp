@@ -1,5 +1,6 @@
 // Http1Exchange: the handler's Exchange over an HTTP/1.1 connection.
 #include <sys/sendfile.h>
+#include <unistd.h>
 
 #include <array>
 #include <boost/asio/write.hpp>
@@ -23,6 +24,8 @@ tcp::endpoint Http1Exchange::local() const {
   return conn_->socket_.local_endpoint(ec);
 }
 
+bool Http1Exchange::is_tls() const noexcept { return conn_->tls_ != nullptr; }
+
 asio::any_io_executor Http1Exchange::executor() const { return conn_->socket_.get_executor(); }
 
 void Http1Exchange::reset(Connection& c) noexcept {
@@ -42,7 +45,13 @@ bool Http1Exchange::body_allowed() const noexcept {
 
 asio::awaitable<bool> Http1Exchange::write_buffers(std::span<const asio::const_buffer> bufs) {
   conn_->arm(conn_->worker_->limits.send_timeout);
-  auto [ec, n] = co_await asio::async_write(conn_->socket_, bufs, use_nothrow);
+  error_code ec;
+  if (conn_->tls_) {
+    ec = co_await conn_->tls_->write(bufs);
+  } else {
+    auto [wec, n] = co_await asio::async_write(conn_->socket_, bufs, use_nothrow);
+    ec = wec;
+  }
   if (ec) close_ = true;
   co_return !ec;
 }
@@ -76,6 +85,7 @@ asio::awaitable<bool> Http1Exchange::write_head_and(std::string_view body, bool 
       close_ = true;  // HTTP/1.0 reads an unframed body until the connection ends
     }
   }
+  if (c.tls_ && !c.worker_->hsts.empty()) head_.add_trusted("Strict-Transport-Security", c.worker_->hsts);
   if (close_)
     head_.add_trusted("Connection", "close");
   else if (req_.version == Version::Http10)
@@ -115,6 +125,16 @@ asio::awaitable<bool> Http1Exchange::write_file(int fd, std::uint64_t offset, st
     std::array<asio::const_buffer, 1> header{asio::buffer(chunk_size_line(size, len))};
     if (!co_await write_buffers(header)) co_return false;
   }
+  bool ok = conn_->tls_ ? co_await write_file_tls(fd, offset, len) : co_await sendfile_plain(fd, offset, len);
+  if (ok && chunked_out_) {
+    std::array<asio::const_buffer, 1> crlf{asio::buffer(kCrlf)};
+    ok = co_await write_buffers(crlf);
+  }
+  co_return ok;
+}
+
+// sendfile(2): the kernel copies the file to the socket.
+asio::awaitable<bool> Http1Exchange::sendfile_plain(int fd, std::uint64_t offset, std::uint64_t len) {
   auto& sock = conn_->socket_;
   off_t off = static_cast<off_t>(offset);
   std::uint64_t left = len;
@@ -134,10 +154,40 @@ asio::awaitable<bool> Http1Exchange::write_file(int fd, std::uint64_t offset, st
     close_ = true;  // peer gone, or the file shrank under us: the framing is broken
     co_return false;
   }
-  if (chunked_out_) {
-    std::array<asio::const_buffer, 1> crlf{asio::buffer(kCrlf)};
-    bool ok = co_await write_buffers(crlf);
-    co_return ok;
+  co_return true;
+}
+
+// With kernel TLS, SSL_sendfile (zero-copy still); otherwise read and encrypt
+// a record's worth at a time.
+asio::awaitable<bool> Http1Exchange::write_file_tls(int fd, std::uint64_t offset, std::uint64_t len) {
+  auto& tls = *conn_->tls_;
+  constexpr std::size_t kPiece = 16384;
+  std::unique_ptr<char[]> piece;
+  std::uint64_t left = len;
+  while (left > 0) {
+    std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, tls.kernel_sends() ? 1 << 30 : kPiece));
+    std::size_t n = 0;
+    if (tls.kernel_sends()) {
+      error_code ec;
+      n = co_await tls.sendfile(fd, offset, want, ec);
+    } else {
+      if (!piece) piece = std::make_unique_for_overwrite<char[]>(kPiece);
+      ssize_t got = ::pread(fd, piece.get(), want, static_cast<off_t>(offset));
+      if (got > 0) {
+        std::array<asio::const_buffer, 1> buf{asio::buffer(piece.get(), static_cast<std::size_t>(got))};
+        if (co_await write_buffers(buf)) n = static_cast<std::size_t>(got);
+      } else if (got < 0 && errno == EINTR) {
+        continue;
+      }
+    }
+    if (n == 0) {
+      close_ = true;  // peer gone, or the file shrank under us: the framing is broken
+      co_return false;
+    }
+    offset += n;
+    left -= n;
+    bytes_sent_ += n;
+    conn_->arm(conn_->worker_->limits.send_timeout);
   }
   co_return true;
 }

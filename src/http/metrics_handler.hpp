@@ -11,8 +11,13 @@
 
 namespace foobar::http {
 
+class Server;
+
 // foobar_http_requests_total{role="ROLE"} N, with its HELP and TYPE lines.
 std::string requests_metric(std::string_view role, std::uint64_t requests);
+// What every role's server exports: requests_metric, and
+// foobar_tls_handshake_failures_total{role="ROLE"}.
+std::string server_metrics(std::string_view role, const Server& server);
 
 class MetricsHandler final : public Handler {
  public:

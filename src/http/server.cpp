@@ -4,22 +4,29 @@
 
 #include <cstdio>
 
+#include <fmt/format.h>
+
 #include "http/connection.hpp"
+#include "http/handler_chain.hpp"
+#include "http/https_redirect.hpp"
 #include "net/address.hpp"
 #include "net/listener.hpp"
+#include "net/tls_service.hpp"
 
 namespace foobar::http {
 
 struct Server::Impl {
   ServerConfig config;
   tcp::endpoint local;
+  std::vector<tcp::endpoint> tls_local;
+  std::shared_ptr<net::TlsService> tls;
   std::vector<std::shared_ptr<Worker>> workers;
 };
 
-asio::awaitable<void> Worker::accept_loop() {
+asio::awaitable<void> Worker::accept_loop(Listener& listener) {
   auto self = shared_from_this();
   while (!stopping) {
-    auto [ec, socket] = co_await acceptor.async_accept(io, use_nothrow);
+    auto [ec, socket] = co_await listener.acceptor.async_accept(io, use_nothrow);
     if (stopping) break;
     if (ec) {
       if (ec == asio::error::operation_aborted) break;
@@ -30,7 +37,7 @@ asio::awaitable<void> Worker::accept_loop() {
       continue;
     }
     if (connections.size() >= limits.max_connections) continue;  // socket closes here
-    std::make_shared<Connection>(self, std::move(socket))->start();
+    std::make_shared<Connection>(self, std::move(socket), listener.tls)->start();
   }
 }
 
@@ -39,11 +46,17 @@ asio::awaitable<void> Worker::sweep_loop() {
   auto self = shared_from_this();
   auto shortest = std::min({limits.header_timeout, limits.keepalive_timeout, limits.body_timeout,
                             limits.send_timeout});
+  if (tls) shortest = std::min(shortest, tls->config().handshake_timeout);
   auto tick = std::clamp<Clock::duration>(shortest / 4, std::chrono::milliseconds(20), std::chrono::seconds(1));
+  auto next_upkeep = Clock::now() + net::TlsService::kMaintainEvery;
   for (;;) {
     sweeper.expires_after(tick);
     co_await sweeper.async_wait(use_nothrow);
     auto now = Clock::now();
+    if (maintains_tls && now >= next_upkeep) {
+      tls->maintain();
+      next_upkeep = now + net::TlsService::kMaintainEvery;
+    }
     for (auto it = connections.begin(); it != connections.end();) (it++)->sweep(now);
     if (access_log) access_log->flush();
     if (stopping && connections.empty()) break;
@@ -54,31 +67,68 @@ void Worker::stop() {
   if (stopping) return;
   stopping = true;
   error_code ec;
-  acceptor.close(ec);
+  for (auto& l : listeners) l.acceptor.close(ec);
   for (auto it = connections.begin(); it != connections.end();) (it++)->stop_if_idle();
 }
 
 Server::Server(core::Runtime& rt, ServerConfig config, HandlerFactory factory)
     : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
-  auto acceptors = net::open_listeners(rt, impl_->config.listen.endpoint());
-  impl_->local = acceptors.front().local_endpoint();
-  auto log = AccessLog::open(impl_->config.access_log);
+  const auto& cfg = impl_->config;
+  if (cfg.tls.enabled()) {
+    impl_->tls = std::make_shared<net::TlsService>(cfg.tls);
+    rt.on_reload([tls = impl_->tls] {
+      if (auto why = tls->reload(); !why.empty())
+        spdlog::error("tls reload failed, keeping the certificates in use: {}", why);
+      else
+        spdlog::info("tls: certificates reloaded");
+    });
+  }
+  std::string hsts;
+  if (cfg.tls.hsts_max_age > 0)
+    hsts = fmt::format("max-age={}{}", cfg.tls.hsts_max_age, cfg.tls.hsts_include_subdomains ? "; includeSubDomains" : "");
+
+  // Every worker gets one acceptor per address: the plain one, then the TLS ones.
+  std::vector<std::pair<std::vector<tcp::acceptor>, bool>> per_address;
+  per_address.emplace_back(net::open_listeners(rt, cfg.listen.endpoint()), false);
+  impl_->local = per_address.front().first.front().local_endpoint();
+  for (const auto& a : cfg.tls.listen) {
+    per_address.emplace_back(net::open_listeners(rt, a.endpoint()), true);
+    impl_->tls_local.push_back(per_address.back().first.front().local_endpoint());
+  }
+  auto log = AccessLog::open(cfg.access_log);
   for (unsigned i = 0; i < rt.size(); ++i) {
-    auto w = std::make_shared<Worker>(rt.context(i), std::move(acceptors[i]), impl_->config.limits);
-    w->handler = factory(i, rt.context(i));
+    auto w = std::make_shared<Worker>(rt.context(i), cfg.limits);
+    for (auto& [acceptors, tls] : per_address) w->listeners.push_back({std::move(acceptors[i]), tls});
+    w->tls = impl_->tls;
+    w->hsts = hsts;
+    w->maintains_tls = impl_->tls && i == 0;
+    auto handler = factory(i, rt.context(i));
+    if (cfg.tls.enabled() && cfg.tls.redirect_https) {
+      auto chain = std::make_unique<HandlerChain>();
+      chain->add(std::make_unique<HttpsRedirect>(impl_->tls_local.front().port()));
+      chain->add(std::move(handler));
+      handler = std::move(chain);
+    }
+    w->handler = std::move(handler);
     if (log) w->access_log = std::make_unique<AccessLog::Writer>(log);
-    asio::co_spawn(w->io, w->accept_loop(), asio::detached);
+    for (auto& l : w->listeners) asio::co_spawn(w->io, w->accept_loop(l), asio::detached);
     asio::co_spawn(w->io, w->sweep_loop(), asio::detached);
     impl_->workers.push_back(std::move(w));
   }
-  std::printf("%s listening on %s\n", impl_->config.name.c_str(), net::Address(impl_->local).str().c_str());
+  std::printf("%s listening on %s\n", cfg.name.c_str(), net::Address(impl_->local).str().c_str());
+  for (const auto& ep : impl_->tls_local)
+    std::printf("%s listening on %s (tls)\n", cfg.name.c_str(), net::Address(ep).str().c_str());
   std::fflush(stdout);
 }
 
 Server::~Server() = default;
 
 const tcp::endpoint& Server::local_endpoint() const noexcept { return impl_->local; }
+
+const std::vector<tcp::endpoint>& Server::tls_endpoints() const noexcept { return impl_->tls_local; }
+
+std::uint64_t Server::failed_handshakes() const noexcept { return impl_->tls ? impl_->tls->failed_handshakes() : 0; }
 
 std::uint64_t Server::requests() const noexcept {
   std::uint64_t n = 0;

@@ -15,6 +15,7 @@
 #include "http/exchange.hpp"
 #include "http/parser.hpp"
 #include "net/address.hpp"
+#include "net/tls_config.hpp"
 
 namespace foobar::http {
 
@@ -35,6 +36,7 @@ struct ServerLimits {
 struct ServerConfig {
   std::string name = "foobar";  // label in the "listening on" line, e.g. "web", "admin"
   net::Address listen;          // port 0 -> an ephemeral port shared by every worker
+  net::TlsConfig tls;           // TLS listeners beside the plain one
   std::optional<net::Address> admin;  // the role's admin listener (/metrics...), if asked for
   ServerLimits limits;
   std::string access_log;       // "" or "off": none; "-": stdout; else a file path
@@ -44,13 +46,19 @@ using HandlerFactory = std::function<std::unique_ptr<Handler>(unsigned worker, a
 
 class Server {
  public:
-  // Opens the listeners now (errors throw, with the address in the message)
-  // and prints "<name> listening on HOST:PORT" to stdout.
+  // Opens the listeners now (errors throw, with the address in the message;
+  // bad certificates throw core::ConfigError) and prints "<name> listening
+  // on HOST:PORT" (and "... HOST:PORT (tls)") to stdout. With TLS, SIGHUP
+  // reloads the certificates.
   Server(core::Runtime& rt, ServerConfig config, HandlerFactory factory);
   ~Server();
   const tcp::endpoint& local_endpoint() const noexcept;
+  // The TLS listeners' addresses, in the order configured (ports resolved).
+  const std::vector<tcp::endpoint>& tls_endpoints() const noexcept;
   // Requests answered so far, every worker's count summed (any thread).
   std::uint64_t requests() const noexcept;
+  // TLS handshakes that failed (not TLS, bad client, timeout), all workers.
+  std::uint64_t failed_handshakes() const noexcept;
   // Stop accepting; idle connections close; in-flight requests finish with
   // "Connection: close". Safe from any thread.
   void stop();

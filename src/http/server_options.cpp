@@ -1,6 +1,7 @@
 #include "http/server_options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "core/flags.hpp"
 #include "net/address.hpp"
@@ -42,6 +43,70 @@ constexpr LimitField kLimitFields[] = {
      [](ServerLimits& l, std::int64_t v) { l.max_body_bytes = static_cast<std::uint64_t>(v); }},
 };
 
+constexpr std::int64_t kMaxHstsAge = 10LL * 365 * 24 * 3600;
+
+// [<role>.tls]: listeners, certificate pairs, handshake timeout, tickets, redirect, HSTS.
+void read_tls_config(const core::ConfigSection& t, net::TlsConfig& out) {
+  t.allow_only({"listen", "cert", "key", "handshake_timeout_ms", "ticket_keys", "redirect_https", "hsts_max_age",
+                "hsts_include_subdomains"});
+  if (auto list = t.strings("listen")) {
+    out.listen.clear();
+    for (const auto& text : *list) {
+      std::string why;
+      auto a = net::Address::parse(text, net::Address::Use::Listen, &why);
+      if (!a) t.fail("listen", "invalid address '" + text + "': " + why);
+      out.listen.push_back(*a);
+    }
+  }
+  if (auto v = t.strings("cert")) out.certs = *v;
+  if (auto v = t.strings("key")) out.keys = *v;
+  if (out.certs.size() != out.keys.size())
+    t.fail("key", fmt::format("cert and key pair up by position: {} certificates, {} keys", out.certs.size(),
+                              out.keys.size()));
+  if (!out.listen.empty() && out.certs.empty()) t.fail("cert", "TLS listeners need a certificate and its key");
+  if (auto v = t.integer("handshake_timeout_ms", 1, kMaxMs)) out.handshake_timeout = ms(*v);
+  if (auto v = t.string("ticket_keys")) out.ticket_key_file = *v;
+  if (auto v = t.boolean("redirect_https")) out.redirect_https = *v;
+  if (auto v = t.integer("hsts_max_age", 0, kMaxHstsAge)) out.hsts_max_age = *v;
+  if (auto v = t.boolean("hsts_include_subdomains")) out.hsts_include_subdomains = *v;
+}
+
+void add_tls_flags(CLI::App& cmd, net::TlsConfig& out) {
+  const char* group = "TLS";
+  cmd.add_option_function<std::vector<std::string>>(
+         "--listen-tls",
+         [&out](const std::vector<std::string>& list) {
+           out.listen.clear();
+           for (const auto& v : list)
+             out.listen.push_back(core::flag_value(
+                 "--listen-tls", [&] { return net::Address::parse_or_throw(v, net::Address::Use::Listen); }));
+         },
+         "also listen with TLS on HOST:PORT (repeatable)")
+      ->type_name("HOST:PORT")
+      ->group(group);
+  cmd.add_option("--tls-cert", out.certs, "certificate chain, PEM, leaf first (repeatable; pairs with --tls-key)")
+      ->type_name("FILE")
+      ->group(group);
+  cmd.add_option("--tls-key", out.keys, "private key, PEM, of the --tls-cert in the same position")
+      ->type_name("FILE")
+      ->group(group);
+  core::add_ms_flag(cmd, "--tls-handshake-timeout-ms", out.handshake_timeout, 1, kMaxMs,
+                    "time for a TLS handshake to finish (default 10000)")
+      ->group(group);
+  cmd.add_option("--tls-ticket-keys", out.ticket_key_file,
+                 "file keeping the session ticket keys across restarts (mode 0600; default: memory only)")
+      ->type_name("FILE")
+      ->group(group);
+  cmd.add_flag("--redirect-https", out.redirect_https,
+               "plain listener: answer every request with a redirect to https (301, or 308 for non-GET)")
+      ->group(group);
+  core::add_number_flag<std::int64_t>(cmd, "--hsts-max-age", out.hsts_max_age, 0, kMaxHstsAge,
+                                      "Strict-Transport-Security max-age on TLS responses, seconds (0: none; "
+                                      "default 63072000)")
+      ->group(group);
+  cmd.add_flag("--hsts-include-subdomains", out.hsts_include_subdomains, "add includeSubDomains to it")->group(group);
+}
+
 }  // namespace
 
 void read_server_config(const core::ConfigSection& section, ServerConfig& out) {
@@ -49,6 +114,7 @@ void read_server_config(const core::ConfigSection& section, ServerConfig& out) {
   if (auto v = section.integer("shutdown_timeout_ms", 0, kMaxMs)) out.limits.shutdown_timeout = ms(*v);
   if (auto a = net::read_address(section, "admin", net::Address::Use::Listen)) out.admin = *a;
   if (auto log = section.string("access_log")) out.access_log = *log;
+  if (auto tls = section.table("tls")) read_tls_config(*tls, out.tls);
   if (auto limits = section.table("limits")) {
     std::vector<std::string_view> keys;
     for (const auto& f : kLimitFields) {
@@ -76,6 +142,7 @@ void add_server_flags(CLI::App& cmd, ServerConfig& out, const std::string& admin
          },
          admin_help)
       ->type_name("[HOST:]PORT");
+  add_tls_flags(cmd, out.tls);
   core::add_ms_flag(cmd, "--shutdown-timeout-ms", out.limits.shutdown_timeout, 0, kMaxMs,
                     "how long a graceful stop waits for in-flight requests (default 10000)");
   for (const auto& f : kLimitFields) {

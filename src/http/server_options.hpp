@@ -10,12 +10,13 @@ class App;
 
 namespace foobar::http {
 
-// Reads listen, admin, access_log, shutdown_timeout_ms and a [<role>.limits]
+// Reads listen, admin, access_log, shutdown_timeout_ms, a [<role>.tls] and a [<role>.limits]
 // table from section. Keys: see docs/configuration.md. Throws core::ConfigError.
 void read_server_config(const core::ConfigSection& section, ServerConfig& out);
 
 // --listen, --admin (admin_help says what it serves), --access-log,
-// --shutdown-timeout-ms and the limit flags (--max-header-bytes, ...).
+// --shutdown-timeout-ms, the TLS flags (--listen-tls, --tls-cert, --tls-key,
+// --redirect-https, ...) and the limit flags (--max-header-bytes, ...).
 void add_server_flags(CLI::App& cmd, ServerConfig& out,
                       const std::string& admin_help = "admin listener: GET /metrics (a bare PORT listens on 127.0.0.1)");
 

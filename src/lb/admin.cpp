@@ -196,7 +196,7 @@ void AdminHandler::route(const http::Request& req, int& status, std::string& typ
   if (path == "/stats.json") return page("application/json", render_stats_json);
   if (path == "/metrics")
     return page("text/plain; version=0.0.4; charset=utf-8",
-                [this](const ProxyService& svc) { return render_metrics(svc) + http::requests_metric("lb", requests_()); });
+                [this](const ProxyService& svc) { return render_metrics(svc) + server_metrics_(); });
 
   constexpr std::string_view prefix = "/backends/";
   status = 404;

@@ -18,16 +18,16 @@ std::string render_metrics(const proxy::ProxyService& svc);
 
 class AdminHandler final : public http::Handler {
  public:
-  // requests: how many the lb's server answered (foobar_http_requests_total).
-  AdminHandler(std::shared_ptr<proxy::ProxyService> svc, std::function<std::uint64_t()> requests)
-      : svc_(std::move(svc)), requests_(std::move(requests)) {}
+  // server_metrics: the lb's own server's series (http::server_metrics), appended to /metrics.
+  AdminHandler(std::shared_ptr<proxy::ProxyService> svc, std::function<std::string()> server_metrics)
+      : svc_(std::move(svc)), server_metrics_(std::move(server_metrics)) {}
   asio::awaitable<http::Outcome> handle(http::Exchange& ex) override;
 
  private:
   // Decides the answer to req (no I/O).
   void route(const http::Request& req, int& status, std::string& type, std::string& body);
   std::shared_ptr<proxy::ProxyService> svc_;
-  std::function<std::uint64_t()> requests_;
+  std::function<std::string()> server_metrics_;
 };
 
 }  // namespace foobar::lb

@@ -8,6 +8,7 @@
 #include "core/config.hpp"
 #include "core/flags.hpp"
 #include "core/runtime.hpp"
+#include "http/metrics_handler.hpp"
 #include "http/server_options.hpp"
 #include "lb/admin.hpp"
 #include "lb/lb_config.hpp"
@@ -24,7 +25,7 @@ int run(const LbConfig& cfg) {
 
   http::Server server(rt, cfg.server, [svc](unsigned, asio::io_context& io) { return svc->make_handler(io); });
   auto admin = http::open_admin(rt, cfg.server, [svc, &server](unsigned, asio::io_context&) {
-    return std::make_unique<AdminHandler>(svc, [&server] { return server.requests(); });
+    return std::make_unique<AdminHandler>(svc, [&server] { return http::server_metrics("lb", server); });
   });
   rt.on_stop([&] {
     server.stop();

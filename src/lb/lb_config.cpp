@@ -19,7 +19,7 @@ LbConfig::LbConfig() {
 }
 
 void read_lb_config(const core::ConfigSection& lb, LbConfig& out) {
-  lb.allow_only({"listen", "access_log", "limits", "shutdown_timeout_ms", "backends", "balance", "health_check",
+  lb.allow_only({"listen", "tls", "access_log", "limits", "shutdown_timeout_ms", "backends", "balance", "health_check",
                  "health_interval_ms", "health_timeout_ms", "rise", "fall", "passive_fall", "admin",
                  "threads", "retries", "connect_timeout_ms", "server_timeout_ms", "queue_timeout_ms",
                  "max_queue", "pool_idle_max", "pool_idle_timeout_ms"});

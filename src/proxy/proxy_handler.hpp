@@ -32,7 +32,6 @@ struct ProxyOptions {
   // Request bodies up to this size are read before the first attempt, so a
   // retry can send them again; larger ones stream (and are not retried once sent).
   std::size_t replay_limit = 64 * 1024;
-  std::string proto = "http";                      // X-Forwarded-Proto / Forwarded proto=
 };
 
 // Per-worker forwarding handler.

@@ -32,7 +32,7 @@ int run(const WebConfig& cfg) {
     return chain;
   });
   auto admin = http::open_admin(rt, cfg.server, [&server](unsigned, asio::io_context&) {
-    return std::make_unique<http::MetricsHandler>([&server] { return http::requests_metric("web", server.requests()); });
+    return std::make_unique<http::MetricsHandler>([&server] { return http::server_metrics("web", server); });
   });
   rt.on_stop([&] {
     server.stop();

@@ -1,0 +1,32 @@
+#pragma once
+// What a role's TLS listeners need, as parsed from flags or the [<role>.tls]
+// table (http/server_options): plain values, checked when the context loads.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "net/address.hpp"
+
+namespace foobar::net {
+
+struct TlsConfig {
+  std::vector<Address> listen;                 // TLS listeners; none: TLS is off
+  // Certificate chains (PEM, leaf first) and their keys, paired by position:
+  // an ECDSA and an RSA one for the same names side by side, other names
+  // picked by SNI. The OCSP response stapled for a chain, if any, is the DER
+  // file "<cert>.ocsp" beside it.
+  std::vector<std::string> certs;
+  std::vector<std::string> keys;
+  std::chrono::milliseconds handshake_timeout{10'000};
+  // Ticket encryption keys persist here (mode 0600) so a restart keeps
+  // resumption; "" keeps them in memory only.
+  std::string ticket_key_file;
+  bool redirect_https = false;                 // plain listeners answer 301/308 to https
+  std::int64_t hsts_max_age = 63072000;        // Strict-Transport-Security on TLS responses; 0: none
+  bool hsts_include_subdomains = false;
+
+  bool enabled() const noexcept { return !listen.empty(); }
+};
+
+}  // namespace foobar::net

@@ -1,0 +1,276 @@
+#include "net/tls_context.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <spdlog/spdlog.h>
+
+#include "core/config.hpp"
+
+namespace foobar::net {
+namespace {
+
+// Mozilla's "intermediate" profile (v5.7), ECDHE only. TLS 1.3 suites are OpenSSL's defaults.
+constexpr const char* kCiphers12 =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+constexpr const char* kCiphers13 = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+constexpr const char* kGroups = "X25519:P-256:P-384";
+// ECDSA first: a client that can verify both gets the cheaper signature.
+constexpr const char* kSigalgs =
+    "ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512:ed25519:rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:"
+    "RSA+SHA256:RSA+SHA384:RSA+SHA512";
+constexpr unsigned char kAlpn[] = "\x08http/1.1";
+constexpr int kSessionCacheSize = 20480;
+
+struct FreeX509 { void operator()(X509* x) const noexcept { X509_free(x); } };
+struct FreeKey { void operator()(EVP_PKEY* k) const noexcept { EVP_PKEY_free(k); } };
+struct FreeBio { void operator()(BIO* b) const noexcept { BIO_free(b); } };
+struct FreeChain { void operator()(STACK_OF(X509)* s) const noexcept { sk_X509_pop_free(s, X509_free); } };
+using X509Ptr = std::unique_ptr<X509, FreeX509>;
+using KeyPtr = std::unique_ptr<EVP_PKEY, FreeKey>;
+using BioPtr = std::unique_ptr<BIO, FreeBio>;
+using ChainPtr = std::unique_ptr<STACK_OF(X509), FreeChain>;
+
+// The first OpenSSL error queued, as text ("" if none); clears the queue.
+std::string openssl_reason() {
+  unsigned long e = ERR_peek_last_error();
+  ERR_clear_error();
+  if (!e) return {};
+  char buf[256];
+  ERR_error_string_n(e, buf, sizeof buf);
+  return buf;
+}
+
+[[noreturn]] void fail(const std::string& what, const std::string& file, const std::string& why) {
+  throw core::ConfigError(fmt::format("tls {} '{}': {}", what, file, why));
+}
+
+BioPtr open_file(const std::string& what, const std::string& file) {
+  BioPtr bio(BIO_new_file(file.c_str(), "r"));
+  if (!bio) {
+    int err = errno;
+    ERR_clear_error();
+    fail(what, file, fmt::format("cannot read: {}", std::strerror(err)));
+  }
+  return bio;
+}
+
+std::string time_text(const ASN1_TIME* t) {
+  BioPtr mem(BIO_new(BIO_s_mem()));
+  ASN1_TIME_print(mem.get(), t);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(mem.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+// The names a certificate is for, sorted: its subjectAltNames (DNS and IP),
+// else its common name. Certificates with equal names share one site.
+std::vector<std::string> names_of(X509* cert) {
+  std::vector<std::string> names;
+  auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans); ++i) {
+    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans, i);
+    int type = 0;
+    const auto* value = static_cast<const ASN1_STRING*>(GENERAL_NAME_get0_value(gn, &type));
+    if (type != GEN_DNS && type != GEN_IPADD) continue;
+    std::string bytes(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                      static_cast<std::size_t>(ASN1_STRING_length(value)));
+    names.push_back((type == GEN_DNS ? "DNS:" : "IP:") + bytes);
+  }
+  GENERAL_NAMES_free(sans);
+  if (names.empty()) {
+    char cn[256] = {};
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn) > 0)
+      names.push_back(std::string("DNS:") + cn);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+SSL_CTX* new_server_ctx() {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (!ctx) throw core::ConfigError("tls: cannot create a context: " + openssl_reason());
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
+  // Server order picks ECDSA and AES-GCM; PRIORITIZE_CHACHA still gives
+  // ChaCha20 to clients that list it first (phones without AES instructions).
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                               SSL_OP_PRIORITIZE_CHACHA | SSL_OP_ENABLE_KTLS);
+  if (SSL_CTX_set_cipher_list(ctx, kCiphers12) != 1 || SSL_CTX_set_ciphersuites(ctx, kCiphers13) != 1 ||
+      SSL_CTX_set1_groups_list(ctx, kGroups) != 1 || SSL_CTX_set1_sigalgs_list(ctx, kSigalgs) != 1) {
+    SSL_CTX_free(ctx);
+    throw core::ConfigError("tls: OpenSSL refused the cipher profile: " + openssl_reason());
+  }
+  // Idle keep-alive connections give their record buffers back (nginx does the same).
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  static constexpr unsigned char kSessionContext[] = "foobar";
+  SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof kSessionContext - 1);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+  SSL_CTX_sess_set_cache_size(ctx, kSessionCacheSize);
+  SSL_CTX_set_timeout(ctx, static_cast<long>(TicketKeys::kLifetime.count()));
+  SSL_CTX_set_alpn_select_cb(
+      ctx,
+      [](SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen, void*) {
+        unsigned char* chosen = nullptr;
+        if (SSL_select_next_proto(&chosen, outlen, kAlpn, sizeof kAlpn - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+          return SSL_TLSEXT_ERR_ALERT_FATAL;  // no_application_protocol (RFC 7301 section 3.2)
+        *out = chosen;
+        return SSL_TLSEXT_ERR_OK;
+      },
+      nullptr);
+  return ctx;
+}
+
+}  // namespace
+
+struct TlsContext::Certificate {
+  X509Ptr leaf;
+  std::string ocsp_file;
+  mutable std::atomic<std::shared_ptr<const std::string>> ocsp;  // DER; empty: none
+  mutable struct timespec ocsp_mtime = {};                        // touched by refresh_ocsp's thread only
+};
+
+struct TlsContext::Site {
+  SSL_CTX* ctx = nullptr;
+  std::vector<std::string> names;
+  std::vector<const Certificate*> certificates;
+  ~Site() { SSL_CTX_free(ctx); }
+};
+
+std::shared_ptr<const TlsContext> TlsContext::load(const TlsConfig& config, std::shared_ptr<TicketKeys> keys) {
+  if (config.certs.empty()) throw core::ConfigError("tls: the TLS listeners need a certificate (--tls-cert and --tls-key)");
+  if (config.certs.size() != config.keys.size())
+    throw core::ConfigError(fmt::format("tls: certificates and keys pair up by position: {} certificates, {} keys",
+                                        config.certs.size(), config.keys.size()));
+  std::shared_ptr<TlsContext> self(new TlsContext());
+  self->keys_ = std::move(keys);
+  for (std::size_t i = 0; i < config.certs.size(); ++i) {
+    struct {
+      const std::string& cert;
+      const std::string& key;
+    } files{config.certs[i], config.keys[i]};
+    auto cert_bio = open_file("certificate", files.cert);
+    X509Ptr leaf(PEM_read_bio_X509_AUX(cert_bio.get(), nullptr, nullptr, nullptr));
+    if (!leaf) fail("certificate", files.cert, "no PEM certificate in it (" + openssl_reason() + ")");
+    ChainPtr chain(sk_X509_new_null());
+    while (X509* extra = PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr)) sk_X509_push(chain.get(), extra);
+    ERR_clear_error();  // the end of the file reads as "no start line"
+
+    auto key_bio = open_file("key", files.key);
+    KeyPtr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+    if (!key) fail("key", files.key, "no PEM private key in it (" + openssl_reason() + ")");
+    if (X509_check_private_key(leaf.get(), key.get()) != 1) {
+      ERR_clear_error();
+      fail("key", files.key, "does not match certificate '" + files.cert + "'");
+    }
+    if (X509_cmp_current_time(X509_get0_notAfter(leaf.get())) <= 0)
+      fail("certificate", files.cert, "expired on " + time_text(X509_get0_notAfter(leaf.get())));
+    if (X509_cmp_current_time(X509_get0_notBefore(leaf.get())) > 0)
+      spdlog::warn("tls certificate '{}' is not valid before {}", files.cert, time_text(X509_get0_notBefore(leaf.get())));
+
+    auto names = names_of(leaf.get());
+    auto it = std::find_if(self->sites_.begin(), self->sites_.end(), [&](const auto& s) { return s->names == names; });
+    if (it == self->sites_.end()) {
+      auto site = std::make_unique<Site>();
+      site->ctx = new_server_ctx();
+      site->names = names;
+      self->keys_->attach(site->ctx);
+      SSL_CTX_set_tlsext_status_cb(site->ctx, &TlsContext::on_status_request);
+      SSL_CTX_set_tlsext_status_arg(site->ctx, self.get());
+      self->sites_.push_back(std::move(site));
+      it = std::prev(self->sites_.end());
+    }
+    Site& site = **it;
+    const int type = EVP_PKEY_get_base_id(key.get());
+    for (const Certificate* c : site.certificates)
+      if (EVP_PKEY_get_base_id(X509_get0_pubkey(c->leaf.get())) == type)
+        fail("certificate", files.cert, "a second certificate of the same key type for the same names");
+    if (SSL_CTX_use_cert_and_key(site.ctx, leaf.get(), key.get(), chain.get(), 1) != 1)
+      fail("certificate", files.cert, "OpenSSL refused it: " + openssl_reason());
+
+    auto cert = std::make_unique<Certificate>();
+    cert->leaf = std::move(leaf);
+    cert->ocsp_file = files.cert + ".ocsp";
+    cert->ocsp.store(std::make_shared<const std::string>());
+    site.certificates.push_back(cert.get());
+    self->certificates_.push_back(std::move(cert));
+  }
+  SSL_CTX_set_tlsext_servername_callback(self->sites_.front()->ctx, &TlsContext::on_server_name);
+  SSL_CTX_set_tlsext_servername_arg(self->sites_.front()->ctx, self.get());
+  self->refresh_ocsp();
+  return self;
+}
+
+TlsContext::~TlsContext() = default;
+
+SSL* TlsContext::new_ssl() const { return SSL_new(sites_.front()->ctx); }
+
+// Picks the site whose certificate covers the name the client asked for;
+// the default site otherwise (as nginx's default_server).
+int TlsContext::on_server_name(SSL* ssl, int*, void* arg) {
+  const auto* self = static_cast<const TlsContext*>(arg);
+  const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  if (!name || self->sites_.size() == 1) return SSL_TLSEXT_ERR_OK;
+  for (const auto& site : self->sites_) {
+    for (const Certificate* c : site->certificates) {
+      if (X509_check_host(c->leaf.get(), name, 0, 0, nullptr) == 1) {
+        if (site.get() != self->sites_.front().get()) SSL_set_SSL_CTX(ssl, site->ctx);
+        return SSL_TLSEXT_ERR_OK;
+      }
+    }
+  }
+  return SSL_TLSEXT_ERR_OK;
+}
+
+// Staples the OCSP response of the certificate the handshake chose, if there is one.
+int TlsContext::on_status_request(SSL* ssl, void* arg) {
+  const auto* self = static_cast<const TlsContext*>(arg);
+  X509* chosen = SSL_get_certificate(ssl);
+  for (const auto& c : self->certificates_) {
+    if (c->leaf.get() != chosen) continue;
+    auto der = c->ocsp.load();
+    if (der->empty()) break;
+    auto* copy = static_cast<unsigned char*>(OPENSSL_malloc(der->size()));  // OpenSSL frees it
+    if (!copy) break;
+    std::memcpy(copy, der->data(), der->size());
+    SSL_set_tlsext_status_ocsp_resp(ssl, copy, static_cast<long>(der->size()));
+    return SSL_TLSEXT_ERR_OK;
+  }
+  return SSL_TLSEXT_ERR_NOACK;
+}
+
+void TlsContext::refresh_ocsp() const {
+  for (const auto& c : certificates_) {
+    struct stat st {};
+    if (::stat(c->ocsp_file.c_str(), &st) != 0) {
+      if (!c->ocsp.load()->empty()) {
+        spdlog::warn("tls: OCSP response '{}' is gone; no longer stapled", c->ocsp_file);
+        c->ocsp.store(std::make_shared<const std::string>());
+      }
+      c->ocsp_mtime = {};
+      continue;
+    }
+    if (st.st_mtim.tv_sec == c->ocsp_mtime.tv_sec && st.st_mtim.tv_nsec == c->ocsp_mtime.tv_nsec) continue;
+    std::ifstream in(c->ocsp_file, std::ios::binary);
+    std::string der((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) {
+      spdlog::warn("tls: cannot read OCSP response '{}'", c->ocsp_file);
+      continue;
+    }
+    c->ocsp_mtime = st.st_mtim;
+    c->ocsp.store(std::make_shared<const std::string>(std::move(der)));
+    spdlog::info("tls: stapling OCSP response '{}'", c->ocsp_file);
+  }
+}
+
+}  // namespace foobar::net

@@ -1,0 +1,142 @@
+#include "net/tls_session.hpp"
+
+#include <cstring>
+#include <string>
+
+#include <openssl/err.h>
+
+namespace foobar::net {
+namespace {
+
+class TlsCategory final : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "tls"; }
+  std::string message(int code) const override {
+    char buf[256];
+    ERR_error_string_n(static_cast<unsigned long>(code), buf, sizeof buf);
+    return buf;
+  }
+};
+
+// Where small buffers (a response head and its body) are joined, so they go
+// out as one record and one send(2). A thread's buffer may be reused by
+// another connection while this one waits to write: that is safe because
+// data of at most one record is encrypted whole by the first SSL_write,
+// and its retry (same length, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER) only
+// flushes what OpenSSL already holds.
+constexpr std::size_t kMaxRecord = 16384;
+thread_local char t_stage[kMaxRecord];
+
+}  // namespace
+
+const boost::system::error_category& tls_category() noexcept {
+  static const TlsCategory category;
+  return category;
+}
+
+TlsSession::TlsSession(std::shared_ptr<const TlsContext> context, Socket& socket)
+    : context_(std::move(context)), socket_(socket), ssl_(context_->new_ssl()) {
+  if (!ssl_) return;
+  SSL_set_mode(ssl_, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  if (SSL_set_fd(ssl_, socket_.native_handle()) != 1) {
+    SSL_free(ssl_);
+    ssl_ = nullptr;
+    return;
+  }
+  SSL_set_accept_state(ssl_);
+}
+
+TlsSession::~TlsSession() { SSL_free(ssl_); }
+
+asio::awaitable<bool> TlsSession::wait(int r, error_code& ec) {
+  const int err = SSL_get_error(ssl_, r);
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+    auto [wec] = co_await socket_.async_wait(
+        err == SSL_ERROR_WANT_READ ? tcp::socket::wait_read : tcp::socket::wait_write, use_nothrow);
+    ec = wec;
+    co_return !wec;
+  }
+  if (err == SSL_ERROR_ZERO_RETURN) {
+    ec = asio::error::eof;
+  } else if (err == SSL_ERROR_SYSCALL) {
+    ec = errno ? error_code(errno, boost::system::system_category()) : error_code(asio::error::eof);
+  } else {
+    unsigned long e = ERR_peek_last_error();
+    ec = e ? error_code(static_cast<int>(e), tls_category()) : error_code(asio::error::connection_aborted);
+  }
+  ERR_clear_error();
+  co_return false;
+}
+
+asio::awaitable<error_code> TlsSession::handshake() {
+  error_code ec;
+  for (;;) {
+    errno = 0;
+    int r = SSL_do_handshake(ssl_);
+    if (r == 1) co_return error_code{};
+    if (!co_await wait(r, ec)) co_return ec;
+  }
+}
+
+asio::awaitable<std::size_t> TlsSession::read_some(char* buf, std::size_t size, error_code& ec) {
+  for (;;) {
+    errno = 0;
+    std::size_t got = 0;
+    int r = SSL_read_ex(ssl_, buf, size, &got);
+    if (r == 1) co_return got;
+    if (!co_await wait(r, ec)) co_return 0;
+  }
+}
+
+asio::awaitable<error_code> TlsSession::write_all(const char* data, std::size_t size) {
+  error_code ec;
+  while (size > 0) {
+    errno = 0;
+    std::size_t written = 0;
+    int r = SSL_write_ex(ssl_, data, size, &written);
+    if (r == 1) {  // without partial writes: all of it
+      data += written;
+      size -= written;
+      continue;
+    }
+    if (!co_await wait(r, ec)) co_return ec;
+  }
+  co_return ec;
+}
+
+asio::awaitable<error_code> TlsSession::write(std::span<const asio::const_buffer> bufs) {
+  std::size_t total = 0;
+  for (const auto& b : bufs) total += b.size();
+  if (bufs.size() > 1 && total <= kMaxRecord) {
+    std::size_t at = 0;
+    for (const auto& b : bufs) {
+      std::memcpy(t_stage + at, b.data(), b.size());
+      at += b.size();
+    }
+    auto ec = co_await write_all(t_stage, total);
+    co_return ec;
+  }
+  for (const auto& b : bufs) {
+    if (b.size() == 0) continue;
+    if (auto ec = co_await write_all(static_cast<const char*>(b.data()), b.size())) co_return ec;
+  }
+  co_return error_code{};
+}
+
+bool TlsSession::kernel_sends() const noexcept { return BIO_get_ktls_send(SSL_get_wbio(ssl_)) == 1; }
+
+asio::awaitable<std::size_t> TlsSession::sendfile(int fd, std::uint64_t offset, std::size_t len, error_code& ec) {
+  for (;;) {
+    errno = 0;
+    ossl_ssize_t n = SSL_sendfile(ssl_, fd, static_cast<off_t>(offset), len, 0);
+    if (n > 0) co_return static_cast<std::size_t>(n);
+    if (!co_await wait(static_cast<int>(n), ec)) co_return 0;
+  }
+}
+
+void TlsSession::close_notify() noexcept {
+  if (ssl_ && SSL_is_init_finished(ssl_)) SSL_shutdown(ssl_);
+  ERR_clear_error();
+}
+
+}  // namespace foobar::net

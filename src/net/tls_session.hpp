@@ -1,0 +1,57 @@
+#pragma once
+// One TLS connection over a non-blocking socket: OpenSSL reads and writes the
+// socket itself (a socket BIO, as nginx does, so kernel TLS can take over the
+// records), and we wait for readiness when it asks. The HTTP connection runs
+// over it exactly as over a plain socket.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include <openssl/ssl.h>
+
+#include "net/socket.hpp"
+#include "net/tls_context.hpp"
+
+namespace foobar::net {
+
+// Errors from OpenSSL (a failed handshake, a bad record), with its reason as the message.
+const boost::system::error_category& tls_category() noexcept;
+
+class TlsSession {
+ public:
+  // A server session on socket's descriptor, from context (kept alive with it).
+  // Check ok(): false when OpenSSL could not allocate.
+  TlsSession(std::shared_ptr<const TlsContext> context, Socket& socket);
+  ~TlsSession();
+  TlsSession(const TlsSession&) = delete;
+  TlsSession& operator=(const TlsSession&) = delete;
+  bool ok() const noexcept { return ssl_ != nullptr; }
+
+  asio::awaitable<error_code> handshake();
+  // Decrypted bytes into buf (at least one), or 0 with ec (eof: the peer closed).
+  asio::awaitable<std::size_t> read_some(char* buf, std::size_t size, error_code& ec);
+  // All of bufs, small ones coalesced into one record.
+  asio::awaitable<error_code> write(std::span<const asio::const_buffer> bufs);
+  // Up to len bytes of fd from offset by the kernel's TLS (only when
+  // kernel_sends()); the bytes sent, or 0 with ec.
+  asio::awaitable<std::size_t> sendfile(int fd, std::uint64_t offset, std::size_t len, error_code& ec);
+  // The kernel encrypts what we send (kTLS is loaded and took the cipher).
+  bool kernel_sends() const noexcept;
+  // Decrypted or undecrypted bytes wait inside OpenSSL: read before sleeping on the socket.
+  bool has_pending() const noexcept { return SSL_has_pending(ssl_) == 1; }
+  // Sends close_notify if the socket takes it now; never waits.
+  void close_notify() noexcept;
+
+ private:
+  // After an OpenSSL call returned r: waits for the readiness it asks for, or
+  // sets ec and returns false.
+  asio::awaitable<bool> wait(int r, error_code& ec);
+  asio::awaitable<error_code> write_all(const char* data, std::size_t size);
+
+  std::shared_ptr<const TlsContext> context_;
+  Socket& socket_;
+  SSL* ssl_ = nullptr;
+};
+
+}  // namespace foobar::net
