@@ -14,8 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev curl wrk procps iproute2 python3
   # database server and the benchmark anchors
   mariadb-server mariadb-client sysbench nginx haproxy h2o
-  # browser tests (playwright-core from npm drives Debian's chromium)
-  chromium
+  # browser tests (playwright-core from npm drives Debian's chromium; certutil puts the local CA in its store)
+  chromium libnss3-tools
 )
 
 missing=()

@@ -12,6 +12,7 @@ void add_commands(CLI::App& cli, int& exit_code) {
   auto up_opt = std::make_shared<UpOptions>();
   auto http_port = std::make_shared<int>(0);
   auto port_base = std::make_shared<int>(0);
+  auto https_port = std::make_shared<int>(0);
   CLI::App* up = cli.add_subcommand(
       "up", "Run the whole stack on this machine: lb -> web -> app -> MariaDB primary + replica");
   up->add_option("--config", up_opt->config, "Topology file (TOML; see docs/configuration.md)")
@@ -19,6 +20,8 @@ void add_commands(CLI::App& cli, int& exit_code) {
   up->add_option("--state-dir", up_opt->state_dir, "Data, configs, secrets, logs and pids")
       ->capture_default_str();
   up->add_option("--http-port", *http_port, "Public port of the lb on 127.0.0.1 (default 8080)")
+      ->check(CLI::Range(1, 65535));
+  up->add_option("--https-port", *https_port, "HTTPS port of the lb on 127.0.0.1 (default 8443)")
       ->check(CLI::Range(1, 65535));
   up->add_option("--port-base", *port_base, "First internal port; the others follow (default 18000)")
       ->check(CLI::Range(1, 65535));
@@ -28,6 +31,7 @@ void add_commands(CLI::App& cli, int& exit_code) {
     UpOptions o = *up_opt;
     if (*http_port) o.http_port = *http_port;
     if (*port_base) o.port_base = *port_base;
+    if (*https_port) o.https_port = *https_port;
     exit_code = run_up(o);
   });
 

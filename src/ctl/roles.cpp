@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "ctl/local_ca.hpp"
+
 namespace foobar::ctl {
 
 namespace fs = std::filesystem;
@@ -70,6 +72,14 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
       for (const Node& n : nodes(topo))
         if (n.role == Role::web) a.insert(a.end(), {"--backend", n.address.str()});
       s.ready.push_back(node.admin);
+      if (topo.lb.https) {
+        const auto local = local_certificate_paths(dir.tls());
+        a.insert(a.end(), {"--listen-tls", topo.lb.https_listen.str(), "--tls-cert",
+                           topo.lb.tls_cert.empty() ? local.server_cert.string() : topo.lb.tls_cert, "--tls-key",
+                           topo.lb.tls_key.empty() ? local.server_key.string() : topo.lb.tls_key,
+                           "--tls-ticket-keys", (dir.tls() / "ticket-keys").string()});
+        s.ready.push_back(topo.lb.https_listen.local_target());
+      }
       break;
     case Role::web:
       a = {"foobar", "web", "--listen", node.address.str(), "--root", site.root.string(), "--threads",

@@ -86,6 +86,8 @@ void validate(const Topology& t, const std::string& source) {
   std::vector<Listener> listeners;
   for (const auto& p : plan(t)) {
     listeners.push_back({p.name, p.role == Role::lb ? t.lb.listen.endpoint().address() : host, p.port});
+    if (p.role == Role::lb && t.lb.https)
+      listeners.push_back({"lb https", t.lb.https_listen.endpoint().address(), t.lb.https_listen.port()});
     if (p.admin_port) listeners.push_back({p.name + " admin", host, p.admin_port});
   }
   for (std::size_t i = 0; i < listeners.size(); ++i) {
@@ -113,8 +115,8 @@ std::vector<Node> nodes(const Topology& t) {
   return out;
 }
 
-Topology parse_topology(std::string_view text, const std::string& source,
-                        std::optional<int> http_port, std::optional<int> port_base) {
+Topology parse_topology(std::string_view text, const std::string& source, std::optional<int> http_port,
+                        std::optional<int> port_base, std::optional<int> https_port) {
   auto file = core::ConfigFile::parse(text, source);
   const auto top = file.root();
   top.allow_only({"host", "port_base", "lb", "web", "app", "db"});
@@ -137,7 +139,7 @@ Topology parse_topology(std::string_view text, const std::string& source,
   integer(top, "port_base", t.port_base, 1, 65535);
   if (auto lb = top.table("lb")) {
     lb->allow_only({"enabled", "listen", "admin_port", "balance", "health_check", "health_interval_ms", "rise",
-                    "fall", "threads"});
+                    "fall", "threads", "https", "https_listen", "tls_cert", "tls_key"});
     if (auto v = lb->boolean("enabled")) t.lb.enabled = *v;
     if (auto a = net::read_address(*lb, "listen", net::Address::Use::Listen)) {
       if (a->port() == 0) lb->fail("listen", "the port must be from 1 to 65535");
@@ -150,6 +152,15 @@ Topology parse_topology(std::string_view text, const std::string& source,
     integer(*lb, "rise", t.lb.rise, 1, 100);
     integer(*lb, "fall", t.lb.fall, 1, 100);
     integer(*lb, "threads", t.lb.threads, 0, 256);
+    if (auto v = lb->boolean("https")) t.lb.https = *v;
+    if (auto a = net::read_address(*lb, "https_listen", net::Address::Use::Listen)) {
+      if (a->port() == 0) lb->fail("https_listen", "the port must be from 1 to 65535");
+      t.lb.https_listen = *a;
+    }
+    text_of(*lb, "tls_cert", t.lb.tls_cert);
+    text_of(*lb, "tls_key", t.lb.tls_key);
+    if (t.lb.tls_cert.empty() != t.lb.tls_key.empty())
+      lb->fail(t.lb.tls_cert.empty() ? "tls_key" : "tls_cert", "tls_cert and tls_key go together");
   }
   if (auto web = top.table("web")) {
     web->allow_only({"count", "port", "root", "threads", "access_log"});
@@ -182,19 +193,20 @@ Topology parse_topology(std::string_view text, const std::string& source,
   }
   if (http_port) t.lb.listen = t.lb.listen.with_port(static_cast<std::uint16_t>(*http_port));
   if (port_base) t.port_base = *port_base;
+  if (https_port) t.lb.https_listen = t.lb.https_listen.with_port(static_cast<std::uint16_t>(*https_port));
   validate(t, source);
   return t;
 }
 
-Topology load_topology(const std::string& path, std::optional<int> http_port,
-                       std::optional<int> port_base) {
+Topology load_topology(const std::string& path, std::optional<int> http_port, std::optional<int> port_base,
+                       std::optional<int> https_port) {
   std::ifstream in(path);
   if (!in) throw ConfigError(fmt::format("{}: cannot read the config file", path));
   std::stringstream ss;
   ss << in.rdbuf();
-  Topology t = parse_topology(ss.str(), path, http_port, port_base);
+  Topology t = parse_topology(ss.str(), path, http_port, port_base, https_port);
   auto dir = std::filesystem::absolute(path).parent_path();
-  for (std::string* p : {&t.web.root, &t.db.schema})
+  for (std::string* p : {&t.web.root, &t.db.schema, &t.lb.tls_cert, &t.lb.tls_key})
     if (!p->empty() && std::filesystem::path(*p).is_relative()) *p = (dir / *p).lexically_normal().string();
   return t;
 }
@@ -244,7 +256,14 @@ std::string to_toml(const Topology& t) {
   o += line("health_check = " + quoted(t.lb.health_check), "tcp | http:/PATH");
   o += fmt::format("health_interval_ms = {}\n", t.lb.health_interval_ms);
   o += fmt::format("rise = {}\nfall = {}\n", t.lb.rise, t.lb.fall);
-  o += line(fmt::format("threads = {}", t.lb.threads), "0: one per CPU") + "\n";
+  o += line(fmt::format("threads = {}", t.lb.threads), "0: one per CPU");
+  o += line(fmt::format("https = {}", t.lb.https), "a TLS listener beside the plain one");
+  o += line("https_listen = " + quoted(t.lb.https_listen.str()), "--https-port overrides the port");
+  if (t.lb.tls_cert.empty())
+    o += line("# tls_cert = \"\"", "default: a certificate from the local CA in the state dir") +
+         line("# tls_key = \"\"") + "\n";
+  else
+    o += line("tls_cert = " + quoted(t.lb.tls_cert)) + line("tls_key = " + quoted(t.lb.tls_key)) + "\n";
 
   o += line("[web]", "the nginx role: static files, /api/ proxied to app");
   o += fmt::format("count = {}\n", t.web.count);

@@ -29,6 +29,12 @@ struct LbSettings {
   int rise = 2;
   int fall = 3;
   int threads = 1;
+  // HTTPS beside HTTP: a TLS listener with tls_cert/tls_key, or ("" for both)
+  // a certificate from the local CA that `foobar up` keeps in the state dir.
+  bool https = true;
+  net::Address https_listen = net::Address::parse_or_throw("127.0.0.1:8443", net::Address::Use::Listen);
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 struct WebSettings {
@@ -84,13 +90,14 @@ using core::ConfigError;
 // The built-in default topology with the given public port and internal port base.
 Topology default_topology(int http_port = 8080, int port_base = 18000);
 
-// Parses and validates a topology file. source names it in errors. http_port and
-// port_base (command-line flags) override the file's values. Throws ConfigError.
-Topology parse_topology(std::string_view text, const std::string& source,
-                        std::optional<int> http_port = {}, std::optional<int> port_base = {});
+// Parses and validates a topology file. source names it in errors. http_port,
+// port_base and https_port (command-line flags) override the file's values.
+// Throws ConfigError.
+Topology parse_topology(std::string_view text, const std::string& source, std::optional<int> http_port = {},
+                        std::optional<int> port_base = {}, std::optional<int> https_port = {});
 // Reads and parses a file (relative paths in it resolve against its folder).
 Topology load_topology(const std::string& path, std::optional<int> http_port = {},
-                       std::optional<int> port_base = {});
+                       std::optional<int> port_base = {}, std::optional<int> https_port = {});
 
 // The topology as a commented TOML file that parse_topology reads back identically.
 std::string to_toml(const Topology& topo);

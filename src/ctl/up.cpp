@@ -13,6 +13,7 @@
 
 #include "ctl/database.hpp"
 #include "ctl/http_probe.hpp"
+#include "ctl/local_ca.hpp"
 #include "ctl/ports.hpp"
 #include "ctl/progress.hpp"
 #include "ctl/roles.hpp"
@@ -205,6 +206,15 @@ std::string site_url(const Topology& topo) {
   return "";
 }
 
+// The names the local CA's certificate covers: this machine by every loopback
+// name, the site's name, and the address the lb's TLS listener is on.
+std::vector<std::string> local_certificate_names(const Topology& topo) {
+  std::vector<std::string> names{"localhost", "127.0.0.1", "::1", "www.foobar.com"};
+  const auto& ip = topo.lb.https_listen.endpoint().address();
+  if (!ip.is_loopback() && !ip.is_unspecified()) names.push_back(ip.to_string());
+  return names;
+}
+
 // -d: the parent shows the start-up progress, then leaves the stack to the child.
 // Returns in the child (now the daemon); exits in the parent.
 struct Detach {
@@ -268,8 +278,9 @@ int run_up(const UpOptions& opt) {
   Topology topo;
   try {
     topo = opt.config.empty() ? default_topology(opt.http_port.value_or(8080), opt.port_base.value_or(18000))
-                              : load_topology(opt.config, opt.http_port, opt.port_base);
-    if (opt.config.empty()) topo = parse_topology(to_toml(topo), "<built-in default>");  // same checks
+                              : load_topology(opt.config, opt.http_port, opt.port_base, opt.https_port);
+    if (opt.config.empty())  // the same checks
+      topo = parse_topology(to_toml(topo), "<built-in default>", {}, {}, opt.https_port);
   } catch (const ConfigError& e) {
     fmt::print(stderr, "foobar up: {}\n", e.what());
     return 2;
@@ -283,6 +294,7 @@ int run_up(const UpOptions& opt) {
   StateDir dir(opt.state_dir);
   Progress progress;
   SitePaths site;
+  LocalCertificates local;  // the local CA's files, when it issues the lb's certificate
   Progress::line(fmt::format("foobar up: state dir {}", dir.root().string()));
   try {
     progress.begin("check the state dir");
@@ -302,6 +314,7 @@ int run_up(const UpOptions& opt) {
     for (const Node& n : nodes(topo)) {
       std::vector<std::pair<net::Address, std::string>> mine{{n.address, n.name}};
       if (n.admin.port()) mine.push_back({n.admin, n.name + " admin"});
+      if (n.role == Role::lb && topo.lb.https) mine.push_back({topo.lb.https_listen, "lb https"});
       for (auto& [e, what] : mine) {
         ++count;
         if (auto p = port_problem(e, what); !p.empty()) problems.push_back(p);
@@ -314,6 +327,13 @@ int run_up(const UpOptions& opt) {
     }
     progress.ok(fmt::format("{} free", count));
     write_file_atomic(dir.root() / "topology.toml", to_toml(topo));
+
+    if (topo.lb.enabled && topo.lb.https && topo.lb.tls_cert.empty()) {
+      progress.begin("prepare the HTTPS certificate");
+      const bool had_ca = fs::exists(local_certificate_paths(dir.tls()).ca_cert);
+      local = ensure_local_certificates(dir.tls(), local_certificate_names(topo));
+      progress.ok(had_ca ? "local CA reused" : "new local CA");
+    }
   } catch (const std::exception& e) {
     progress.failed();
     std::fflush(stdout);
@@ -345,6 +365,16 @@ int run_up(const UpOptions& opt) {
     Progress::line(render_table(collect_status(dir.root())));
     Progress::line(st.record.url.empty() ? "the stack is up (no web servers, so no URL)"
                                          : fmt::format("www.foobar.com is up: {}", st.record.url));
+    if (topo.lb.enabled && topo.lb.https) {
+      Progress::line(fmt::format("                and: https://{}/", topo.lb.https_listen.local_target().str()));
+      if (!local.ca_cert.empty())
+        Progress::line(fmt::format(
+            "HTTPS certificates come from a local CA: {}\n"
+            "trust it once with: sudo cp {} /usr/local/share/ca-certificates/foobar-local-ca.crt && "
+            "sudo update-ca-certificates\n"
+            "(Chromium and Firefox keep their own store: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n foobar -i {})",
+            local.ca_cert.string(), local.ca_cert.string(), local.ca_cert.string()));
+    }
     Progress::line(opt.detach ? fmt::format("stop it with: foobar down --state-dir {}", dir.root().string())
                               : "Ctrl-C stops everything.");
     detach.ready(dir.logs() / "up.log");

@@ -11,6 +11,7 @@ struct UpOptions {
   std::string state_dir = ".foobar";
   std::optional<int> http_port;
   std::optional<int> port_base;
+  std::optional<int> https_port;
   bool detach = false;
   bool print_config = false;
 };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser test of www.foobar.com: installs playwright-core into tests/browser/node_modules
 # (npm), starts `foobar up` detached in a temp state dir on free ports, runs
-# site.test.mjs in Debian's Chromium, and stops everything. Screenshot: $ARTIFACTS_DIR
+# site.test.mjs in Debian's Chromium over http and over https (the local CA
+# trusted), and stops everything. Screenshot: $ARTIFACTS_DIR
 # (default: <repo>/artifacts/, git-ignored). Exit code: the test's.
 # Usage: tests/browser/run.sh [path/to/foobar]
 set -euo pipefail
@@ -18,19 +19,21 @@ if [ ! -f node_modules/playwright-core/package.json ]; then
   npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
 fi
 
-# A free public port and a block of 8 free consecutive internal ports.
-read -r http_port port_base < <(python3 - <<'PY'
+# Free public http and https ports and a block of 11 free consecutive internal ports.
+read -r http_port https_port port_base < <(python3 - <<'PY'
 import random, socket
 def free(p):
     s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try: s.bind(("127.0.0.1", p)); return True
     except OSError: return False
     finally: s.close()
-s = socket.socket(); s.bind(("127.0.0.1", 0)); http = s.getsockname()[1]; s.close()
+def any_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+http, https = any_port(), any_port()
 for _ in range(500):
     base = random.randint(20000, 32000)
-    if all(free(p) for p in range(base, base + 8)) and not base <= http < base + 8:
-        print(http, base); break
+    if all(free(p) for p in range(base, base + 11)) and not any(base <= p < base + 11 for p in (http, https)):
+        print(http, https, base); break
 PY
 )
 
@@ -40,9 +43,12 @@ cleanup() {
   rm -rf "$state"
 }
 trap cleanup EXIT
-if ! timeout 180 "$bin" up -d --state-dir "$state/st" --http-port "$http_port" --port-base "$port_base"; then
+if ! timeout 180 "$bin" up -d --state-dir "$state/st" --http-port "$http_port" --https-port "$https_port" \
+    --port-base "$port_base"; then
   echo "browser test: foobar up failed; logs:" >&2
   tail -n 20 "$state"/st/logs/*.log >&2 || true
   exit 1
 fi
 FOOBAR_URL="http://127.0.0.1:$http_port/" timeout 120 node site.test.mjs
+# HTTPS with the CA that `foobar up` made, trusted as its output says.
+FOOBAR_URL="https://127.0.0.1:$https_port/" FOOBAR_CA="$state/st/tls/ca.pem" timeout 120 node site.test.mjs

@@ -1,8 +1,13 @@
 // www.foobar.com in a real browser: Debian's Chromium, driven by playwright-core.
 // Opens the page, posts a message through the form, expects it listed at once
 // (no reload), no console errors; saves a screenshot to $ARTIFACTS_DIR.
+// With FOOBAR_CA (an https URL), Chromium trusts that CA the way a user would:
+// it goes into the NSS store of the browser's own $HOME, and nothing else is
+// relaxed, so a certificate the CA did not sign for this name fails the page.
 // Usage: FOOBAR_URL=http://127.0.0.1:8080/ ARTIFACTS_DIR=/tmp/artifacts node site.test.mjs
+//        FOOBAR_URL=https://127.0.0.1:8443/ FOOBAR_CA=.foobar/tls/ca.pem node site.test.mjs
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +20,14 @@ if (!url) {
 }
 fs.mkdirSync(artifacts, { recursive: true });
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'foobar-chromium-'));
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'foobar-home-'));
+const shot = path.join(artifacts, url.startsWith('https:') ? 'foobar-home-https.png' : 'foobar-home.png');
+if (process.env.FOOBAR_CA) {
+  const nssdb = `sql:${path.join(home, '.pki', 'nssdb')}`;
+  fs.mkdirSync(path.join(home, '.pki', 'nssdb'), { recursive: true });
+  execFileSync('certutil', ['-d', nssdb, '-N', '--empty-password']);
+  execFileSync('certutil', ['-d', nssdb, '-A', '-t', 'C,,', '-n', 'foobar local CA', '-i', process.env.FOOBAR_CA]);
+}
 const failures = [];
 const consoleErrors = [];
 
@@ -24,6 +37,7 @@ const context = await chromium.launchPersistentContext(profile, {
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
          '--disable-sync', '--no-first-run'],
   timeout: 30000,
+  env: { ...process.env, HOME: home },
 });
 try {
   const page = context.pages()[0] || await context.newPage();
@@ -57,17 +71,18 @@ try {
   }
   if (navigated) failures.push('posting reloaded the page; it should update in place');
 
-  await page.screenshot({ path: path.join(artifacts, 'foobar-home.png'), fullPage: true });
+  await page.screenshot({ path: shot, fullPage: true });
   failures.push(...consoleErrors);
 } catch (err) {
   failures.push(`error: ${err.message}`);
 } finally {
   await context.close();
   fs.rmSync(profile, { recursive: true, force: true });
+  fs.rmSync(home, { recursive: true, force: true });
 }
 
 if (failures.length) {
   console.error(`browser test FAILED:\n  ${failures.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`browser test passed; screenshot in ${path.join(artifacts, 'foobar-home.png')}`);
+console.log(`browser test passed (${url}); screenshot in ${shot}`);
