@@ -72,7 +72,7 @@ int verify(X509* leaf, X509* ca, const std::string& name) {
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
   X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT);
   X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER);
-  if (name.find_first_of(":") != std::string::npos || name.find_first_not_of("0123456789.") == std::string::npos)
+  if (name.find(':') != std::string::npos || name.find_first_not_of("0123456789.") == std::string::npos)
     X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str());
   else
     X509_VERIFY_PARAM_set1_host(param, name.c_str(), 0);

@@ -95,6 +95,24 @@ TEST(Topology, ErrorsNameFileLineAndKey) {
             "t.toml: key 'lb.health_check': expected \"tcp\" or \"http:/PATH\"");
   EXPECT_EQ(error_of("port_base = 65534\n"),
             "t.toml: key 'port_base': db-primary would get port 65539, outside 1..65535");
+  EXPECT_EQ(error_of("[lb]\nhttps_listen = \"127.0.0.1:18001\"\n"),
+            "t.toml: key 'port': web1 and lb https would both use port 18001");
+  EXPECT_EQ(error_of("[lb]\ntls_cert = \"a.pem\"\n"), "t.toml:2: key 'lb.tls_cert': tls_cert and tls_key go together");
+  EXPECT_EQ(error_of("[lb]\nhttps = \"yes\"\n"), "t.toml:2: key 'lb.https': expected true or false");
+}
+
+TEST(Topology, HttpsOnTheLbByDefault) {
+  auto d = default_topology();
+  EXPECT_TRUE(d.lb.https);
+  EXPECT_EQ(d.lb.https_listen.str(), "127.0.0.1:8443");
+  EXPECT_TRUE(d.lb.tls_cert.empty());  // the local CA issues it
+  auto t = parse_topology("[lb]\nhttps_listen = \"0.0.0.0:443\"\ntls_cert = \"/etc/c.pem\"\ntls_key = \"/etc/k.pem\"\n",
+                          "t.toml", {}, {}, 9443);
+  EXPECT_EQ(t.lb.https_listen.str(), "0.0.0.0:9443");  // --https-port moves the port only
+  EXPECT_EQ(t.lb.tls_cert, "/etc/c.pem");
+  EXPECT_EQ(t.lb.tls_key, "/etc/k.pem");
+  EXPECT_EQ(to_toml(parse_topology(to_toml(t), "printed.toml")), to_toml(t));
+  EXPECT_FALSE(parse_topology("[lb]\nhttps = false\n", "t.toml").lb.https);
 }
 
 }  // namespace
