@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 #include <openssl/err.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
@@ -261,13 +262,18 @@ void TlsContext::refresh_ocsp() const {
       continue;
     }
     if (st.st_mtim.tv_sec == c->ocsp_mtime.tv_sec && st.st_mtim.tv_nsec == c->ocsp_mtime.tv_nsec) continue;
+    c->ocsp_mtime = st.st_mtim;  // a bad file is reported once, not every round
     std::ifstream in(c->ocsp_file, std::ios::binary);
     std::string der((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) {
-      spdlog::warn("tls: cannot read OCSP response '{}'", c->ocsp_file);
-      continue;
+    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    OCSP_RESPONSE* parsed = d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size()));
+    const bool valid = parsed != nullptr;
+    OCSP_RESPONSE_free(parsed);
+    ERR_clear_error();
+    if (!valid) {
+      spdlog::warn("tls: '{}' is not a DER OCSP response; not stapled", c->ocsp_file);
+      continue;  // keep what was stapled before (nothing, or the last good response)
     }
-    c->ocsp_mtime = st.st_mtim;
     c->ocsp.store(std::make_shared<const std::string>(std::move(der)));
     spdlog::info("tls: stapling OCSP response '{}'", c->ocsp_file);
   }

@@ -1,5 +1,6 @@
 #include "net/tls_session.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -104,23 +105,33 @@ asio::awaitable<error_code> TlsSession::write_all(const char* data, std::size_t 
   co_return ec;
 }
 
+// Pieces are joined in the stage up to a full record (a head and the start of
+// its body share one); a piece that fills records by itself goes out from
+// where it is, with no copy.
 asio::awaitable<error_code> TlsSession::write(std::span<const asio::const_buffer> bufs) {
-  std::size_t total = 0;
-  for (const auto& b : bufs) total += b.size();
-  if (bufs.size() > 1 && total <= kMaxRecord) {
-    std::size_t at = 0;
-    for (const auto& b : bufs) {
-      std::memcpy(t_stage + at, b.data(), b.size());
-      at += b.size();
-    }
-    auto ec = co_await write_all(t_stage, total);
-    co_return ec;
-  }
+  std::size_t staged = 0;
   for (const auto& b : bufs) {
-    if (b.size() == 0) continue;
-    if (auto ec = co_await write_all(static_cast<const char*>(b.data()), b.size())) co_return ec;
+    const char* data = static_cast<const char*>(b.data());
+    std::size_t left = b.size();
+    while (left > 0) {
+      if (staged == 0 && left >= kMaxRecord) {
+        if (auto ec = co_await write_all(data, left)) co_return ec;
+        break;
+      }
+      const std::size_t take = std::min(left, kMaxRecord - staged);
+      std::memcpy(t_stage + staged, data, take);
+      staged += take;
+      data += take;
+      left -= take;
+      if (staged == kMaxRecord) {
+        if (auto ec = co_await write_all(t_stage, staged)) co_return ec;
+        staged = 0;
+      }
+    }
   }
-  co_return error_code{};
+  if (staged == 0) co_return error_code{};
+  auto ec = co_await write_all(t_stage, staged);
+  co_return ec;
 }
 
 bool TlsSession::kernel_sends() const noexcept { return BIO_get_ktls_send(SSL_get_wbio(ssl_)) == 1; }

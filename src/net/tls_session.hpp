@@ -31,7 +31,7 @@ class TlsSession {
   asio::awaitable<error_code> handshake();
   // Decrypted bytes into buf (at least one), or 0 with ec (eof: the peer closed).
   asio::awaitable<std::size_t> read_some(char* buf, std::size_t size, error_code& ec);
-  // All of bufs, small ones coalesced into one record.
+  // All of bufs; small pieces are joined into full records.
   asio::awaitable<error_code> write(std::span<const asio::const_buffer> bufs);
   // Up to len bytes of fd from offset by the kernel's TLS (only when
   // kernel_sends()); the bytes sent, or 0 with ec.
