@@ -380,8 +380,19 @@ int run_up(const UpOptions& opt) {
     detach.ready(dir.logs() / "up.log");
 
     auto last_save = std::chrono::steady_clock::now();
+    auto last_renewal_check = last_save;
     while (!sig.wait(200ms)) {
       st.sup.poll();
+      // A stack that runs for months renews its certificate in place; the lb
+      // notices the new files and reloads them.
+      if (!local.ca_cert.empty() && std::chrono::steady_clock::now() - last_renewal_check >= 1h) {
+        last_renewal_check = std::chrono::steady_clock::now();
+        try {
+          ensure_local_certificates(dir.tls(), local_certificate_names(topo));
+        } catch (const std::exception& e) {
+          Progress::line(fmt::format("foobar up: cannot renew the HTTPS certificate: {}", e.what()));
+        }
+      }
       if (std::chrono::steady_clock::now() - last_save >= 500ms) {
         st.save();
         last_save = std::chrono::steady_clock::now();

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "net/tls_config.hpp"
 #include "net/tls_context.hpp"
@@ -24,8 +25,9 @@ class TlsService {
   // Reads the certificate files again. On success new handshakes use them and
   // "" is returned; otherwise the old ones stay and the reason is returned.
   std::string reload();
-  // Rotates ticket keys when due and rereads changed OCSP responses. Call
-  // every kMaintainEvery from one thread; logs (never throws) what fails.
+  // Rotates ticket keys when due, rereads changed OCSP responses, and reloads
+  // when a certificate or key file changed (a renewal written in place needs
+  // no SIGHUP). Call every kMaintainEvery from one thread; logs, never throws.
   void maintain();
   static constexpr std::chrono::seconds kMaintainEvery{30};
 
@@ -35,7 +37,10 @@ class TlsService {
 
  private:
   TlsConfig config_;
+  std::vector<std::int64_t> file_stamps() const;  // mtimes of every cert and key file (0: unreadable)
+
   std::shared_ptr<TicketKeys> keys_;
+  std::vector<std::int64_t> loaded_stamps_;  // file_stamps() when the context in use was loaded
   std::atomic<std::shared_ptr<const TlsContext>> context_;
   std::atomic<std::uint64_t> failed_handshakes_{0};
 };
