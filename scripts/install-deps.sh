@@ -11,7 +11,7 @@ packages=(
   libboost1.81-dev libssl-dev libtomlplusplus-dev libcli11-dev libfmt-dev libspdlog-dev
   nlohmann-json3-dev libmariadb-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev curl wrk procps iproute2 python3
+  libgtest-dev libgmock-dev libbenchmark-dev curl openssl wrk procps iproute2 python3
   # database server and the benchmark anchors
   mariadb-server mariadb-client sysbench nginx haproxy h2o
   # browser tests (playwright-core from npm drives Debian's chromium; certutil puts the local CA in its store)
