@@ -145,10 +145,14 @@ hosts:
 CONF
 }
 
-# check_serves NAME URL FILE: NAME answers 200 on URL with exactly FILE's bytes, or the bench stops.
-check_serves() {
+# serves NAME URL FILE [CURL_ARG...]: NAME answers 200 on URL with exactly FILE's bytes, or it says
+# what NAME did and fails. CURL_ARGs go to curl (for https: --cacert CERT).
+serves() {
   local code
-  code=$(curl -s -o "$work/check.body" -w '%{http_code}' "$2") || code="curl failed ($?)"
-  if [ "$code" != 200 ]; then echo "bench: $1 answered $code for $2" >&2; exit 1; fi
-  cmp -s "$work/check.body" "$3" || { echo "bench: $1 served other bytes than $3 for $2" >&2; exit 1; }
+  code=$(curl -s -o "$work/check.body" -w '%{http_code}' "${@:4}" "$2") || code="curl failed ($?)"
+  if [ "$code" != 200 ]; then echo "bench: $1 answered $code for $2" >&2; return 1; fi
+  cmp -s "$work/check.body" "$3" || { echo "bench: $1 served other bytes than $3 for $2" >&2; return 1; }
 }
+
+# check_serves NAME URL FILE [CURL_ARG...]: as serves, but the bench stops if it does not.
+check_serves() { serves "$@" || exit 1; }
