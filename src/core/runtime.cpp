@@ -17,6 +17,9 @@ unsigned cpu_count() noexcept {
 }
 
 Runtime::Runtime(unsigned threads) {
+  // Until run() handles SIGHUP (a reload), it must not end the process: the
+  // roles announce their listeners before run(), and a reload may come at once.
+  std::signal(SIGHUP, SIG_IGN);
   if (threads == 0) threads = cpu_count();
   for (unsigned i = 0; i < threads; ++i)
     // Only the owning thread does I/O on a context (no reactor locks); posts from

@@ -59,6 +59,9 @@ void Connection::wake() {
 
 void Connection::sweep(Clock::time_point now) {
   if (now >= deadline_) {
+    // A TLS client that never finished its handshake (here when it never began
+    // one; a handshake under way counts its own failure).
+    if (tls_port_ && !tls_ && requests_ == 0) worker_->tls->count_failed_handshake();
     error_code ec;
     socket_.close(ec);  // the pending operation completes with an error; the connection ends
   }

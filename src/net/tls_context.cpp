@@ -12,6 +12,7 @@
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 
@@ -114,8 +115,6 @@ SSL_CTX* new_server_ctx() {
   }
   // Idle keep-alive connections give their record buffers back (nginx does the same).
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-  static constexpr unsigned char kSessionContext[] = "foobar";
-  SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof kSessionContext - 1);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
   SSL_CTX_sess_set_cache_size(ctx, kSessionCacheSize);
   SSL_CTX_set_timeout(ctx, static_cast<long>(TicketKeys::kLifetime.count()));
@@ -130,6 +129,21 @@ SSL_CTX* new_server_ctx() {
       },
       nullptr);
   return ctx;
+}
+
+// The host_name of a server_name extension (RFC 6066 section 3), "" if none.
+std::string_view sni_host(const unsigned char* p, std::size_t len) {
+  if (len < 2 || std::size_t(p[0] << 8 | p[1]) != len - 2) return {};
+  p += 2;
+  len -= 2;
+  while (len >= 3) {
+    const std::size_t n = std::size_t(p[1] << 8 | p[2]);
+    if (n > len - 3) return {};
+    if (p[0] == TLSEXT_NAMETYPE_host_name) return {reinterpret_cast<const char*>(p + 3), n};
+    p += 3 + n;
+    len -= 3 + n;
+  }
+  return {};
 }
 
 }  // namespace
@@ -185,6 +199,13 @@ std::shared_ptr<const TlsContext> TlsContext::load(const TlsConfig& config, std:
       auto site = std::make_unique<Site>();
       site->ctx = new_server_ctx();
       site->names = names;
+      // Each site its own session context: a session of one name never resumes
+      // under another (RFC 6066 section 3), though all share the ticket keys.
+      unsigned char id[SHA256_DIGEST_LENGTH];
+      std::string joined;
+      for (const auto& n : names) joined.append(n).push_back('\n');
+      SHA256(reinterpret_cast<const unsigned char*>(joined.data()), joined.size(), id);
+      SSL_CTX_set_session_id_context(site->ctx, id, SSL_MAX_SID_CTX_LENGTH);
       self->keys_->attach(site->ctx);
       SSL_CTX_set_tlsext_status_cb(site->ctx, &TlsContext::on_status_request);
       SSL_CTX_set_tlsext_status_arg(site->ctx, self.get());
@@ -206,8 +227,7 @@ std::shared_ptr<const TlsContext> TlsContext::load(const TlsConfig& config, std:
     site.certificates.push_back(cert.get());
     self->certificates_.push_back(std::move(cert));
   }
-  SSL_CTX_set_tlsext_servername_callback(self->sites_.front()->ctx, &TlsContext::on_server_name);
-  SSL_CTX_set_tlsext_servername_arg(self->sites_.front()->ctx, self.get());
+  SSL_CTX_set_client_hello_cb(self->sites_.front()->ctx, &TlsContext::on_client_hello, self.get());
   self->refresh_ocsp();
   return self;
 }
@@ -216,21 +236,27 @@ TlsContext::~TlsContext() = default;
 
 SSL* TlsContext::new_ssl() const { return SSL_new(sites_.front()->ctx); }
 
-// Picks the site whose certificate covers the name the client asked for;
-// the default site otherwise (as nginx's default_server).
-int TlsContext::on_server_name(SSL* ssl, int*, void* arg) {
+// Picks the site whose certificate covers the name the client asked for, the
+// default site otherwise (as nginx's default_server). Done on the ClientHello,
+// before OpenSSL looks at a session to resume: with the site's session
+// context in place, a session of another name is not resumed.
+int TlsContext::on_client_hello(SSL* ssl, int*, void* arg) {
   const auto* self = static_cast<const TlsContext*>(arg);
-  const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-  if (!name || self->sites_.size() == 1) return SSL_TLSEXT_ERR_OK;
+  const unsigned char* ext = nullptr;
+  std::size_t len = 0;
+  if (self->sites_.size() == 1 || !SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &ext, &len))
+    return SSL_CLIENT_HELLO_SUCCESS;
+  const std::string name(sni_host(ext, len));
+  if (name.empty() || name.find('\0') != std::string::npos) return SSL_CLIENT_HELLO_SUCCESS;
   for (const auto& site : self->sites_) {
     for (const Certificate* c : site->certificates) {
-      if (X509_check_host(c->leaf.get(), name, 0, 0, nullptr) == 1) {
+      if (X509_check_host(c->leaf.get(), name.data(), name.size(), 0, nullptr) == 1) {
         if (site.get() != self->sites_.front().get()) SSL_set_SSL_CTX(ssl, site->ctx);
-        return SSL_TLSEXT_ERR_OK;
+        return SSL_CLIENT_HELLO_SUCCESS;
       }
     }
   }
-  return SSL_TLSEXT_ERR_OK;
+  return SSL_CLIENT_HELLO_SUCCESS;
 }
 
 // Staples the OCSP response of the certificate the handshake chose, if there is one.

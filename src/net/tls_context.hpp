@@ -37,7 +37,7 @@ class TlsContext {
   struct Certificate;
   struct Site;
   TlsContext() = default;
-  static int on_server_name(SSL* ssl, int* alert, void* self);
+  static int on_client_hello(SSL* ssl, int* alert, void* self);
   static int on_status_request(SSL* ssl, void* self);
 
   std::vector<std::unique_ptr<Certificate>> certificates_;
