@@ -115,6 +115,9 @@ SSL_CTX* new_server_ctx() {
   }
   // Idle keep-alive connections give their record buffers back (nginx does the same).
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  // One read(2) takes whatever has arrived, not a record header and then its
+  // body; what it read beyond a record shows in SSL_has_pending().
+  SSL_CTX_set_read_ahead(ctx, 1);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
   SSL_CTX_sess_set_cache_size(ctx, kSessionCacheSize);
   SSL_CTX_set_timeout(ctx, static_cast<long>(TicketKeys::kLifetime.count()));
