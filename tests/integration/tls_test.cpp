@@ -319,6 +319,17 @@ TEST_F(Tls, Tls10And11AreRefusedWithAProtocolVersionAlert) {
   }
 }
 
+// A client that fell back to TLS 1.2 after a failed attempt says so
+// (TLS_FALLBACK_SCSV, RFC 7507); the server, which speaks 1.3, refuses it.
+TEST_F(Tls, AFallbackToTls12IsRefused) {
+  auto w = web(pairs({ecdsa_}));
+  Ran fallback = s_client(w.tls_port, "-tls1_2 -fallback_scsv");
+  EXPECT_NE(fallback.status, 0) << fallback.out;
+  EXPECT_TRUE(fallback.has("inappropriate fallback")) << fallback.out;
+  Ran plain12 = s_client(w.tls_port, "-tls1_2");
+  EXPECT_TRUE(plain12.has("Protocol  : TLSv1.2")) << "TLS 1.2 itself is served\n" << plain12.out;
+}
+
 TEST_F(Tls, Tls12And13ServeTheFileWithCurl) {
   REQUIRE_TOOL("curl");
   auto w = web(pairs({ecdsa_}));
