@@ -78,6 +78,9 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
                            topo.lb.tls_cert.empty() ? local.server_cert.string() : topo.lb.tls_cert, "--tls-key",
                            topo.lb.tls_key.empty() ? local.server_key.string() : topo.lb.tls_key,
                            "--tls-ticket-keys", (dir.tls() / "ticket-keys").string()});
+        // No HSTS for the local CA's certificate: browsers would keep forcing
+        // https on every localhost port, for two years.
+        if (topo.lb.tls_cert.empty()) a.insert(a.end(), {"--hsts-max-age", "0"});
         s.ready.push_back(topo.lb.https_listen.local_target());
       }
       break;

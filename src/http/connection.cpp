@@ -62,9 +62,19 @@ void Connection::sweep(Clock::time_point now) {
     // A TLS client that never finished its handshake (here when it never began
     // one; a handshake under way counts its own failure).
     if (tls_port_ && !tls_ && requests_ == 0) worker_->tls->count_failed_handshake();
-    error_code ec;
-    socket_.close(ec);  // the pending operation completes with an error; the connection ends
+    abort();
   }
+}
+
+// Ends the connection from outside its coroutine: pending and later operations
+// fail, and the coroutine ends. The descriptor stays ours until then (closing
+// it here would let the kernel hand its number to another socket while OpenSSL
+// still holds it).
+void Connection::abort() noexcept {
+  error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_both, ec);
+  socket_.cancel(ec);
+  deadline_ = Clock::time_point::max();  // swept once
 }
 
 // Waits for the next request holding no buffer, exchange or coroutine: only a
@@ -82,10 +92,7 @@ void Connection::sleep() {
 }
 
 void Connection::stop_if_idle() {
-  if (idle_) {
-    error_code ec;
-    socket_.close(ec);
-  }
+  if (idle_) abort();
 }
 
 // Takes a read buffer and an exchange from the worker's spares (or new ones).

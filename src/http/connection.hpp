@@ -84,6 +84,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public boost
   enum class Next { Request, Close, Sleep };
   asio::awaitable<void> serve();
   void sleep();
+  void abort() noexcept;
   void wake();
   asio::awaitable<bool> start_tls();
   asio::awaitable<Next> read_head();

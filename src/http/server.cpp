@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "core/config.hpp"
 #include "http/connection.hpp"
 #include "http/handler_chain.hpp"
 #include "http/https_redirect.hpp"
@@ -75,6 +76,16 @@ Server::Server(core::Runtime& rt, ServerConfig config, HandlerFactory factory)
     : impl_(std::make_unique<Impl>()) {
   impl_->config = std::move(config);
   const auto& cfg = impl_->config;
+  // Two listeners on one address would both bind (SO_REUSEPORT) and split its connections.
+  std::vector<net::Address> addresses{cfg.listen};
+  if (cfg.admin) addresses.push_back(*cfg.admin);
+  addresses.insert(addresses.end(), cfg.tls.listen.begin(), cfg.tls.listen.end());
+  for (std::size_t i = 0; i < addresses.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (addresses[i].port() != 0 && addresses[i] == addresses[j])
+        throw core::ConfigError(fmt::format("{}: two listeners on {}", cfg.name, addresses[i].str()));
+  if (cfg.tls.redirect_https && !cfg.tls.enabled())
+    throw core::ConfigError(fmt::format("{}: --redirect-https needs a TLS listener (--listen-tls)", cfg.name));
   if (cfg.tls.enabled()) {
     impl_->tls = std::make_shared<net::TlsService>(cfg.tls);
     rt.on_reload([tls = impl_->tls] {

@@ -173,28 +173,31 @@ std::shared_ptr<const TlsContext> TlsContext::load(const TlsConfig& config, std:
   std::shared_ptr<TlsContext> self(new TlsContext());
   self->keys_ = std::move(keys);
   for (std::size_t i = 0; i < config.certs.size(); ++i) {
-    struct {
-      const std::string& cert;
-      const std::string& key;
-    } files{config.certs[i], config.keys[i]};
-    auto cert_bio = open_file("certificate", files.cert);
+    const std::string& cert_file = config.certs[i];
+    const std::string& key_file = config.keys[i];
+    auto cert_bio = open_file("certificate", cert_file);
     X509Ptr leaf(PEM_read_bio_X509_AUX(cert_bio.get(), nullptr, nullptr, nullptr));
-    if (!leaf) fail("certificate", files.cert, "no PEM certificate in it (" + openssl_reason() + ")");
+    if (!leaf) fail("certificate", cert_file, "no PEM certificate in it (" + openssl_reason() + ")");
     ChainPtr chain(sk_X509_new_null());
-    while (X509* extra = PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr)) sk_X509_push(chain.get(), extra);
+    while (X509* extra = PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr)) {
+      if (sk_X509_push(chain.get(), extra) <= 0) {
+        X509_free(extra);
+        fail("certificate", cert_file, "out of memory");
+      }
+    }
     ERR_clear_error();  // the end of the file reads as "no start line"
 
-    auto key_bio = open_file("key", files.key);
+    auto key_bio = open_file("key", key_file);
     KeyPtr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
-    if (!key) fail("key", files.key, "no PEM private key in it (" + openssl_reason() + ")");
+    if (!key) fail("key", key_file, "no PEM private key in it (" + openssl_reason() + ")");
     if (X509_check_private_key(leaf.get(), key.get()) != 1) {
       ERR_clear_error();
-      fail("key", files.key, "does not match certificate '" + files.cert + "'");
+      fail("key", key_file, "does not match certificate '" + cert_file + "'");
     }
     if (X509_cmp_current_time(X509_get0_notAfter(leaf.get())) <= 0)
-      fail("certificate", files.cert, "expired on " + time_text(X509_get0_notAfter(leaf.get())));
+      fail("certificate", cert_file, "expired on " + time_text(X509_get0_notAfter(leaf.get())));
     if (X509_cmp_current_time(X509_get0_notBefore(leaf.get())) > 0)
-      spdlog::warn("tls certificate '{}' is not valid before {}", files.cert, time_text(X509_get0_notBefore(leaf.get())));
+      spdlog::warn("tls certificate '{}' is not valid before {}", cert_file, time_text(X509_get0_notBefore(leaf.get())));
 
     auto names = names_of(leaf.get());
     auto it = std::find_if(self->sites_.begin(), self->sites_.end(), [&](const auto& s) { return s->names == names; });
@@ -219,13 +222,13 @@ std::shared_ptr<const TlsContext> TlsContext::load(const TlsConfig& config, std:
     const int type = EVP_PKEY_get_base_id(key.get());
     for (const Certificate* c : site.certificates)
       if (EVP_PKEY_get_base_id(X509_get0_pubkey(c->leaf.get())) == type)
-        fail("certificate", files.cert, "a second certificate of the same key type for the same names");
+        fail("certificate", cert_file, "a second certificate of the same key type for the same names");
     if (SSL_CTX_use_cert_and_key(site.ctx, leaf.get(), key.get(), chain.get(), 1) != 1)
-      fail("certificate", files.cert, "OpenSSL refused it: " + openssl_reason());
+      fail("certificate", cert_file, "OpenSSL refused it: " + openssl_reason());
 
     auto cert = std::make_unique<Certificate>();
     cert->leaf = std::move(leaf);
-    cert->ocsp_file = files.cert + ".ocsp";
+    cert->ocsp_file = cert_file + ".ocsp";
     cert->ocsp.store(std::make_shared<const std::string>());
     site.certificates.push_back(cert.get());
     self->certificates_.push_back(std::move(cert));
@@ -296,11 +299,11 @@ void TlsContext::refresh_ocsp() const {
     std::string der((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     const auto* p = reinterpret_cast<const unsigned char*>(der.data());
     OCSP_RESPONSE* parsed = d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size()));
-    const bool valid = parsed != nullptr;
+    const bool valid = parsed && OCSP_response_status(parsed) == OCSP_RESPONSE_STATUS_SUCCESSFUL;
     OCSP_RESPONSE_free(parsed);
     ERR_clear_error();
     if (!valid) {
-      spdlog::warn("tls: '{}' is not a DER OCSP response; not stapled", c->ocsp_file);
+      spdlog::warn("tls: '{}' is not a successful DER OCSP response; not stapled", c->ocsp_file);
       continue;  // keep what was stapled before (nothing, or the last good response)
     }
     c->ocsp.store(std::make_shared<const std::string>(std::move(der)));

@@ -14,19 +14,19 @@ class TlsCategory final : public boost::system::error_category {
   const char* name() const noexcept override { return "tls"; }
   std::string message(int code) const override {
     char buf[256];
-    ERR_error_string_n(static_cast<unsigned long>(code), buf, sizeof buf);
+    ERR_error_string_n(static_cast<unsigned long>(static_cast<unsigned>(code)), buf, sizeof buf);
     return buf;
   }
 };
 
 // Where small buffers (a response head and its body) are joined, so they go
-// out as one record and one send(2). A thread's buffer may be reused by
-// another connection while this one waits to write: that is safe because
-// data of at most one record is encrypted whole by the first SSL_write,
-// and its retry (same length, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER) only
-// flushes what OpenSSL already holds.
+// out as one record and one send(2). OpenSSL may read a buffer again when a
+// write is retried (kernel TLS keeps a pointer to it), so while one session
+// waits to write from the thread's stage, it is that session's alone: the
+// others stage into a buffer of their own until it is free again.
 constexpr std::size_t kMaxRecord = 16384;
 thread_local char t_stage[kMaxRecord];
+thread_local const TlsSession* t_stage_owner = nullptr;
 
 }  // namespace
 
@@ -38,7 +38,6 @@ const boost::system::error_category& tls_category() noexcept {
 TlsSession::TlsSession(std::shared_ptr<const TlsContext> context, Socket& socket)
     : context_(std::move(context)), socket_(socket), ssl_(context_->new_ssl()) {
   if (!ssl_) return;
-  SSL_set_mode(ssl_, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   if (SSL_set_fd(ssl_, socket_.native_handle()) != 1) {
     SSL_free(ssl_);
     ssl_ = nullptr;
@@ -57,6 +56,7 @@ asio::awaitable<bool> TlsSession::wait(int r, error_code& ec) {
     ec = wec;
     co_return !wec;
   }
+  failed_ = true;
   if (err == SSL_ERROR_ZERO_RETURN) {
     ec = asio::error::eof;
   } else if (err == SSL_ERROR_SYSCALL) {
@@ -69,10 +69,18 @@ asio::awaitable<bool> TlsSession::wait(int r, error_code& ec) {
   co_return false;
 }
 
+// Before each call: SSL_get_error reads the thread's error queue and errno,
+// so what another call left there must not be taken for this one's failure.
+void TlsSession::clear_errors() noexcept {
+  ERR_clear_error();
+  errno = 0;
+}
+
 asio::awaitable<error_code> TlsSession::handshake() {
   error_code ec;
   for (;;) {
-    errno = 0;
+    if (!socket_.is_open()) co_return error_code(asio::error::bad_descriptor);
+    clear_errors();
     int r = SSL_do_handshake(ssl_);
     if (r == 1) co_return error_code{};
     if (!co_await wait(r, ec)) co_return ec;
@@ -81,7 +89,11 @@ asio::awaitable<error_code> TlsSession::handshake() {
 
 asio::awaitable<std::size_t> TlsSession::read_some(char* buf, std::size_t size, error_code& ec) {
   for (;;) {
-    errno = 0;
+    if (!socket_.is_open()) {
+      ec = asio::error::bad_descriptor;
+      co_return 0;
+    }
+    clear_errors();
     std::size_t got = 0;
     int r = SSL_read_ex(ssl_, buf, size, &got);
     if (r == 1) co_return got;
@@ -92,7 +104,8 @@ asio::awaitable<std::size_t> TlsSession::read_some(char* buf, std::size_t size, 
 asio::awaitable<error_code> TlsSession::write_all(const char* data, std::size_t size) {
   error_code ec;
   while (size > 0) {
-    errno = 0;
+    if (!socket_.is_open()) co_return error_code(asio::error::bad_descriptor);
+    clear_errors();
     std::size_t written = 0;
     int r = SSL_write_ex(ssl_, data, size, &written);
     if (r == 1) {  // without partial writes: all of it
@@ -109,6 +122,21 @@ asio::awaitable<error_code> TlsSession::write_all(const char* data, std::size_t 
 // its body share one); a piece that fills records by itself goes out from
 // where it is, with no copy.
 asio::awaitable<error_code> TlsSession::write(std::span<const asio::const_buffer> bufs) {
+  // The thread's stage, unless another session's write still waits on it.
+  std::unique_ptr<char[]> own;
+  char* stage = t_stage;
+  if (t_stage_owner) {
+    own = std::make_unique_for_overwrite<char[]>(kMaxRecord);
+    stage = own.get();
+  } else {
+    t_stage_owner = this;
+  }
+  struct Release {
+    const TlsSession* self;
+    ~Release() {
+      if (t_stage_owner == self) t_stage_owner = nullptr;
+    }
+  } release{this};
   std::size_t staged = 0;
   for (const auto& b : bufs) {
     const char* data = static_cast<const char*>(b.data());
@@ -119,18 +147,18 @@ asio::awaitable<error_code> TlsSession::write(std::span<const asio::const_buffer
         break;
       }
       const std::size_t take = std::min(left, kMaxRecord - staged);
-      std::memcpy(t_stage + staged, data, take);
+      std::memcpy(stage + staged, data, take);
       staged += take;
       data += take;
       left -= take;
       if (staged == kMaxRecord) {
-        if (auto ec = co_await write_all(t_stage, staged)) co_return ec;
+        if (auto ec = co_await write_all(stage, staged)) co_return ec;
         staged = 0;
       }
     }
   }
   if (staged == 0) co_return error_code{};
-  auto ec = co_await write_all(t_stage, staged);
+  auto ec = co_await write_all(stage, staged);
   co_return ec;
 }
 
@@ -138,7 +166,11 @@ bool TlsSession::kernel_sends() const noexcept { return BIO_get_ktls_send(SSL_ge
 
 asio::awaitable<std::size_t> TlsSession::sendfile(int fd, std::uint64_t offset, std::size_t len, error_code& ec) {
   for (;;) {
-    errno = 0;
+    if (!socket_.is_open()) {
+      ec = asio::error::bad_descriptor;
+      co_return 0;
+    }
+    clear_errors();
     ossl_ssize_t n = SSL_sendfile(ssl_, fd, static_cast<off_t>(offset), len, 0);
     if (n > 0) co_return static_cast<std::size_t>(n);
     if (!co_await wait(static_cast<int>(n), ec)) co_return 0;
@@ -146,7 +178,8 @@ asio::awaitable<std::size_t> TlsSession::sendfile(int fd, std::uint64_t offset, 
 }
 
 void TlsSession::close_notify() noexcept {
-  if (ssl_ && SSL_is_init_finished(ssl_)) SSL_shutdown(ssl_);
+  // Not after a fatal error (OpenSSL forbids it), nor on a descriptor already given back.
+  if (ssl_ && !failed_ && socket_.is_open() && SSL_is_init_finished(ssl_)) SSL_shutdown(ssl_);
   ERR_clear_error();
 }
 

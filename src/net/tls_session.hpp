@@ -48,10 +48,12 @@ class TlsSession {
   // sets ec and returns false.
   asio::awaitable<bool> wait(int r, error_code& ec);
   asio::awaitable<error_code> write_all(const char* data, std::size_t size);
+  static void clear_errors() noexcept;
 
   std::shared_ptr<const TlsContext> context_;
   Socket& socket_;
   SSL* ssl_ = nullptr;
+  bool failed_ = false;  // a fatal error happened: no close_notify
 };
 
 }  // namespace foobar::net

@@ -99,8 +99,10 @@ bool TicketKeys::rotate(std::int64_t now) {
   for (const auto& k : *current)
     if (!expired(k, now)) next.push_back(k);
   if (!add && next.size() == current->size()) return false;
-  save(next);
-  keys_.store(std::make_shared<const std::vector<Key>>(std::move(next)));
+  // In use before it is saved: a file that cannot be written must not stop rotation.
+  auto published = std::make_shared<const std::vector<Key>>(std::move(next));
+  keys_.store(published);
+  save(*published);
   return true;
 }
 
@@ -110,12 +112,14 @@ void TicketKeys::save(const std::vector<Key>& keys) const {
   std::string text;
   for (const auto& k : keys) text += fmt::format("{} {} {} {}\n", k.created, hex(k.name), hex(k.aes), hex(k.hmac));
   const std::string tmp = file_ + ".new";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ::unlink(tmp.c_str());  // O_EXCL: a new file, so the mode is 0600 whatever an old one had
+  errno = 0;
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   bool ok = fd >= 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ok = fd >= 0 && ::fsync(fd) == 0 && ok;
   if (fd >= 0) ::close(fd);
   if (!ok || ::rename(tmp.c_str(), file_.c_str()) != 0) {
-    int err = errno;
+    int err = errno ? errno : EIO;
     ::unlink(tmp.c_str());
     throw std::runtime_error(fmt::format("tls ticket keys '{}': cannot write: {}", file_, std::strerror(err)));
   }
