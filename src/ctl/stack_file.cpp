@@ -14,7 +14,8 @@ std::string to_json(const StackRecord& s) {
     nodes.push_back({{"name", n.name}, {"role", n.role}, {"address", n.address}, {"admin", n.admin},
                      {"pid", n.pid}, {"state", n.state}, {"started", n.started}, {"restarts", n.restarts},
                      {"last_exit", n.last_exit}});
-  json j = {{"up_pid", s.up_pid}, {"started", s.started}, {"phase", s.phase}, {"url", s.url}, {"nodes", nodes}};
+  json j = {{"up_pid", s.up_pid}, {"started", s.started}, {"phase", s.phase}, {"url", s.url}, {"https_url", s.https_url},
+            {"nodes", nodes}};
   return j.dump(2) + "\n";
 }
 
@@ -28,6 +29,7 @@ std::optional<StackRecord> read_stack(const std::filesystem::path& path) {
     s.started = j.at("started").get<std::int64_t>();
     s.phase = j.at("phase").get<std::string>();
     s.url = j.at("url").get<std::string>();
+    s.https_url = j.value("https_url", "");
     for (const auto& n : j.at("nodes")) {
       NodeRecord r;
       r.name = n.at("name").get<std::string>();

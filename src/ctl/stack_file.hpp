@@ -29,6 +29,7 @@ struct StackRecord {
   std::int64_t started = 0;
   std::string phase;      // starting | running | stopping | stopped | failed
   std::string url;
+  std::string https_url;  // "" when the lb serves no https
   std::vector<NodeRecord> nodes;
 };
 

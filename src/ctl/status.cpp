@@ -97,9 +97,10 @@ StackStatus collect_status(const fs::path& state_dir, bool with_db) {
 std::string render_table(const StackStatus& s) {
   if (s.stack.up_pid == 0) return fmt::format("no stack in {} (start one with `foobar up`)\n", s.state_dir);
   std::string o;
-  o += fmt::format("stack in {}: {}{}\n", s.state_dir,
+  o += fmt::format("stack in {}: {}{}{}\n", s.state_dir,
                    s.running ? fmt::format("running (foobar up pid {})", s.stack.up_pid) : "not running",
-                   s.running && !s.stack.url.empty() ? ", site " + s.stack.url : "");
+                   s.running && !s.stack.url.empty() ? ", site " + s.stack.url : "",
+                   s.running && !s.stack.https_url.empty() ? " and " + s.stack.https_url : "");
   o += fmt::format("{:<12} {:<11} {:<21} {:>8} {:<13} {:>8} {:>9} {:>8}  {}\n", "NODE", "ROLE", "ADDRESS", "PID",
                    "STATE", "UPTIME", "REQUESTS", "RESTARTS", "DATABASE");
   for (const auto& n : s.nodes) {
@@ -153,7 +154,7 @@ std::string render_json(const StackStatus& s) {
     nodes.push_back(j);
   }
   json j = {{"state_dir", s.state_dir}, {"running", s.running}, {"all_up", s.all_up},
-            {"up_pid", s.running ? s.stack.up_pid : 0}, {"url", s.stack.url}, {"nodes", nodes}};
+            {"up_pid", s.running ? s.stack.up_pid : 0}, {"url", s.stack.url}, {"https_url", s.stack.https_url}, {"nodes", nodes}};
   return j.dump(2) + "\n";
 }
 

@@ -349,6 +349,8 @@ int run_up(const UpOptions& opt) {
 
   Stack st(topo, dir);
   st.record.url = site_url(topo);
+  if (topo.lb.enabled && topo.lb.https)
+    st.record.https_url = fmt::format("https://{}/", topo.lb.https_listen.local_target().str());
   st.save();
   int rc = 0;
   try {
@@ -366,7 +368,7 @@ int run_up(const UpOptions& opt) {
     Progress::line(st.record.url.empty() ? "the stack is up (no web servers, so no URL)"
                                          : fmt::format("www.foobar.com is up: {}", st.record.url));
     if (topo.lb.enabled && topo.lb.https) {
-      Progress::line(fmt::format("                and: https://{}/", topo.lb.https_listen.local_target().str()));
+      Progress::line(fmt::format("                and: {}", st.record.https_url));
       if (!local.ca_cert.empty())
         Progress::line(fmt::format(
             "HTTPS certificates come from a local CA: {}\n"

@@ -185,9 +185,9 @@ asio::awaitable<Connection::Next> Connection::read_head() {
     }
     if (end_ == begin_ && !idle_ && !(tls_ && tls_->has_pending())) {
       // Idle: sleep until the next request (keep-alive timeout; the first one
-      // within header_timeout, from the accept).
+      // within header_timeout, from the accept or the TLS handshake).
       if (worker_->stopping) co_return Next::Close;
-      arm(limits.keepalive_timeout);
+      arm(requests_ == 0 ? limits.header_timeout : limits.keepalive_timeout);
       co_return Next::Sleep;
     }
     if (idle_) {  // woken: the request's first bytes are here
@@ -289,7 +289,7 @@ asio::awaitable<bool> Connection::start_tls() {
     spdlog::debug("tls handshake with {} failed: {}", peer_.address().to_string(), ec.message());
     co_return false;
   }
-  arm(worker_->limits.header_timeout);
+  idle_ = false;  // awake with nothing read: read_head sleeps until the request comes
   co_return true;
 }
 

@@ -29,6 +29,14 @@ TEST(UpStack, WholeInfrastructureOnOneMachine) {
   ASSERT_EQ(page.status, 200);
   EXPECT_NE(page.body.find("<html"), std::string::npos);
 
+  // The same over HTTPS, curl trusting only the local CA that `foobar up` made.
+  const std::string https_url = "https://127.0.0.1:" + std::to_string(s.https_port) + "/";
+  int curl_rc = -1;
+  std::string over_tls = run("curl -sS --cacert " + s.state_dir + "/tls/ca.pem " + https_url + " 2>&1", &curl_rc);
+  EXPECT_EQ(curl_rc, 0) << over_tls;
+  EXPECT_EQ(over_tls, page.body);
+  EXPECT_EQ(s.status()["https_url"], https_url);
+
   // POST then GET through lb -> web -> app -> primary / replica.
   std::string marker = "it-post-" + std::to_string(::getpid());
   auto created = post_json(lb, "/api/posts", R"({"author":"up_stack","body":")" + marker + R"("})");

@@ -59,17 +59,25 @@ struct Stack {
   TempDir dir;
   std::string state_dir = (dir / "state").string();
   int http_port = 0;
+  int https_port = 0;  // the lb's TLS listener (a free one, never the default 8443)
   int port_base = 0;
   std::string config;  // "" -> built-in default
   std::unique_ptr<Process> up;
 
-  explicit Stack(int ports_needed = 8) {
+  explicit Stack(int ports_needed = 11) {
     port_base = free_port_block(ports_needed);
-    do http_port = free_port(); while (http_port >= port_base && http_port < port_base + ports_needed);
+    auto outside_block = [&] {
+      int p = 0;
+      do p = free_port(); while (p >= port_base && p < port_base + ports_needed);
+      return p;
+    };
+    http_port = outside_block();
+    do https_port = outside_block(); while (https_port == http_port);
   }
   std::vector<std::string> argv(const std::vector<std::string>& extra = {}) const {
-    std::vector<std::string> a{foobar_bin(), "up", "--state-dir", state_dir, "--http-port",
-                               std::to_string(http_port), "--port-base", std::to_string(port_base)};
+    std::vector<std::string> a{foobar_bin(), "up",           "--state-dir",  state_dir,
+                               "--http-port", std::to_string(http_port), "--https-port", std::to_string(https_port),
+                               "--port-base", std::to_string(port_base)};
     if (!config.empty()) a.insert(a.end(), {"--config", config});
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
