@@ -23,6 +23,7 @@
 #include <openssl/x509v3.h>
 
 #include "ctl/state_dir.hpp"
+#include "net/openssl.hpp"
 
 namespace foobar::ctl {
 
@@ -30,17 +31,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-template <auto Free>
-struct Deleter {
-  template <class T>
-  void operator()(T* p) const { Free(p); }
-};
-using Bio = std::unique_ptr<BIO, Deleter<BIO_free>>;
-using Bignum = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
-using Cert = std::unique_ptr<X509, Deleter<X509_free>>;
-using Extension = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION_free>>;
-using GeneralNames = std::unique_ptr<GENERAL_NAMES, Deleter<GENERAL_NAMES_free>>;
-using Key = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
+using net::ossl::Bignum;
+using net::ossl::Bio;
+using net::ossl::Cert;
+using net::ossl::Extension;
+using net::ossl::GeneralNames;
+using net::ossl::Key;
 
 // Short-lived like the public CAs' certificates (Let's Encrypt: 90 days), far below the
 // 398 days Chromium and Apple accept; renewal is automatic, and a leaked key expires soon.
@@ -52,17 +48,8 @@ struct Issued {
   Key key;
 };
 
-// OpenSSL's newest error (the outermost reason), and an empty queue for the next call.
-std::string openssl_reason() {
-  unsigned long e = ERR_peek_last_error();
-  char buf[256] = "unknown error";
-  if (e) ERR_error_string_n(e, buf, sizeof buf);
-  ERR_clear_error();
-  return buf;
-}
-
 [[noreturn]] void fail(std::string_view what, const fs::path& file) {
-  throw std::runtime_error(fmt::format("{} {}: {}", what, file.string(), openssl_reason()));
+  throw std::runtime_error(fmt::format("{} {}: {}", what, file.string(), net::ossl::last_error()));
 }
 
 // Never prompts on the terminal for an encrypted key: it is unreadable, like a corrupt one.
@@ -117,7 +104,7 @@ GeneralNames make_san(std::span<const std::string> names) {
     GENERAL_NAME* gn = a2i_GENERAL_NAME(nullptr, nullptr, nullptr, ip ? GEN_IPADD : GEN_DNS, name.c_str(), 0);
     if (!san || !gn || !sk_GENERAL_NAME_push(san.get(), gn)) {
       GENERAL_NAME_free(gn);
-      throw std::runtime_error(fmt::format("local CA: cannot encode '{}': {}", name, openssl_reason()));
+      throw std::runtime_error(fmt::format("local CA: cannot encode '{}': {}", name, net::ossl::last_error()));
     }
   }
   return san;

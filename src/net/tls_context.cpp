@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/config.hpp"
+#include "net/openssl.hpp"
 
 namespace foobar::net {
 namespace {
@@ -34,31 +35,17 @@ constexpr const char* kSigalgs =
 constexpr unsigned char kAlpn[] = "\x08http/1.1";
 constexpr int kSessionCacheSize = 20480;
 
-struct FreeX509 { void operator()(X509* x) const noexcept { X509_free(x); } };
-struct FreeKey { void operator()(EVP_PKEY* k) const noexcept { EVP_PKEY_free(k); } };
-struct FreeBio { void operator()(BIO* b) const noexcept { BIO_free(b); } };
-struct FreeChain { void operator()(STACK_OF(X509)* s) const noexcept { sk_X509_pop_free(s, X509_free); } };
-using X509Ptr = std::unique_ptr<X509, FreeX509>;
-using KeyPtr = std::unique_ptr<EVP_PKEY, FreeKey>;
-using BioPtr = std::unique_ptr<BIO, FreeBio>;
-using ChainPtr = std::unique_ptr<STACK_OF(X509), FreeChain>;
-
-// The first OpenSSL error queued, as text ("" if none); clears the queue.
-std::string openssl_reason() {
-  unsigned long e = ERR_peek_last_error();
-  ERR_clear_error();
-  if (!e) return {};
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof buf);
-  return buf;
-}
+using ossl::Bio;
+using ossl::Cert;
+using ossl::Key;
+using Chain = std::unique_ptr<STACK_OF(X509), decltype([](STACK_OF(X509)* s) { sk_X509_pop_free(s, X509_free); })>;
 
 [[noreturn]] void fail(const std::string& what, const std::string& file, const std::string& why) {
   throw core::ConfigError(fmt::format("tls {} '{}': {}", what, file, why));
 }
 
-BioPtr open_file(const std::string& what, const std::string& file) {
-  BioPtr bio(BIO_new_file(file.c_str(), "r"));
+Bio open_file(const std::string& what, const std::string& file) {
+  Bio bio(BIO_new_file(file.c_str(), "r"));
   if (!bio) {
     int err = errno;
     ERR_clear_error();
@@ -68,8 +55,8 @@ BioPtr open_file(const std::string& what, const std::string& file) {
 }
 
 std::string time_text(const ASN1_TIME* t) {
-  BioPtr mem(BIO_new(BIO_s_mem()));
-  ASN1_TIME_print(mem.get(), t);
+  Bio mem(BIO_new(BIO_s_mem()));
+  if (!mem || ASN1_TIME_print(mem.get(), t) != 1) return "(unprintable time)";
   char* data = nullptr;
   long n = BIO_get_mem_data(mem.get(), &data);
   return std::string(data, static_cast<std::size_t>(n));
@@ -101,7 +88,7 @@ std::vector<std::string> names_of(X509* cert) {
 
 SSL_CTX* new_server_ctx() {
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
-  if (!ctx) throw core::ConfigError("tls: cannot create a context: " + openssl_reason());
+  if (!ctx) throw core::ConfigError("tls: cannot create a context: " + ossl::last_error());
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
   // Server order picks ECDSA and AES-GCM; PRIORITIZE_CHACHA still gives
@@ -111,7 +98,7 @@ SSL_CTX* new_server_ctx() {
   if (SSL_CTX_set_cipher_list(ctx, kCiphers12) != 1 || SSL_CTX_set_ciphersuites(ctx, kCiphers13) != 1 ||
       SSL_CTX_set1_groups_list(ctx, kGroups) != 1 || SSL_CTX_set1_sigalgs_list(ctx, kSigalgs) != 1) {
     SSL_CTX_free(ctx);
-    throw core::ConfigError("tls: OpenSSL refused the cipher profile: " + openssl_reason());
+    throw core::ConfigError("tls: OpenSSL refused the cipher profile: " + ossl::last_error());
   }
   // Idle keep-alive connections give their record buffers back (nginx does the same).
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
@@ -152,7 +139,7 @@ std::string_view sni_host(const unsigned char* p, std::size_t len) {
 }  // namespace
 
 struct TlsContext::Certificate {
-  X509Ptr leaf;
+  Cert leaf;
   std::string ocsp_file;
   mutable std::atomic<std::shared_ptr<const std::string>> ocsp;  // DER; empty: none
   mutable struct timespec ocsp_mtime = {};                        // touched by refresh_ocsp's thread only
@@ -176,9 +163,9 @@ std::shared_ptr<const TlsContext> TlsContext::load(const TlsConfig& config, std:
     const std::string& cert_file = config.certs[i];
     const std::string& key_file = config.keys[i];
     auto cert_bio = open_file("certificate", cert_file);
-    X509Ptr leaf(PEM_read_bio_X509_AUX(cert_bio.get(), nullptr, nullptr, nullptr));
-    if (!leaf) fail("certificate", cert_file, "no PEM certificate in it (" + openssl_reason() + ")");
-    ChainPtr chain(sk_X509_new_null());
+    Cert leaf(PEM_read_bio_X509_AUX(cert_bio.get(), nullptr, nullptr, nullptr));
+    if (!leaf) fail("certificate", cert_file, "no PEM certificate in it (" + ossl::last_error() + ")");
+    Chain chain(sk_X509_new_null());
     while (X509* extra = PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr)) {
       if (sk_X509_push(chain.get(), extra) <= 0) {
         X509_free(extra);
@@ -188,8 +175,8 @@ std::shared_ptr<const TlsContext> TlsContext::load(const TlsConfig& config, std:
     ERR_clear_error();  // the end of the file reads as "no start line"
 
     auto key_bio = open_file("key", key_file);
-    KeyPtr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
-    if (!key) fail("key", key_file, "no PEM private key in it (" + openssl_reason() + ")");
+    Key key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+    if (!key) fail("key", key_file, "no PEM private key in it (" + ossl::last_error() + ")");
     if (X509_check_private_key(leaf.get(), key.get()) != 1) {
       ERR_clear_error();
       fail("key", key_file, "does not match certificate '" + cert_file + "'");
@@ -224,7 +211,7 @@ std::shared_ptr<const TlsContext> TlsContext::load(const TlsConfig& config, std:
       if (EVP_PKEY_get_base_id(X509_get0_pubkey(c->leaf.get())) == type)
         fail("certificate", cert_file, "a second certificate of the same key type for the same names");
     if (SSL_CTX_use_cert_and_key(site.ctx, leaf.get(), key.get(), chain.get(), 1) != 1)
-      fail("certificate", cert_file, "OpenSSL refused it: " + openssl_reason());
+      fail("certificate", cert_file, "OpenSSL refused it: " + ossl::last_error());
 
     auto cert = std::make_unique<Certificate>();
     cert->leaf = std::move(leaf);
