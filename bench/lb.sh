@@ -31,31 +31,6 @@ for i in 1 2; do
 done
 for p in "${nports[@]}" "${wports[@]}"; do wait_port "$p"; done
 
-haproxy_conf() {  # haproxy_conf FILE PORT BACKEND_PORT...
-  local file=$1 port=$2; shift 2
-  {
-    echo "global"
-    echo "  nbthread 1"
-    echo "  maxconn 4096"
-    echo "defaults"
-    echo "  mode http"
-    echo "  option http-keep-alive"
-    echo "  retries 3"
-    echo "  option redispatch"
-    echo "  timeout connect 2s"
-    echo "  timeout client 30s"
-    echo "  timeout server 30s"
-    echo "frontend fe"
-    echo "  bind 127.0.0.1:$port"
-    echo "  default_backend be"
-    echo "backend be"
-    echo "  balance roundrobin"
-    echo "  http-reuse always"
-    local i=0
-    for b in "$@"; do i=$((i + 1)); echo "  server s$i 127.0.0.1:$b check"; done
-  } > "$file"
-}
-
 start_foobar_lb() {  # start_foobar_lb PORT BACKEND_PORT...
   local port=$1; shift
   local args=()

@@ -97,7 +97,15 @@ wrk_rps() {
 
 # nginx_conf DIR PORT ROOT [CONNECTIONS]: a one-worker nginx serving ROOT, access log off,
 # sendfile on; CONNECTIONS (default 4096) is worker_connections, and sets the worker's fd limit.
+# With NGINX_TLS_CERT and NGINX_TLS_KEY set it listens with TLS, as nginx is usually run:
+# TLS 1.2 and 1.3, a shared session cache and tickets.
 nginx_conf() {
+  local ssl="" tls=""
+  if [ -n "${NGINX_TLS_CERT:-}" ]; then
+    ssl=" ssl"
+    tls="ssl_protocols TLSv1.2 TLSv1.3; ssl_session_cache shared:SSL:10m; ssl_session_tickets on;
+  ssl_certificate $NGINX_TLS_CERT; ssl_certificate_key $NGINX_TLS_KEY;"
+  fi
   cat > "$1/nginx.conf" <<CONF
 worker_processes 1;
 $( [ -n "${4:-}" ] && echo "worker_rlimit_nofile $(( $4 + 64 ));" )
@@ -116,9 +124,38 @@ http {
   fastcgi_temp_path $1/fastcgi;
   uwsgi_temp_path $1/uwsgi;
   scgi_temp_path $1/scgi;
-  server { listen 127.0.0.1:$2; root $3; }
+  $tls
+  server { listen 127.0.0.1:$2$ssl; root $3; }
 }
 CONF
+}
+
+# haproxy_conf FILE PORT BACKEND_PORT...: one thread, round robin with keep-alive reuse and
+# health checks to the backends on 127.0.0.1; HAPROXY_BIND (e.g. "ssl crt FILE") is added
+# to the frontend's bind line.
+haproxy_conf() {
+  local file=$1 port=$2 i=0 b; shift 2
+  {
+    echo "global"
+    echo "  nbthread 1"
+    echo "  maxconn 4096"
+    [ -n "${HAPROXY_BIND:-}" ] && echo "  ssl-default-bind-options ssl-min-ver TLSv1.2"
+    echo "defaults"
+    echo "  mode http"
+    echo "  option http-keep-alive"
+    echo "  retries 3"
+    echo "  option redispatch"
+    echo "  timeout connect 2s"
+    echo "  timeout client 30s"
+    echo "  timeout server 30s"
+    echo "frontend fe"
+    echo "  bind 127.0.0.1:$port ${HAPROXY_BIND:-}"
+    echo "  default_backend be"
+    echo "backend be"
+    echo "  balance roundrobin"
+    echo "  http-reuse always"
+    for b in "$@"; do i=$((i + 1)); echo "  server s$i 127.0.0.1:$b check"; done
+  } > "$file"
 }
 
 ratio() { python3 -c "import sys; a,b=float(sys.argv[1] or 0),float(sys.argv[2] or 0); print(f'{a/b:.2f}' if b else 'n/a')" "$1" "$2"; }

@@ -55,38 +55,6 @@ for i in 1 2; do
   spawn any nginx -c "$work/backend$i/nginx.conf" > "$work/backend$i/out.log" 2>&1
 done
 
-# nginx over TLS as it is usually run: shared session cache and tickets, TLS 1.2 and 1.3.
-nginx_tls_conf() {  # nginx_tls_conf DIR PORT
-  cat > "$1/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-$( [ "$(id -u)" -eq 0 ] && echo "user root;" )
-pid $1/nginx.pid;
-error_log $1/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  include /etc/nginx/mime.types;
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  client_body_temp_path $1/body;
-  proxy_temp_path $1/proxy;
-  fastcgi_temp_path $1/fastcgi;
-  uwsgi_temp_path $1/uwsgi;
-  scgi_temp_path $1/scgi;
-  ssl_protocols TLSv1.2 TLSv1.3;
-  ssl_session_cache shared:SSL:10m;
-  ssl_session_tickets on;
-  server {
-    listen 127.0.0.1:$2 ssl;
-    ssl_certificate $cert;
-    ssl_certificate_key $key;
-    root $work/root;
-  }
-}
-CONF
-}
-
 # h2o 2.2.5: its default session resumption (internal cache and tickets); the private key is in
 # its neverbleed process, which this h2o always uses (no setting turns it off); no OCSP fetches.
 h2o_tls_conf() {  # h2o_tls_conf DIR PORT
@@ -114,30 +82,6 @@ CONF
 }
 
 # HAProxy 2.6: its default session cache and tickets, TLS 1.2 and 1.3, round robin to the pair.
-haproxy_tls_conf() {  # haproxy_tls_conf FILE PORT BACKEND_PORT...
-  local file=$1 port=$2 i=0 b; shift 2
-  {
-    echo "global"
-    echo "  nbthread 1"
-    echo "  maxconn 4096"
-    echo "  ssl-default-bind-options ssl-min-ver TLSv1.2"
-    echo "defaults"
-    echo "  mode http"
-    echo "  option http-keep-alive"
-    echo "  retries 3"
-    echo "  option redispatch"
-    echo "  timeout connect 2s"
-    echo "  timeout client 30s"
-    echo "  timeout server 30s"
-    echo "frontend fe"
-    echo "  bind 127.0.0.1:$port ssl crt $work/combined.pem"
-    echo "  default_backend be"
-    echo "backend be"
-    echo "  balance roundrobin"
-    echo "  http-reuse always"
-    for b in "$@"; do i=$((i + 1)); echo "  server s$i 127.0.0.1:$b check"; done
-  } > "$file"
-}
 
 # The servers, by name: TLS port, session id (= spawned pid) and log.
 names=("foobar web" nginx h2o "foobar lb" haproxy)
@@ -151,7 +95,7 @@ sid["foobar web"]=${pids[-1]}
 
 mkdir -p "$work/nginx"
 port[nginx]=$(free_port); log[nginx]=$work/nginx/out.log
-nginx_tls_conf "$work/nginx" "${port[nginx]}"
+NGINX_TLS_CERT=$cert NGINX_TLS_KEY=$key nginx_conf "$work/nginx" "${port[nginx]}" "$work/root"
 spawn 1 nginx -c "$work/nginx/nginx.conf" > "${log[nginx]}" 2>&1
 sid[nginx]=${pids[-1]}
 
@@ -167,7 +111,7 @@ spawn 1 "$FOOBAR" lb --listen "127.0.0.1:$(free_port)" --listen-tls "127.0.0.1:$
 sid["foobar lb"]=${pids[-1]}
 
 port[haproxy]=$(free_port); log[haproxy]=$work/haproxy.log
-haproxy_tls_conf "$work/haproxy.cfg" "${port[haproxy]}" "${bports[@]}"
+HAPROXY_BIND="ssl crt $work/combined.pem" haproxy_conf "$work/haproxy.cfg" "${port[haproxy]}" "${bports[@]}"
 spawn 1 haproxy -f "$work/haproxy.cfg" > "${log[haproxy]}" 2>&1
 sid[haproxy]=${pids[-1]}
 
