@@ -162,8 +162,18 @@ ratio() { python3 -c "import sys; a,b=float(sys.argv[1] or 0),float(sys.argv[2] 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # h2o_conf DIR PORT ROOT: a one-thread h2o serving ROOT, no access log, no precompressed
-# siblings or on-the-fly compression (as with nginx and foobar here: plain files).
+# siblings or on-the-fly compression (as with nginx and foobar here: plain files). With
+# H2O_TLS_CERT and H2O_TLS_KEY set it listens with TLS 1.2+ (its default resumption: internal
+# cache and tickets; no OCSP fetches).
 h2o_conf() {
+  local tls=""
+  if [ -n "${H2O_TLS_CERT:-}" ]; then
+    tls="  ssl:
+    certificate-file: $H2O_TLS_CERT
+    key-file: $H2O_TLS_KEY
+    minimum-version: TLSv1.2
+    ocsp-update-interval: 0"
+  fi
   cat > "$1/h2o.conf" <<CONF
 num-threads: 1
 $( [ "$(id -u)" -eq 0 ] && echo "user: root" )
@@ -172,6 +182,7 @@ error-log: $1/h2o-error.log
 listen:
   host: 127.0.0.1
   port: $2
+$tls
 file.send-compressed: OFF
 file.dirlisting: OFF
 hosts:

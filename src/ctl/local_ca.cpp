@@ -8,7 +8,6 @@
 #include <ctime>
 #include <initializer_list>
 #include <memory>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -110,21 +109,6 @@ GeneralNames make_san(std::span<const std::string> names) {
   return san;
 }
 
-// Comparable form of a certificate's names: "DNS:name" or "IP:" + the address bytes.
-std::set<std::string> san_keys(const GENERAL_NAMES* san) {
-  std::set<std::string> keys;
-  for (int i = 0; san && i < sk_GENERAL_NAME_num(san); ++i) {
-    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(san, i);
-    int type = 0;
-    auto* value = static_cast<const ASN1_STRING*>(GENERAL_NAME_get0_value(gn, &type));
-    if (type != GEN_DNS && type != GEN_IPADD) continue;
-    keys.insert((type == GEN_DNS ? "DNS:" : "IP:") +
-                std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
-                            static_cast<std::size_t>(ASN1_STRING_length(value))));
-  }
-  return keys;
-}
-
 // true when the certificate is valid now and will still be renew_before from now.
 bool valid_for(const X509* cert, std::chrono::seconds renew_before) {
   std::time_t now = std::time(nullptr);
@@ -215,7 +199,7 @@ Issued ensure_ca(const fs::path& cert_file, const fs::path& key_file, std::chron
 
 // true when the server files hold a matching key and certificate, signed by ca, for exactly
 // the names in want, and valid for renew_before more. Any unreadable file means re-issue.
-bool server_current(const LocalCertificates& files, const Issued& ca, const std::set<std::string>& want,
+bool server_current(const LocalCertificates& files, const Issued& ca, const std::vector<std::string>& want,
                     std::chrono::seconds renew_before) {
   Cert leaf = read_cert(read_file(files.server_cert));
   Key key = read_key(read_file(files.server_key));
@@ -223,7 +207,7 @@ bool server_current(const LocalCertificates& files, const Issued& ca, const std:
             X509_verify(leaf.get(), X509_get0_pubkey(ca.cert.get())) == 1 && valid_for(leaf.get(), renew_before);
   if (ok) {
     GeneralNames san(static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(leaf.get(), NID_subject_alt_name, nullptr, nullptr)));
-    ok = san_keys(san.get()) == want;
+    ok = net::ossl::san_names(san.get()) == want;
   }
   ERR_clear_error();  // the reasons for re-issuing are not errors
   return ok;
@@ -245,7 +229,7 @@ LocalCertificates ensure_local_certificates(const fs::path& dir, std::span<const
 
   const LocalCertificates files = local_certificate_paths(dir);
   Issued ca = ensure_ca(files.ca_cert, dir / "ca-key.pem", renew_before);
-  if (server_current(files, ca, san_keys(san.get()), renew_before)) return files;
+  if (server_current(files, ca, net::ossl::san_names(san.get()), renew_before)) return files;
 
   Issued leaf = make_server(files.server_cert, names, san.get(), ca);
   // Key first: if a crash leaves a new key beside the old certificate, they do not match and

@@ -161,13 +161,14 @@ asio::awaitable<bool> Http1Exchange::sendfile_plain(int fd, std::uint64_t offset
 // a record's worth at a time.
 asio::awaitable<bool> Http1Exchange::write_file_tls(int fd, std::uint64_t offset, std::uint64_t len) {
   auto& tls = *conn_->tls_;
+  const bool kernel = tls.kernel_sends();
   constexpr std::size_t kPiece = 16384;
   std::unique_ptr<char[]> piece;
   std::uint64_t left = len;
   while (left > 0) {
-    std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, tls.kernel_sends() ? 1 << 30 : kPiece));
+    std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, kernel ? 1 << 30 : kPiece));
     std::size_t n = 0;
-    if (tls.kernel_sends()) {
+    if (kernel) {
       error_code ec;
       n = co_await tls.sendfile(fd, offset, want, ec);
     } else {

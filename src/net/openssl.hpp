@@ -1,8 +1,10 @@
 #pragma once
 // OpenSSL's objects held by unique_ptr, and its error queue as text: one way
 // for the TLS listeners (net/tls_*) and the local CA (ctl/local_ca).
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -34,6 +36,24 @@ inline std::string last_error() {
   if (e) ERR_error_string_n(e, buf, sizeof buf);
   ERR_clear_error();
   return buf;
+}
+
+// The DNS names and IP addresses of a subjectAltName, as "DNS:name" and
+// "IP:<address bytes>", sorted and unique: two certificates for the same
+// names compare equal.
+inline std::vector<std::string> san_names(const GENERAL_NAMES* san) {
+  std::vector<std::string> names;
+  for (int i = 0; san && i < sk_GENERAL_NAME_num(san); ++i) {
+    int type = 0;
+    const auto* value = static_cast<const ASN1_STRING*>(GENERAL_NAME_get0_value(sk_GENERAL_NAME_value(san, i), &type));
+    if (type != GEN_DNS && type != GEN_IPADD) continue;
+    names.push_back((type == GEN_DNS ? "DNS:" : "IP:") +
+                    std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+                                static_cast<std::size_t>(ASN1_STRING_length(value))));
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
 }
 
 }  // namespace foobar::net::ossl

@@ -65,24 +65,14 @@ std::string time_text(const ASN1_TIME* t) {
 // The names a certificate is for, sorted: its subjectAltNames (DNS and IP),
 // else its common name. Certificates with equal names share one site.
 std::vector<std::string> names_of(X509* cert) {
-  std::vector<std::string> names;
   auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
-  for (int i = 0; sans && i < sk_GENERAL_NAME_num(sans); ++i) {
-    const GENERAL_NAME* gn = sk_GENERAL_NAME_value(sans, i);
-    int type = 0;
-    const auto* value = static_cast<const ASN1_STRING*>(GENERAL_NAME_get0_value(gn, &type));
-    if (type != GEN_DNS && type != GEN_IPADD) continue;
-    std::string bytes(reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
-                      static_cast<std::size_t>(ASN1_STRING_length(value)));
-    names.push_back((type == GEN_DNS ? "DNS:" : "IP:") + bytes);
-  }
+  std::vector<std::string> names = ossl::san_names(sans);
   GENERAL_NAMES_free(sans);
   if (names.empty()) {
     char cn[256] = {};
     if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn) > 0)
       names.push_back(std::string("DNS:") + cn);
   }
-  std::sort(names.begin(), names.end());
   return names;
 }
 
