@@ -12,6 +12,8 @@ packages=(
   nlohmann-json3-dev libmariadb-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl openssl wrk procps iproute2 python3
+  # real hosts: the lb pair's VIP and the per-host firewall (foobar render; tests/cluster/real_hosts)
+  keepalived nftables
   # database server and the benchmark anchors
   mariadb-server mariadb-client sysbench nginx haproxy h2o
   # browser tests (playwright-core from npm drives Debian's chromium; certutil puts the local CA in its store)

@@ -105,6 +105,11 @@ std::optional<ConfigSection> ConfigSection::table(std::string_view key) const {
   return ConfigSection(doc_, n->as_table(), path_.empty() ? std::string(key) : path_ + "." + std::string(key));
 }
 
+bool ConfigSection::is_array(std::string_view key) const {
+  auto n = static_cast<const toml::node*>(node(key));
+  return n && n->is_array();
+}
+
 std::vector<ConfigSection> ConfigSection::tables(std::string_view key) const {
   std::vector<ConfigSection> out;
   auto n = static_cast<const toml::node*>(node(key));

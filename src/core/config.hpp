@@ -31,6 +31,7 @@ class ConfigSection {
   std::optional<std::vector<std::string>> strings(std::string_view key) const;
   std::optional<ConfigSection> table(std::string_view key) const;
   std::vector<ConfigSection> tables(std::string_view key) const;  // array of tables; empty if absent
+  bool is_array(std::string_view key) const;  // for a key that may be a value or [[key]] tables
 
   // Rejects keys not listed: a typo must not be silently ignored.
   void allow_only(std::initializer_list<std::string_view> keys) const {

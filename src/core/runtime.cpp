@@ -7,6 +7,8 @@
 #include <csignal>
 #include <mutex>
 
+#include "core/sd_notify.hpp"
+
 namespace foobar::core {
 
 unsigned cpu_count() noexcept {
@@ -36,6 +38,7 @@ void Runtime::stop() {
 void Runtime::begin_stop() {
   if (stopping_) return;
   stopping_ = true;
+  sd_notify("STOPPING=1");
   for (auto& fn : stop_handlers_) fn();
   guards_.clear();  // contexts now end as soon as their connections are done
 }
@@ -56,7 +59,9 @@ int Runtime::run(std::chrono::milliseconds grace) {
   std::function<void()> await_hangup = [&] {
     hangups.async_wait([&](const error_code& ec, int) {
       if (ec) return;
+      sd_notify("RELOADING=1");
       for (auto& fn : reload_handlers_) fn();
+      sd_notify("READY=1");
       await_hangup();
     });
   };
@@ -89,6 +94,8 @@ int Runtime::run(std::chrono::milliseconds grace) {
     stopping_seen_ = true;
     cv.notify_all();
   });
+  // Listeners were opened before run(): the role is ready once its loop turns.
+  asio::post(*workers_[0], [] { sd_notify("READY=1"); });
   run_worker(*workers_[0]);
   for (auto& t : threads) t.join();
   watchdog.join();

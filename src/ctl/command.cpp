@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <memory>
 
+#include "ctl/http_probe.hpp"
+#include "ctl/render.hpp"
 #include "ctl/status.hpp"
 #include "ctl/up.hpp"
 
@@ -39,6 +41,55 @@ void add_commands(CLI::App& cli, int& exit_code) {
   CLI::App* down = cli.add_subcommand("down", "Stop the stack running in a state dir");
   down->add_option("--state-dir", *down_dir, "State dir of the stack")->capture_default_str();
   down->callback([=, &exit_code] { exit_code = run_down(*down_dir); });
+
+  auto render_opt = std::make_shared<RenderOptions>();
+  auto render_config = std::make_shared<std::string>();
+  auto check = std::make_shared<bool>(false);
+  CLI::App* render = cli.add_subcommand(
+      "render", "Write one host's files (units, configs, keepalived, nftables, MariaDB) from a topology of real hosts");
+  render->add_option("--config", *render_config, "Topology file with [[host]] entries (docs/deploy.md)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  render->add_option("--host", render_opt->host, "The [[host]] to render");
+  render->add_option("--out", render_opt->out, "Where to write the host's tree (etc/...)");
+  render->add_flag("--check", *check, "Only validate the topology and print where each role runs");
+  render->add_option("--prefix", render_opt->prefix, "Where the tree lives on the host")->capture_default_str();
+  render->add_option("--binary", render_opt->binary, "The foobar binary on the host")->capture_default_str();
+  render->add_option("--site", render_opt->site, "The site (public/, schema.sql)")->capture_default_str();
+  render->add_option("--secrets", render_opt->secrets,
+                     "Passwords and the local CA, shared by every host's render (default: secrets/ beside --config)");
+  render->callback([=, &exit_code] {
+    if (!*check && (render_opt->host.empty() || render_opt->out.empty()))
+      throw CLI::ValidationError("render", "--host and --out are required (or --check)");
+    exit_code = run_render(*render_config, *render_opt, *check);
+  });
+
+  struct ProbeOptions {
+    std::string address, path = "/";
+    int watch_ms = 0, every_ms = 100, timeout_ms = 500;
+  };
+  auto probe_opt = std::make_shared<ProbeOptions>();
+  CLI::App* probe = cli.add_subcommand(
+      "probe", "Exit 0 while a listener answers GET PATH with 2xx (keepalived's check of the lb), 1 once it does not");
+  probe->add_option("--address", probe_opt->address, "HOST:PORT to ask")->required();
+  probe->add_option("--path", probe_opt->path, "Path to GET")->capture_default_str();
+  probe->add_option("--watch-ms", probe_opt->watch_ms, "Keep asking for this long (0: once)")
+      ->check(CLI::Range(0, 3600000))
+      ->capture_default_str();
+  probe->add_option("--every-ms", probe_opt->every_ms, "Pause between requests while watching")
+      ->check(CLI::Range(1, 60000))
+      ->capture_default_str();
+  probe->add_option("--timeout-ms", probe_opt->timeout_ms, "Time allowed for each answer")
+      ->check(CLI::Range(1, 60000))
+      ->capture_default_str();
+  probe->callback([=, &exit_code] {
+    std::string why;
+    auto a = net::Address::parse(probe_opt->address, net::Address::Use::Connect, &why);
+    if (!a) throw CLI::ValidationError("--address", why);
+    using ms = std::chrono::milliseconds;
+    exit_code = run_probe(*a, probe_opt->path, ms(probe_opt->watch_ms), ms(probe_opt->every_ms),
+                          ms(probe_opt->timeout_ms));
+  });
 
   auto status_dir = std::make_shared<std::string>(".foobar");
   auto json = std::make_shared<bool>(false);

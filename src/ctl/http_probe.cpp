@@ -1,5 +1,7 @@
 #include "ctl/http_probe.hpp"
 
+#include <thread>
+
 #include <fmt/format.h>
 
 namespace foobar::ctl {
@@ -16,6 +18,21 @@ http::FetchResult http_probe(const net::Address& a, const std::string& path, std
                                 timeout);
   if (!r.error.empty()) r.error = target.str() + ": " + r.error;
   return r;
+}
+
+int run_probe(const net::Address& a, const std::string& path, std::chrono::milliseconds watch,
+              std::chrono::milliseconds every, std::chrono::milliseconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + watch;
+  for (;;) {
+    auto r = http_probe(a, path, timeout);
+    if (r.status < 200 || r.status > 299) {
+      fmt::print(stderr, "foobar probe: {}{}: {}\n", a.str(), path,
+                 r.status ? fmt::format("status {}", r.status) : r.error);
+      return 1;
+    }
+    if (std::chrono::steady_clock::now() + every >= end) return 0;
+    std::this_thread::sleep_for(every);
+  }
 }
 
 }  // namespace foobar::ctl

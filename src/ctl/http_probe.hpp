@@ -16,4 +16,11 @@ http::FetchResult http_probe(const net::Address& a, const std::string& path,
                              std::chrono::milliseconds timeout = std::chrono::milliseconds(2000),
                              const std::string& method = "GET", const std::string& body = "");
 
+// `foobar probe`: GETs path every `every` for `watch` (once when watch is 0)
+// and returns 0 while each answer is 2xx, 1 at the first that is not. A
+// keepalived check script: one run of about a second watches the lb closely
+// enough for sub-second failover, where keepalived's interval is whole seconds.
+int run_probe(const net::Address& a, const std::string& path, std::chrono::milliseconds watch,
+              std::chrono::milliseconds every, std::chrono::milliseconds timeout);
+
 }  // namespace foobar::ctl

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "ctl/state_dir.hpp"
 #include "db/connection.hpp"
 
 namespace foobar::ctl {
@@ -98,39 +99,84 @@ std::string single(const MariadbInstance& inst, const std::string& sql) {
 
 }  // namespace
 
+std::string mariadb_config(const MariadbInstance& inst) {
+  std::ostringstream cnf;
+  cnf << "# written by foobar (src/ctl/mariadb.cpp)\n"
+      << "[mariadbd]\n"
+      << "datadir=" << fs::absolute(inst.datadir()).string() << "\n"
+      << "socket=" << fs::absolute(inst.socket()).string() << "\n"
+      << "pid-file=" << fs::absolute(inst.dir / "mysqld.pid").string() << "\n"
+      << "tmpdir=" << fs::absolute(inst.tmpdir()).string() << "\n"
+      << "bind-address=" << inst.host << "\n"
+      << "port=" << inst.port << "\n"
+      << "server_id=" << inst.server_id << "\n"
+      << "log_bin=binlog\n"
+      << "relay_log=relay\n"
+      << "binlog_format=ROW\n"
+      << "gtid_strict_mode=ON\n"
+      << "log_slave_updates=ON\n"
+      << "skip-name-resolve\n"
+      << "character_set_server=utf8mb4\n"
+      << "collation_server=utf8mb4_unicode_ci\n"
+      << "max_connections=1000\n"
+      << "innodb_buffer_pool_size=64M\n"
+      << "innodb_log_file_size=32M\n"
+      << "performance_schema=OFF\n";
+  if (inst.replica) cnf << "read_only=ON\n";
+  if (!inst.user.empty())
+    cnf << "user=" << inst.user << "\n";
+  else if (is_root())
+    cnf << "user=root\n";
+  for (const auto& line : inst.extra_config) cnf << line << "\n";
+  return cnf.str();
+}
+
+namespace {
+// A SQL string literal (the server's default sql_mode: backslash escapes).
+std::string literal(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    switch (c) {
+      case '\0': out += "\\0"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\x1a': out += "\\Z"; break;
+      case '\'': case '\\': out += '\\'; out += c; break;
+      default: out += c;
+    }
+  }
+  return out + "'";
+}
+}  // namespace
+
+std::string bootstrap_sql(const ClusterAccounts& a, const std::string& schema) {
+  if (a.database.find('`') != std::string::npos) throw std::runtime_error("bad database name");
+  const auto db = "`" + a.database + "`";
+  auto account = [&](const Account& acc) { return literal(acc.user) + "@" + literal(a.client_host); };
+  auto create = [&](const Account& acc) {
+    return "CREATE USER IF NOT EXISTS " + account(acc) + " IDENTIFIED BY " + literal(acc.password) + ";\n" +
+           "ALTER USER " + account(acc) + " IDENTIFIED BY " + literal(acc.password) + ";\n";
+  };
+  return "CREATE DATABASE IF NOT EXISTS " + db + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n" +
+         create(a.app) + "GRANT SELECT, INSERT, UPDATE, DELETE ON " + db + ".* TO " + account(a.app) + ";\n" +
+         create(a.replication) + "GRANT REPLICATION SLAVE ON *.* TO " + account(a.replication) + ";\n" +
+         create(a.monitor) + "GRANT REPLICA MONITOR, BINLOG MONITOR ON *.* TO " + account(a.monitor) + ";\n" +
+         "USE " + db + ";\n" + schema;
+}
+
+std::string replica_sql(const std::string& primary_host, int primary_port, const Account& repl) {
+  return "STOP SLAVE;\nCHANGE MASTER TO MASTER_HOST=" + literal(primary_host) +
+         ", MASTER_PORT=" + std::to_string(primary_port) + ", MASTER_USER=" + literal(repl.user) +
+         ", MASTER_PASSWORD=" + literal(repl.password) + ", MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1;\n" +
+         "START SLAVE;\n";
+}
+
 void initialize(const MariadbInstance& inst) {
   // Its own tmpdir, for install-db's bootstrap server too: temp table files in a
   // shared /tmp are named by pid, and pids repeat across PID namespaces
   // (containers, sandboxes, CI runners) that share that /tmp.
   fs::create_directories(inst.tmpdir());
-  {
-    std::ofstream cnf(inst.config_file(), std::ios::trunc);
-    cnf << "# written by foobar (src/ctl/mariadb.cpp); regenerated on every start\n"
-        << "[mariadbd]\n"
-        << "datadir=" << fs::absolute(inst.datadir()).string() << "\n"
-        << "socket=" << fs::absolute(inst.socket()).string() << "\n"
-        << "pid-file=" << fs::absolute(inst.dir / "mysqld.pid").string() << "\n"
-        << "tmpdir=" << fs::absolute(inst.tmpdir()).string() << "\n"
-        << "bind-address=" << inst.host << "\n"
-        << "port=" << inst.port << "\n"
-        << "server_id=" << inst.server_id << "\n"
-        << "log_bin=binlog\n"
-        << "relay_log=relay\n"
-        << "binlog_format=ROW\n"
-        << "gtid_strict_mode=ON\n"
-        << "log_slave_updates=ON\n"
-        << "skip-name-resolve\n"
-        << "character_set_server=utf8mb4\n"
-        << "collation_server=utf8mb4_unicode_ci\n"
-        << "max_connections=1000\n"
-        << "innodb_buffer_pool_size=64M\n"
-        << "innodb_log_file_size=32M\n"
-        << "performance_schema=OFF\n";
-    if (inst.replica) cnf << "read_only=ON\n";
-    if (is_root()) cnf << "user=root\n";
-    for (const auto& line : inst.extra_config) cnf << line << "\n";
-    if (!cnf) throw std::runtime_error("cannot write " + inst.config_file().string());
-  }
+  write_file_atomic(inst.config_file(), mariadb_config(inst));
   if (fs::exists(inst.datadir() / "mysql")) return;
   fs::create_directories(inst.datadir());
   auto log = inst.dir / "install-db.log";
@@ -218,31 +264,15 @@ void setup_primary(const MariadbInstance& primary, const ClusterAccounts& a, con
   if (!in) throw std::runtime_error("cannot read " + schema_sql.string());
   std::stringstream schema;
   schema << in.rdbuf();
-  AdminConnection c(primary);
-  auto db = "`" + a.database + "`";
-  if (a.database.find('`') != std::string::npos) throw std::runtime_error("bad database name");
-  auto account = [&](const Account& acc) { return c.quote(acc.user) + "@" + c.quote(a.client_host); };
-  auto create = [&](const Account& acc) {
-    return "CREATE USER IF NOT EXISTS " + account(acc) + " IDENTIFIED BY " + c.quote(acc.password) + ";" +
-           "ALTER USER " + account(acc) + " IDENTIFIED BY " + c.quote(acc.password) + ";";
-  };
-  c.query("CREATE DATABASE IF NOT EXISTS " + db + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;" +
-          create(a.app) + "GRANT SELECT, INSERT, UPDATE, DELETE ON " + db + ".* TO " + account(a.app) + ";" +
-          create(a.replication) + "GRANT REPLICATION SLAVE ON *.* TO " + account(a.replication) + ";" +
-          create(a.monitor) + "GRANT REPLICA MONITOR, BINLOG MONITOR ON *.* TO " + account(a.monitor) + ";");
-  c.query("USE " + db + ";" + schema.str());
+  AdminConnection(primary).query(bootstrap_sql(a, schema.str()));
 }
 
 void setup_replica(const MariadbInstance& replica, const MariadbInstance& primary, const Account& repl) {
   AdminConnection c(replica);
-  auto status = c.query("SHOW REPLICA STATUS");
-  if (status.empty()) {
-    c.query("CHANGE MASTER TO MASTER_HOST=" + c.quote(primary.host) + ", MASTER_PORT=" +
-            std::to_string(primary.port) + ", MASTER_USER=" + c.quote(repl.user) +
-            ", MASTER_PASSWORD=" + c.quote(repl.password) +
-            ", MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1");
-  }
-  c.query("START SLAVE");
+  if (c.query("SHOW REPLICA STATUS").empty())
+    c.query(replica_sql(primary.host, primary.port, repl));
+  else
+    c.query("START SLAVE");
 }
 
 void wait_caught_up(const MariadbInstance& replica, const MariadbInstance& primary,

@@ -29,6 +29,7 @@ struct MariadbInstance {
   int port = 3306;
   unsigned server_id = 1;          // unique in the cluster
   bool replica = false;            // read_only; relay log settings
+  std::string user;                // the OS user mariadbd runs as; "": root when started by root
   std::vector<std::string> extra_config;  // extra "key=value" lines for [mariadbd]
 
   std::filesystem::path datadir() const { return dir / "data"; }
@@ -50,6 +51,16 @@ struct ClusterAccounts {
   Account monitor{"foobar_monitor", ""};  // REPLICA MONITOR, BINLOG MONITOR (SHOW REPLICA STATUS)
   std::string client_host = "%";         // host part of the three accounts
 };
+
+// The [mariadbd] config file for the instance (what initialize writes to my.cnf).
+std::string mariadb_config(const MariadbInstance& instance);
+
+// The SQL that creates the database, the three accounts (their passwords reset to
+// these) and applies the schema: idempotent, run on the primary (it replicates).
+std::string bootstrap_sql(const ClusterAccounts& accounts, const std::string& schema);
+
+// The SQL that points a replica at the primary (GTID, slave_pos) and starts replication.
+std::string replica_sql(const std::string& primary_host, int primary_port, const Account& replication);
 
 // Writes dir/my.cnf (always) and, if dir/data has no system tables yet, runs
 // mariadb-install-db into it. Works as root (mariadbd runs with user=root) and

@@ -67,8 +67,9 @@ pid_t StateDir::owner(const fs::path& root) {
   }
 }
 
-std::string StateDir::secret(const std::string& name) const {
-  fs::path path = secret_path(name);
+std::string StateDir::secret(const std::string& name) const { return secret_file(secret_path(name)); }
+
+std::string secret_file(const fs::path& path) {
   std::string existing = read_file(path);
   while (!existing.empty() && (existing.back() == '\n' || existing.back() == '\r')) existing.pop_back();
   if (!existing.empty()) return existing;

@@ -53,6 +53,9 @@ class StateDir {
   int lock_fd_ = -1;
 };
 
+// The secret in file: read, or generated (32 random alphanumerics, mode 0600).
+std::string secret_file(const std::filesystem::path& file);
+
 // Writes text to path atomically (temp file + rename), with the given mode.
 void write_file_atomic(const std::filesystem::path& path, const std::string& text, unsigned mode = 0644);
 // The whole file, or "" if it cannot be read.

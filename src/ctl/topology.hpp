@@ -35,11 +35,16 @@ struct LbSettings {
   net::Address https_listen = net::Address::parse_or_throw("127.0.0.1:8443", net::Address::Use::Listen);
   std::string tls_cert;
   std::string tls_key;
+  // Real hosts with two or more lbs: the virtual IP keepalived moves between
+  // them ("ADDRESS/PREFIX"), on this interface of each lb host.
+  std::string vip;
+  std::string interface = "eth0";
 };
 
 struct WebSettings {
   int count = 2;
   int port = 0;          // first web server's port, the others follow; 0: allocated
+  int admin_port = 0;    // real hosts only (locally allocated from port_base)
   std::string root;      // static files; "": site/public found next to the binary
   int threads = 1;
   bool access_log = true;  // one access log per web server in the state dir's logs/
@@ -48,6 +53,7 @@ struct WebSettings {
 struct AppSettings {
   int count = 2;
   int port = 0;
+  int admin_port = 0;    // real hosts only (locally allocated from port_base)
   int threads = 1;
   double max_replica_lag = 5;  // seconds
   bool access_log = true;      // one access log per app server in the state dir's logs/
@@ -65,20 +71,45 @@ struct DbSettings {
   int catch_up_timeout_s = 60;
 };
 
+// A machine of a real-hosts topology ([[host]]) and the roles it runs (each at most once).
+struct Host {
+  std::string name;
+  std::string address;  // IPv4, unique
+  std::vector<Role> roles;
+  bool runs(Role role) const noexcept;
+};
+
+// Ports of every role on real hosts, where each role has a host of its own and
+// so the same port everywhere (keys in the file override them).
+struct HostPorts {
+  static constexpr int lb_http = 80, lb_https = 443, lb_admin = 8404;
+  static constexpr int web = 8080, web_admin = 8405;
+  static constexpr int app = 9000, app_admin = 8406;
+  static constexpr int db = 3306, ssh = 22;
+};
+
 struct Topology {
-  std::string host = "127.0.0.1";  // address every internal node binds
+  std::string host = "127.0.0.1";  // address every internal node binds (one machine)
   int port_base = 18000;
   LbSettings lb;
   WebSettings web;
   AppSettings app;
   DbSettings db;
+  // Real hosts ([[host]]): empty for the one-machine stack of `foobar up`.
+  std::vector<Host> hosts;
+  std::vector<std::string> monitoring_from;  // [monitoring] from: hosts or CIDRs allowed to the admin ports
+  std::vector<std::string> admin_from;       // [admin] from: hosts or CIDRs allowed to SSH
   std::string source = "<built-in default>";  // config file it came from
+
+  bool on_hosts() const noexcept { return !hosts.empty(); }
+  const Host* find_host(std::string_view name) const noexcept;
 };
 
 // One process of the stack, with its resolved address.
 struct Node {
-  std::string name;   // "lb", "web1", "app2", "db-primary", "db-replica1"
+  std::string name;   // "lb" (on hosts "lb1", "lb2"), "web1", "app2", "db-primary", "db-replica1"
   Role role;
+  std::string host;   // the [[host]] it runs on; "" on one machine
   int index = 0;      // 1-based within its tier
   net::Address address;  // where it serves (the lb: its public listener)
   net::Address admin;    // its admin listener (/metrics); unset (port 0) for DB nodes
@@ -99,12 +130,16 @@ Topology parse_topology(std::string_view text, const std::string& source, std::o
 Topology load_topology(const std::string& path, std::optional<int> http_port = {},
                        std::optional<int> port_base = {}, std::optional<int> https_port = {});
 
+// s as a TOML basic string, quotes included (for the files foobar writes).
+std::string toml_quote(const std::string& s);
+
 // The topology as a commented TOML file that parse_topology reads back identically.
 std::string to_toml(const Topology& topo);
 
 // Every node, in start order: DB primary, replicas, app, web, lb. Internal ports
 // not set explicitly are consecutive from port_base: lb admin, web, app, DB,
-// then the web and app servers' admin listeners.
+// then the web and app servers' admin listeners. On hosts, each node is at
+// its host's address with the role's port (HostPorts unless set), in [[host]] order.
 std::vector<Node> nodes(const Topology& topo);
 
 }  // namespace foobar::ctl

@@ -281,6 +281,9 @@ int run_up(const UpOptions& opt) {
                               : load_topology(opt.config, opt.http_port, opt.port_base, opt.https_port);
     if (opt.config.empty())  // the same checks
       topo = parse_topology(to_toml(topo), "<built-in default>", {}, {}, opt.https_port);
+    if (topo.on_hosts())
+      throw ConfigError(opt.config + ": places roles on [[host]] entries: write each host's files with "
+                        "`foobar render --config FILE --host NAME` (docs/deploy.md); `foobar up` runs one machine");
   } catch (const ConfigError& e) {
     fmt::print(stderr, "foobar up: {}\n", e.what());
     return 2;

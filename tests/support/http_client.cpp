@@ -36,8 +36,12 @@ HttpConnection::HttpConnection(const std::string& ipv4, int port, std::chrono::m
   addr.sin_port = htons(static_cast<uint16_t>(port));
   if (::inet_pton(AF_INET, ipv4.c_str(), &addr.sin_addr) != 1) throw std::invalid_argument("not an IPv4 address: " + ipv4);
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // The timeout bounds the connect too (Linux honours SO_SNDTIMEO there): a
+  // host that drops SYNs must not hold a test for two minutes of retries.
+  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+  ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    const std::string why = std::strerror(errno);
+    const std::string why = errno == EINPROGRESS ? "timed out" : std::strerror(errno);
     ::close(fd_);
     fd_ = -1;
     throw std::runtime_error("connect to " + ipv4 + ":" + std::to_string(port) + ": " + why);

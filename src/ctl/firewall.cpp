@@ -1,0 +1,105 @@
+#include "ctl/firewall.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace foobar::ctl {
+
+namespace {
+
+// Addresses of the hosts running role.
+std::vector<std::string> hosts_with(const Topology& t, Role role) {
+  std::vector<std::string> out;
+  for (const auto& h : t.hosts)
+    if (h.runs(role)) out.push_back(h.address);
+  return out;
+}
+
+// [monitoring]/[admin] from: host names become their addresses; CIDRs stay.
+std::vector<std::string> resolve(const Topology& t, const std::vector<std::string>& from) {
+  std::vector<std::string> out;
+  for (const auto& f : from) out.push_back(t.find_host(f) ? t.find_host(f)->address : f);
+  return out;
+}
+
+std::string set_of(const std::vector<std::string>& items) {
+  return items.size() == 1 ? items[0] : fmt::format("{{ {} }}", fmt::join(items, ", "));
+}
+
+std::string set_of(const std::vector<int>& ports) {
+  return ports.size() == 1 ? std::to_string(ports[0]) : fmt::format("{{ {} }}", fmt::join(ports, ", "));
+}
+
+}  // namespace
+
+std::vector<Flow> inbound_flows(const Topology& t, const Host& host) {
+  std::vector<Flow> flows;
+  std::vector<int> admin_ports;
+  for (const Node& n : nodes(t)) {
+    if (n.host != host.name) continue;
+    const int port = n.address.port();
+    switch (n.role) {
+      case Role::lb: {
+        std::vector<int> ports{t.lb.listen.port()};
+        if (t.lb.https) ports.push_back(t.lb.https_listen.port());
+        flows.push_back({{}, ports, false, "clients to the site (lb)"});
+        std::vector<std::string> peers;
+        for (const auto& a : hosts_with(t, Role::lb))
+          if (a != host.address) peers.push_back(a);
+        if (!peers.empty()) flows.push_back({peers, {}, true, "VRRP adverts from the other lb"});
+        break;
+      }
+      case Role::web: flows.push_back({hosts_with(t, Role::lb), {port}, false, "lb hosts to this web server"}); break;
+      case Role::app: flows.push_back({hosts_with(t, Role::web), {port}, false, "web hosts to this app server"}); break;
+      case Role::db_primary: {
+        auto from = hosts_with(t, Role::app);
+        auto replicas = hosts_with(t, Role::db_replica);
+        from.insert(from.end(), replicas.begin(), replicas.end());
+        flows.push_back({from, {port}, false, "app hosts and replicas to the MariaDB primary"});
+        break;
+      }
+      case Role::db_replica:
+        flows.push_back({hosts_with(t, Role::app), {port}, false, "app hosts to this MariaDB replica"});
+        break;
+    }
+    if (n.admin.port()) admin_ports.push_back(n.admin.port());
+  }
+  for (auto& f : flows) {  // a host with two roles may be its own source: loopback covers that
+    std::sort(f.from.begin(), f.from.end());
+    f.from.erase(std::unique(f.from.begin(), f.from.end()), f.from.end());
+  }
+  std::erase_if(flows, [](const Flow& f) { return f.vrrp && f.from.empty(); });
+  if (!admin_ports.empty() && !t.monitoring_from.empty())
+    flows.push_back({resolve(t, t.monitoring_from), admin_ports, false, "monitoring to the admin listeners (/metrics)"});
+  if (!t.admin_from.empty())
+    flows.push_back({resolve(t, t.admin_from), {HostPorts::ssh}, false, "SSH from the admin hosts"});
+  return flows;
+}
+
+std::string nft_ruleset(const Topology& t, const Host& host) {
+  std::string o = fmt::format(
+      "#!/usr/sbin/nft -f\n"
+      "# foobar firewall for host {} ({}), rendered from {} by `foobar render`: re-render, do not edit.\n"
+      "# Replaces table inet foobar only; other tables (docker, libvirt...) are left alone.\n"
+      "table inet foobar\n"
+      "delete table inet foobar\n\n"
+      "table inet foobar {{\n"
+      "  chain input {{\n"
+      "    type filter hook input priority filter; policy drop;\n"
+      "    iif \"lo\" accept comment \"this host to itself\"\n"
+      "    ct state established,related accept comment \"replies to connections this host made or accepted\"\n"
+      "    ct state invalid drop\n"
+      "    meta l4proto icmp icmp type {{ echo-request, destination-unreachable, time-exceeded, parameter-problem }} accept comment \"ping and path MTU discovery\"\n"
+      "    meta l4proto ipv6-icmp accept comment \"IPv6 neighbour discovery\"\n",
+      host.name, host.address, t.source);
+  for (const Flow& f : inbound_flows(t, host)) {
+    std::string match = f.from.empty() ? "" : "ip saddr " + set_of(f.from) + " ";
+    match += f.vrrp ? "ip protocol vrrp" : "tcp dport " + set_of(f.ports);
+    o += fmt::format("    {} accept comment \"{}\"\n", match, f.why);
+  }
+  o += "  }\n}\n";
+  return o;
+}
+
+}  // namespace foobar::ctl

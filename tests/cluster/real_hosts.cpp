@@ -1,0 +1,289 @@
+// The brief's infrastructure on hosts of its own, each running exactly what
+// `foobar render` wrote for it: its units' Exec lines (tests/support/service_unit),
+// its foobar.nft loaded into its namespace, keepalived with the rendered config
+// on the lb pair. Then: the firewall matrix, the site through the VIP, and the
+// VIP moving when the active lb (or its keepalived, or its link) dies.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "support/eventually.hpp"
+#include "support/http_client.hpp"
+#include "support/lan.hpp"
+#include "support/process.hpp"
+#include "support/service_unit.hpp"
+
+namespace foobar::test {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+
+const std::vector<std::string> kHosts{"lb1", "lb2", "web1", "web2", "app1", "db1", "db2", "mon", "client"};
+const std::string kVip = "10.201.0.100";
+// Every port any role listens on, and SSH.
+const std::vector<int> kPorts{80, 443, 8404, 8080, 8405, 9000, 8406, 3306, 22};
+
+struct Cluster {
+  TempDir dir;
+  std::unique_ptr<Lan> lan;
+  std::map<std::string, std::vector<std::unique_ptr<ServiceUnit>>> units;  // per host, in start order
+  std::map<std::string, std::unique_ptr<Process>> keepalived;
+
+  fs::path root(const std::string& host) const { return dir / ("hosts/" + host); }
+  ServiceUnit& unit(const std::string& host, const std::string& name) {
+    for (auto& u : units[host])
+      if (u->name() == name) return *u;
+    throw std::invalid_argument("no unit " + name + " on " + host);
+  }
+  // A shell command inside host's namespace; its output.
+  std::string sh(const std::string& host, const std::string& cmd) const {
+    std::string line;
+    for (const auto& a : lan->exec(host, {"sh", "-c", cmd})) line += (line.empty() ? "" : " ") + ("'" + a + "'");
+    return run(line + " 2>&1");
+  }
+  bool holds_vip(const std::string& host) const {
+    return sh(host, "ip -4 -br addr show dev eth0").find(kVip + "/") != std::string::npos;
+  }
+  std::vector<std::string> vip_holders() const {
+    std::vector<std::string> out;
+    for (const std::string h : {"lb1", "lb2"})
+      if (holds_vip(h)) out.push_back(h);
+    return out;
+  }
+  void start_keepalived(const std::string& host) {
+    const auto r = root(host);
+    keepalived[host] = std::make_unique<Process>(lan->exec(
+        host, {"keepalived", "-n", "-l", "-D", "-f", (r / "etc/keepalived/keepalived.conf").string(), "-p",
+               (r / "keepalived.pid").string(), "-r", (r / "vrrp.pid").string(), "-c", (r / "checkers.pid").string()}));
+  }
+};
+
+std::string topology(const Lan& lan) {
+  std::string t;
+  const std::map<std::string, std::string> roles{{"lb1", "lb"},   {"lb2", "lb"},         {"web1", "web"},
+                                                 {"web2", "web"}, {"app1", "app"},       {"db1", "db-primary"},
+                                                 {"db2", "db-replica"}, {"mon", ""}};
+  for (const auto& h : kHosts) {
+    if (!roles.count(h)) continue;  // the client is no host of the site
+    const auto& r = roles.at(h);
+    t += fmt::format("[[host]]\nname = \"{}\"\naddress = \"{}\"\nroles = [{}]\n\n", h, lan.address(h),
+                     r.empty() ? "" : "\"" + r + "\"");
+  }
+  t += fmt::format("[lb]\nvip = \"{}/24\"\ninterface = \"eth0\"\nhealth_interval_ms = 200\n\n", kVip);
+  t += "[monitoring]\nfrom = [\"mon\"]\n\n[admin]\nfrom = [\"mon\"]\n";
+  return t;
+}
+
+class RealHosts : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!Lan::unavailable().empty() || !fs::exists("/usr/sbin/keepalived") || !fs::exists("/usr/sbin/nft")) return;
+    c_ = new Cluster;
+    ::chmod(c_->dir.path().c_str(), 0755);  // mysql (the DB units' User=) walks into its data dir
+    c_->lan = std::make_unique<Lan>(kHosts);
+    std::ofstream(c_->dir / "topology.toml") << topology(*c_->lan);
+    for (const auto& h : kHosts) {
+      if (h == "client") continue;
+      int status = 0;
+      auto out = run(fmt::format("{} render --config {} --host {} --out {} --prefix {} --binary {} --site {} --secrets {} 2>&1",
+                                 foobar_bin(), (c_->dir / "topology.toml").string(), h, c_->root(h).string(),
+                                 c_->root(h).string(), foobar_bin(), (source_dir() / "site").string(),
+                                 (c_->dir / "secrets").string()),
+                     &status);
+      if (status != 0) throw std::runtime_error("render " + h + ": " + out);
+    }
+    // Start order as systemd's After= gives it: firewall, database, app, web, lb.
+    for (const std::string name : {"foobar-firewall", "foobar-db", "foobar-app", "foobar-web", "foobar-lb"})
+      for (const auto& h : kHosts) {
+        const auto unit = c_->root(h) / ("etc/systemd/system/" + name + ".service");
+        if (!fs::exists(unit)) continue;
+        c_->units[h].push_back(std::make_unique<ServiceUnit>(*c_->lan, h, unit, c_->root(h)));
+        c_->units[h].back()->start();
+      }
+    for (const std::string h : {"lb1", "lb2"}) c_->start_keepalived(h);
+    if (!eventually([] { return c_->vip_holders().size() == 1; }, 10s, 50ms))
+      throw std::runtime_error("no single VIP holder: " + c_->keepalived["lb1"]->output());
+  }
+  static void TearDownTestSuite() {
+    delete c_;
+    c_ = nullptr;
+  }
+  void SetUp() override {
+    if (auto why = Lan::unavailable(); !why.empty()) GTEST_SKIP() << why;
+    if (!c_) GTEST_SKIP() << "keepalived or nft missing (make deps installs them)";
+  }
+
+  static HttpResponse get_via_vip(const std::string& path) {
+    HttpResponse r;
+    c_->lan->run_in("client", [&] {
+      try {
+        HttpConnection conn(kVip, 80, 2s);
+        conn.send("GET " + path + " HTTP/1.1\r\nHost: www.foobar.com\r\nConnection: close\r\n\r\n");
+        r = conn.read_response();
+      } catch (const std::exception&) {
+      }
+    });
+    return r;
+  }
+
+  static inline Cluster* c_ = nullptr;
+};
+
+// What each (source, target, port) should do, from the issue's rules, written
+// here independently of src/ctl/firewall.cpp.
+bool allowed(const std::string& from, const std::string& to, int port) {
+  auto is = [](const std::string& h, const char* prefix) { return h.rfind(prefix, 0) == 0; };
+  if (from == to) return true;  // a host reaches itself over loopback
+  switch (port) {
+    case 80:
+    case 443: return is(to, "lb");
+    case 8080: return is(to, "web") && is(from, "lb");
+    case 9000: return to == "app1" && is(from, "web");
+    case 3306: return (to == "db1" && (from == "app1" || from == "db2")) || (to == "db2" && from == "app1");
+    case 8404: return is(to, "lb") && from == "mon";
+    case 8405: return is(to, "web") && from == "mon";
+    case 8406: return to == "app1" && from == "mon";
+    case 22: return from == "mon";
+  }
+  return false;
+}
+
+// Where a role listens (an allowed connection there must be accepted, not refused).
+bool listening(const std::string& to, int port) {
+  auto is = [&](const char* prefix) { return to.rfind(prefix, 0) == 0; };
+  return ((port == 80 || port == 443 || port == 8404) && is("lb")) || ((port == 8080 || port == 8405) && is("web")) ||
+         ((port == 9000 || port == 8406) && to == "app1") || (port == 3306 && is("db"));
+}
+
+enum class Reach { open, refused, filtered };
+
+// Non-blocking connects to every target at once; after timeout, what answered.
+std::vector<Reach> probe_all(const std::vector<std::pair<std::string, int>>& targets, milliseconds timeout) {
+  std::vector<int> fds;
+  std::vector<Reach> out(targets.size(), Reach::filtered);
+  for (const auto& [ip, port] : targets) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    ::inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
+    ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    fds.push_back(fd);
+  }
+  const auto deadline = Clock::now() + timeout;
+  std::vector<bool> done(fds.size(), false);
+  while (Clock::now() < deadline) {
+    std::vector<pollfd> p;
+    std::vector<std::size_t> idx;
+    for (std::size_t i = 0; i < fds.size(); ++i)
+      if (!done[i]) {
+        p.push_back({fds[i], POLLOUT, 0});
+        idx.push_back(i);
+      }
+    if (p.empty()) break;
+    const int left = static_cast<int>(duration_cast<milliseconds>(deadline - Clock::now()).count());
+    if (::poll(p.data(), p.size(), std::max(left, 1)) <= 0) continue;
+    for (std::size_t k = 0; k < p.size(); ++k) {
+      if (!p[k].revents) continue;
+      int err = 0;
+      socklen_t len = sizeof err;
+      ::getsockopt(p[k].fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      out[idx[k]] = err == 0 ? Reach::open : err == ECONNREFUSED ? Reach::refused : Reach::filtered;
+      done[idx[k]] = true;
+    }
+  }
+  for (int fd : fds) ::close(fd);
+  return out;
+}
+
+}  // namespace
+
+TEST_F(RealHosts, FirewallAllowsExactlyTheTopologysFlows) {
+  std::vector<std::string> targets(kHosts.begin(), kHosts.end() - 1);  // the client runs no firewall of ours
+  std::vector<std::pair<std::string, int>> endpoints;
+  for (const auto& t : targets)
+    for (int p : kPorts) endpoints.emplace_back(c_->lan->address(t), p);
+  int wrong = 0;
+  std::cout << "firewall matrix: o open, r refused (allowed, nothing listens), . filtered; * = not as expected\n";
+  std::cout << fmt::format("{:>8} ", "from\\to");
+  for (const auto& t : targets) std::cout << fmt::format("{:<{}}", t, kPorts.size() + 1);
+  std::cout << "\n" << fmt::format("{:>8} ", "ports") << "";
+  for (std::size_t i = 0; i < targets.size(); ++i) std::cout << fmt::format("{:<{}}", "80..22", kPorts.size() + 1);
+  std::cout << "\n";
+  for (const auto& from : kHosts) {
+    std::vector<Reach> got;
+    c_->lan->run_in(from, [&] { got = probe_all(endpoints, 700ms); });
+    std::string row = fmt::format("{:>8} ", from);
+    for (std::size_t i = 0; i < endpoints.size(); ++i) {
+      const auto& to = targets[i / kPorts.size()];
+      const int port = endpoints[i].second;
+      const bool ok = allowed(from, to, port) ? (got[i] != Reach::filtered &&
+                                                 (!listening(to, port) || from == to || got[i] == Reach::open))
+                                              : got[i] == Reach::filtered;
+      row += got[i] == Reach::open ? 'o' : got[i] == Reach::refused ? 'r' : '.';
+      if (!ok) {
+        row += '*';
+        ++wrong;
+        ADD_FAILURE() << from << " -> " << to << ":" << port << " was "
+                      << (got[i] == Reach::open ? "open" : got[i] == Reach::refused ? "refused" : "filtered");
+      }
+      if (i % kPorts.size() == kPorts.size() - 1) row += ' ';
+    }
+    std::cout << row << "\n";
+  }
+  std::cout << "ports in each block: 80 443 8404 8080 8405 9000 8406 3306 22\n";
+  EXPECT_EQ(wrong, 0);
+  // The VIP: the site from anywhere, nothing else from the client.
+  std::vector<Reach> vip;
+  c_->lan->run_in("client", [&] { vip = probe_all({{kVip, 80}, {kVip, 443}, {kVip, 8404}, {kVip, 22}}, 700ms); });
+  EXPECT_EQ(vip[0], Reach::open);
+  EXPECT_EQ(vip[1], Reach::open);
+  EXPECT_EQ(vip[2], Reach::filtered);
+  EXPECT_EQ(vip[3], Reach::filtered);
+}
+
+TEST_F(RealHosts, SiteWorksThroughTheVip) {
+  auto page = get_via_vip("/");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<html"), std::string::npos);
+  const std::string text = fmt::format("through the VIP {}", ::getpid());
+  const std::string body = R"({"author":"cluster","body":")" + text + R"("})";
+  HttpResponse posted;
+  c_->lan->run_in("client", [&] {
+    HttpConnection conn(kVip, 80, 10s);
+    conn.send("POST /api/posts HTTP/1.1\r\nHost: www.foobar.com\r\nContent-Type: application/json\r\nContent-Length: " +
+              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+    posted = conn.read_response();
+  });
+  ASSERT_EQ(posted.status, 201) << posted.body;
+  // Read back (from a replica once it has it; read-your-writes is the app's concern).
+  EXPECT_TRUE(eventually([&] { return get_via_vip("/api/posts").body.find(text) != std::string::npos; }, 10s, 100ms));
+  // HTTPS with the CA the render made.
+  const auto ca = c_->root("lb1") / "etc/foobar/tls/ca.pem";
+  auto out = c_->sh("client", fmt::format("curl -sS -o /dev/null -w '%{{http_code}}' --cacert {} --resolve "
+                                          "www.foobar.com:443:{} https://www.foobar.com/",
+                                          ca.string(), kVip));
+  EXPECT_EQ(out, "200");
+}
+
+}  // namespace foobar::test
