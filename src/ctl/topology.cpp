@@ -157,7 +157,8 @@ std::optional<asio::ip::network_v4> parse_cidr(const std::string& text) {
 
 // [[host]], [monitoring], [admin] and the lb pair's VIP: the topology of real hosts.
 void parse_hosts(const core::ConfigSection& top, Topology& t, bool lb_listen_set, bool https_listen_set) {
-  for (const auto& h : top.tables("host")) {
+  const auto host_tables = top.is_array("host") ? top.tables("host") : std::vector<core::ConfigSection>{};
+  for (const auto& h : host_tables) {
     h.allow_only({"name", "address", "roles"});
     Host host;
     host.name = h.string("name").value_or("");

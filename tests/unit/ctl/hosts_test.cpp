@@ -1,0 +1,113 @@
+// Topologies of real hosts ([[host]]), and what `foobar render` derives from
+// them: the placement, the firewall's flows, keepalived's pair.
+#include <gtest/gtest.h>
+
+#include "ctl/firewall.hpp"
+#include "ctl/keepalived.hpp"
+#include "ctl/topology.hpp"
+
+namespace foobar::ctl {
+namespace {
+
+std::string host(const std::string& name, const std::string& address, const std::string& roles) {
+  return "[[host]]\nname = \"" + name + "\"\naddress = \"" + address + "\"\nroles = [" + roles + "]\n";
+}
+
+// lb1+lb2 -> web1+web2 -> app1 -> db1 (primary) + db2 (replica); mon monitors.
+std::string example() {
+  return host("lb1", "10.0.0.11", "\"lb\"") + host("lb2", "10.0.0.12", "\"lb\"") + host("web1", "10.0.0.21", "\"web\"") +
+         host("web2", "10.0.0.22", "\"web\"") + host("app1", "10.0.0.31", "\"app\"") +
+         host("db1", "10.0.0.41", "\"db-primary\"") + host("db2", "10.0.0.42", "\"db-replica\"") +
+         host("mon", "10.0.0.51", "") + "[lb]\nvip = \"10.0.0.100/24\"\n[monitoring]\nfrom = [\"mon\"]\n" +
+         "[admin]\nfrom = [\"10.0.9.0/24\"]\n";
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_topology(text, "t.toml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Hosts, EachRoleAtItsHostsAddressWithTheStandardPorts) {
+  auto t = parse_topology(example(), "t.toml");
+  ASSERT_TRUE(t.on_hosts());
+  std::vector<std::string> got;
+  for (const Node& n : nodes(t)) got.push_back(n.name + "@" + n.host + "=" + n.address.str() + "/" + n.admin.str());
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "db-primary@db1=10.0.0.41:3306/0.0.0.0:0", "db-replica1@db2=10.0.0.42:3306/0.0.0.0:0",
+                     "app1@app1=10.0.0.31:9000/10.0.0.31:8406", "web1@web1=10.0.0.21:8080/10.0.0.21:8405",
+                     "web2@web2=10.0.0.22:8080/10.0.0.22:8405", "lb1@lb1=10.0.0.11:80/10.0.0.11:8404",
+                     "lb2@lb2=10.0.0.12:80/10.0.0.12:8404"}));
+  EXPECT_EQ(t.lb.listen.str(), "0.0.0.0:80");  // every interface: the VIP comes and goes
+  EXPECT_EQ(t.lb.https_listen.str(), "0.0.0.0:443");
+}
+
+TEST(Hosts, MistakesNameTheLineAndKey) {
+  EXPECT_EQ(error_of(host("a", "10.0.0.1", "\"lb\"") + host("a", "10.0.0.2", "\"web\"")),
+            "t.toml:6: key 'host[1].name': two hosts named a");
+  EXPECT_EQ(error_of(host("a", "10.0.0.1", "\"web\", \"web\"")), "t.toml:4: key 'host[0].roles': 'web' listed twice");
+  EXPECT_EQ(error_of(host("a", "10.0.0.1", "\"cache\"")),
+            "t.toml:4: key 'host[0].roles': 'cache': expected lb, web, app, db-primary or db-replica");
+  EXPECT_EQ(error_of(host("a", "10.0.0.1", "\"lb\"") + host("b", "10.0.0.1", "\"web\"")),
+            "t.toml:7: key 'host[1].address': a has this address too");
+  EXPECT_NE(error_of(host("a", "10.0.0.1", "\"lb\"") + host("b", "10.0.0.2", "\"lb\"") + host("w", "10.0.0.3", "\"web\"") +
+                     "[db]\nenabled = false\n[app]\n")
+                .find("give the virtual IP as lb.vip"),
+            std::string::npos);
+  auto pair = host("a", "10.0.0.1", "\"lb\"") + host("b", "10.1.0.2", "\"lb\"") + host("w", "10.0.0.3", "\"web\"") +
+              "[db]\nenabled = false\n[lb]\nvip = \"10.0.0.100/24\"\n";
+  EXPECT_EQ(error_of(pair), "t.toml:16: key 'lb.vip': b (10.1.0.2) is not on the virtual IP's subnet 10.0.0.0/24");
+  EXPECT_NE(error_of(example() + "[web]\ncount = 3\n").find("key 'web.count': with [[host]] entries"), std::string::npos);
+  EXPECT_NE(error_of(host("a", "10.0.0.1", "\"lb\", \"web\"") + "[db]\nenabled = false\n[web]\nport = 80\n")
+                .find("would both use port 80"),
+            std::string::npos);
+  EXPECT_NE(error_of(example() + "[web]\nadmin_port = 22\n").find("would both use port 22"), std::string::npos);
+  EXPECT_NE(error_of(host("a", "10.0.0.1", "\"web\"") + "[db]\nenabled = false\n[lb]\nenabled = false\n[monitoring]\nfrom = [\"nope\"]\n")
+                .find("key 'monitoring.from': 'nope'"),
+            std::string::npos);
+}
+
+TEST(Firewall, ExactlyTheFlowsEachHostNeeds) {
+  auto t = parse_topology(example(), "t.toml");
+  auto flows = [&](const std::string& h) {
+    std::vector<std::string> out;
+    for (const auto& f : inbound_flows(t, *t.find_host(h))) {
+      std::string from = f.from.empty() ? "any" : "";
+      for (const auto& s : f.from) from += (from.empty() ? "" : ",") + s;
+      std::string what = f.vrrp ? "vrrp" : "";
+      for (int p : f.ports) what += (what.empty() ? "" : ",") + std::to_string(p);
+      out.push_back(from + ">" + what);
+    }
+    return out;
+  };
+  EXPECT_EQ(flows("lb1"), (std::vector<std::string>{"any>80,443", "10.0.0.12>vrrp", "10.0.0.51>8404", "10.0.9.0/24>22"}));
+  EXPECT_EQ(flows("web2"), (std::vector<std::string>{"10.0.0.11,10.0.0.12>8080", "10.0.0.51>8405", "10.0.9.0/24>22"}));
+  EXPECT_EQ(flows("app1"), (std::vector<std::string>{"10.0.0.21,10.0.0.22>9000", "10.0.0.51>8406", "10.0.9.0/24>22"}));
+  EXPECT_EQ(flows("db1"), (std::vector<std::string>{"10.0.0.31,10.0.0.42>3306", "10.0.9.0/24>22"}));
+  EXPECT_EQ(flows("db2"), (std::vector<std::string>{"10.0.0.31>3306", "10.0.9.0/24>22"}));
+  EXPECT_EQ(flows("mon"), (std::vector<std::string>{"10.0.9.0/24>22"}));
+  const auto nft = nft_ruleset(t, *t.find_host("db1"));
+  EXPECT_NE(nft.find("policy drop;"), std::string::npos);
+  EXPECT_NE(nft.find("ip saddr { 10.0.0.31, 10.0.0.42 } tcp dport 3306 accept"), std::string::npos);
+}
+
+TEST(Keepalived, APairWithUnicastPeersAndTheLbWatched) {
+  auto t = parse_topology(example(), "t.toml");
+  const auto lb1 = keepalived_config(t, *t.find_host("lb1"), "/usr/bin/foobar");
+  const auto lb2 = keepalived_config(t, *t.find_host("lb2"), "/usr/bin/foobar");
+  EXPECT_NE(lb1.find("priority 150"), std::string::npos);
+  EXPECT_NE(lb2.find("priority 100"), std::string::npos);
+  EXPECT_NE(lb1.find("unicast_peer {\n    10.0.0.12\n  }"), std::string::npos);
+  EXPECT_NE(lb2.find("unicast_src_ip 10.0.0.12"), std::string::npos);
+  EXPECT_NE(lb1.find("10.0.0.100/24 dev eth0"), std::string::npos);
+  EXPECT_NE(lb1.find("advert_int 0.1"), std::string::npos);
+  EXPECT_NE(lb1.find("nopreempt"), std::string::npos);
+  EXPECT_NE(lb1.find("/usr/bin/foobar probe --address 10.0.0.11:8404"), std::string::npos);
+  EXPECT_NE(lb1.find("virtual_router_id 100"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace foobar::ctl
