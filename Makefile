@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS  ?= $(shell nproc)
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: all deps build build-asan test test-unit test-asan fuzz run bench clean
+.PHONY: all deps build build-asan test test-unit test-asan fuzz run bench deb clean
 
 all: build
 
@@ -35,6 +35,10 @@ run: build
 
 bench: build
 	@bash bench/run.sh
+
+# A Debian package (build/deb/foobar_VERSION_ARCH.deb); docs/deploy.md installs it.
+deb: build
+	@bash scripts/deb.sh
 
 clean:
 	rm -rf build
