@@ -286,7 +286,7 @@ class HostRender {
 
 }  // namespace
 
-std::vector<RenderedFile> render_host(const Topology& t, const RenderOptions& o) {
+std::vector<RenderedFile> render_host(const Topology& t, RenderOptions o) {
   if (!t.on_hosts()) throw ConfigError(t.source + ": no [[host]] entries: `foobar render` is for real hosts");
   const Host* host = t.find_host(o.host);
   if (!host) {
@@ -294,7 +294,7 @@ std::vector<RenderedFile> render_host(const Topology& t, const RenderOptions& o)
     for (const auto& h : t.hosts) names.push_back(h.name);
     throw ConfigError(fmt::format("{}: no host named '{}' (hosts: {})", t.source, o.host, fmt::join(names, ", ")));
   }
-  if (o.site.is_relative()) const_cast<RenderOptions&>(o).site = fs::absolute(o.site);
+  o.site = fs::absolute(o.site);
   fs::path secrets = o.secrets.empty() ? fs::absolute(t.source).parent_path() / "secrets" : o.secrets;
   fs::create_directories(secrets);
   ::chmod(secrets.c_str(), 0700);

@@ -30,7 +30,7 @@ struct RenderedFile {
 
 // The host's files. Throws ConfigError for an unknown host, std::runtime_error
 // when a secret, certificate or the schema cannot be read or made.
-std::vector<RenderedFile> render_host(const Topology& topo, const RenderOptions& options);
+std::vector<RenderedFile> render_host(const Topology& topo, RenderOptions options);
 
 // Writes the files under options.out (directories created, modes set).
 void write_rendered(const std::vector<RenderedFile>& files, const std::filesystem::path& out);
