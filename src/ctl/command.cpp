@@ -94,9 +94,17 @@ void add_commands(CLI::App& cli, int& exit_code) {
   auto status_dir = std::make_shared<std::string>(".foobar");
   auto json = std::make_shared<bool>(false);
   CLI::App* status = cli.add_subcommand("status", "Every node of the stack: up/down, pid, uptime, requests, replication");
+  auto status_config = std::make_shared<std::string>();
+  auto status_secrets = std::make_shared<std::string>();
   status->add_option("--state-dir", *status_dir, "State dir of the stack")->capture_default_str();
+  status->add_option("--config", *status_config, "A topology of real hosts: ask each node over the network")
+      ->check(CLI::ExistingFile);
+  status->add_option("--secrets", *status_secrets, "With --config: the render's secrets (default: secrets/ beside it)");
   status->add_flag("--json", *json, "Machine-readable output");
-  status->callback([=, &exit_code] { exit_code = run_status(*status_dir, *json); });
+  status->callback([=, &exit_code] {
+    exit_code = status_config->empty() ? run_status(*status_dir, *json)
+                                       : run_hosts_status(*status_config, *status_secrets, *json);
+  });
 }
 
 }  // namespace foobar::ctl

@@ -72,6 +72,9 @@ std::vector<Flow> inbound_flows(const Topology& t, const Host& host) {
   std::erase_if(flows, [](const Flow& f) { return f.vrrp && f.from.empty(); });
   if (!admin_ports.empty() && !t.monitoring_from.empty())
     flows.push_back({resolve(t, t.monitoring_from), admin_ports, false, "monitoring to the admin listeners (/metrics)"});
+  if ((host.runs(Role::db_primary) || host.runs(Role::db_replica)) && !t.monitoring_from.empty())
+    flows.push_back({resolve(t, t.monitoring_from), {t.db.port ? t.db.port : HostPorts::db}, false,
+                     "monitoring to MariaDB (foobar status: the monitor user's replication state)"});
   if (!t.admin_from.empty())
     flows.push_back({resolve(t, t.admin_from), {HostPorts::ssh}, false, "SSH from the admin hosts"});
   return flows;

@@ -49,7 +49,50 @@ std::string uptime_text(long long s) {
   return fmt::format("{}d{:02}h", s / 86400, s / 3600 % 24);
 }
 
+std::string monitor_password(const fs::path& file) {
+  std::string password = read_file(file);
+  while (!password.empty() && password.back() == '\n') password.pop_back();
+  return password;
+}
+
+// Replicas are caught up when running, 0 s behind, at the primary's position.
+void mark_caught_up(StackStatus& out, const std::string& primary_gtid) {
+  for (auto& ns : out.nodes)
+    if (ns.db && ns.db->is_replica)
+      ns.caught_up = ns.db->io_running && ns.db->sql_running && ns.db->seconds_behind == 0L &&
+                     ns.db->gtid_current_pos == primary_gtid;
+}
+
 }  // namespace
+
+StackStatus collect_hosts_status(const Topology& topo, const fs::path& secrets) {
+  StackStatus out;
+  out.state_dir = topo.source;
+  out.running = true;
+  out.stack.up_pid = -1;  // no `foobar up`: each host's systemd runs its roles
+  out.all_up = true;
+  if (!topo.lb.vip.empty()) out.stack.url = "http://" + topo.lb.vip.substr(0, topo.lb.vip.find('/')) + "/";
+  const std::string password = monitor_password(secrets / "monitor.password");
+  std::string primary_gtid;
+  for (const Node& n : nodes(topo)) {
+    NodeStatus ns;
+    ns.rec = {n.name + "@" + n.host, std::string(role_name(n.role)), n.address.str(),
+              n.admin.port() ? n.admin.str() : "", 0, "", 0, 0, ""};
+    // From the monitoring host the firewall admits the admin listeners, not the
+    // roles' own (only the tier in front reaches those).
+    ns.up = tcp_accepts(n.admin.port() ? n.admin : n.address, 1000ms);
+    ns.rec.state = ns.up ? "up" : "down";
+    if (ns.up && n.admin.port()) ns.requests = requests_served(ns.rec.admin);
+    if (ns.up && (n.role == Role::db_primary || n.role == Role::db_replica)) {
+      ns.db = query_db_status(n.address, topo.db.monitor_user, password);
+      if (n.role == Role::db_primary) primary_gtid = ns.db->gtid_current_pos;
+    }
+    out.all_up = out.all_up && ns.up;
+    out.nodes.push_back(std::move(ns));
+  }
+  mark_caught_up(out, primary_gtid);
+  return out;
+}
 
 StackStatus collect_status(const fs::path& state_dir, bool with_db) {
   StackStatus out;
@@ -79,18 +122,14 @@ StackStatus collect_status(const fs::path& state_dir, bool with_db) {
     if (ns.up) ns.uptime_s = rec.started ? now - rec.started : 0;
     if (ns.up && !rec.admin.empty()) ns.requests = requests_served(rec.admin);
     if (with_db && ns.up && topo && (rec.role == "db-primary" || rec.role == "db-replica")) {
-      std::string password = read_file(dir.secret_path("monitor.password"));
-      while (!password.empty() && password.back() == '\n') password.pop_back();
-      ns.db = query_db_status(address_of(rec.address), topo->db.monitor_user, password);
+      ns.db = query_db_status(address_of(rec.address), topo->db.monitor_user,
+                              monitor_password(dir.secret_path("monitor.password")));
       if (rec.role == "db-primary") primary_gtid = ns.db->gtid_current_pos;
     }
     if (!ns.up || ns.rec.state == "crashing") out.all_up = false;
     out.nodes.push_back(std::move(ns));
   }
-  for (auto& ns : out.nodes)
-    if (ns.db && ns.db->is_replica)
-      ns.caught_up = ns.db->io_running && ns.db->sql_running && ns.db->seconds_behind == 0L &&
-                     ns.db->gtid_current_pos == primary_gtid;
+  mark_caught_up(out, primary_gtid);
   return out;
 }
 
@@ -98,10 +137,12 @@ std::string render_table(const StackStatus& s) {
   if (s.stack.up_pid == 0) return fmt::format("no stack in {} (start one with `foobar up`)\n", s.state_dir);
   std::string o;
   o += fmt::format("stack in {}: {}{}{}\n", s.state_dir,
-                   s.running ? fmt::format("running (foobar up pid {})", s.stack.up_pid) : "not running",
+                   !s.running              ? "not running"
+                   : s.stack.up_pid < 0    ? "on hosts (each asked over the network)"
+                                           : fmt::format("running (foobar up pid {})", s.stack.up_pid),
                    s.running && !s.stack.url.empty() ? ", site " + s.stack.url : "",
                    s.running && !s.stack.https_url.empty() ? " and " + s.stack.https_url : "");
-  o += fmt::format("{:<12} {:<11} {:<21} {:>8} {:<13} {:>8} {:>9} {:>8}  {}\n", "NODE", "ROLE", "ADDRESS", "PID",
+  o += fmt::format("{:<16} {:<11} {:<21} {:>8} {:<13} {:>8} {:>9} {:>8}  {}\n", "NODE", "ROLE", "ADDRESS", "PID",
                    "STATE", "UPTIME", "REQUESTS", "RESTARTS", "DATABASE");
   for (const auto& n : s.nodes) {
     std::string db;
@@ -119,9 +160,11 @@ std::string render_table(const StackStatus& s) {
     std::string state = n.up ? n.rec.state : n.rec.state.empty() ? "down" : n.rec.state;
     if (n.rec.state == "crashing" || (!n.up && n.rec.restarts > 0 && !n.rec.last_exit.empty()))
       state += " (" + n.rec.last_exit + ")";
-    o += fmt::format("{:<12} {:<11} {:<21} {:>8} {:<13} {:>8} {:>9} {:>8}  {}\n", n.rec.name, n.rec.role,
-                     n.rec.address, n.up ? std::to_string(n.rec.pid) : "-", state,
-                     n.up ? uptime_text(n.uptime_s) : "-", n.requests ? std::to_string(*n.requests) : "-",
+    // pid and uptime are known for `foobar up`'s own children only (not on hosts).
+    const bool known = n.up && n.rec.pid > 0;
+    o += fmt::format("{:<16} {:<11} {:<21} {:>8} {:<13} {:>8} {:>9} {:>8}  {}\n", n.rec.name, n.rec.role,
+                     n.rec.address, known ? std::to_string(n.rec.pid) : "-", state,
+                     known ? uptime_text(n.uptime_s) : "-", n.requests ? std::to_string(*n.requests) : "-",
                      n.rec.restarts, db);
   }
   return o;
@@ -160,6 +203,20 @@ std::string render_json(const StackStatus& s) {
 
 int run_status(const fs::path& state_dir, bool json) {
   StackStatus s = collect_status(state_dir);
+  fmt::print("{}", json ? render_json(s) : render_table(s));
+  return s.all_up ? 0 : 1;
+}
+
+int run_hosts_status(const std::string& config, const fs::path& secrets, bool json) {
+  Topology topo;
+  try {
+    topo = load_topology(config);
+    if (!topo.on_hosts()) throw ConfigError(config + ": no [[host]] entries (for `foobar up`'s stack: --state-dir)");
+  } catch (const ConfigError& e) {
+    fmt::print(stderr, "foobar status: {}\n", e.what());
+    return 2;
+  }
+  StackStatus s = collect_hosts_status(topo, secrets.empty() ? fs::absolute(config).parent_path() / "secrets" : secrets);
   fmt::print("{}", json ? render_json(s) : render_table(s));
   return s.all_up ? 0 : 1;
 }

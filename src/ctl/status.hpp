@@ -9,6 +9,7 @@
 
 #include "ctl/db_status.hpp"
 #include "ctl/stack_file.hpp"
+#include "ctl/topology.hpp"
 
 namespace foobar::ctl {
 
@@ -34,7 +35,13 @@ StackStatus collect_status(const std::filesystem::path& state_dir, bool with_db 
 std::string render_table(const StackStatus& s);
 std::string render_json(const StackStatus& s);
 
+// A topology of real hosts: every node asked over the network (listener
+// accepting, /metrics, the databases with the monitor password in secrets).
+StackStatus collect_hosts_status(const Topology& topo, const std::filesystem::path& secrets);
+
 // The command: prints the table (or JSON); returns 0 only when everything is up.
 int run_status(const std::filesystem::path& state_dir, bool json);
+// `foobar status --config FILE`: the same for a topology of real hosts (exit 2: bad file).
+int run_hosts_status(const std::string& config, const std::filesystem::path& secrets, bool json);
 
 }  // namespace foobar::ctl

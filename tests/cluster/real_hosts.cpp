@@ -25,6 +25,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
@@ -264,7 +265,9 @@ bool allowed(const std::string& from, const std::string& to, int port) {
     case 443: return is(to, "lb");
     case 8080: return is(to, "web") && is(from, "lb");
     case 9000: return to == "app1" && is(from, "web");
-    case 3306: return (to == "db1" && (from == "app1" || from == "db2")) || (to == "db2" && from == "app1");
+    case 3306:  // the monitoring host too: foobar status reads replication with the monitor user
+      return (to == "db1" && (from == "app1" || from == "db2" || from == "mon")) ||
+             (to == "db2" && (from == "app1" || from == "mon"));
     case 8404: return is(to, "lb") && from == "mon";
     case 8405: return is(to, "web") && from == "mon";
     case 8406: return to == "app1" && from == "mon";
@@ -389,6 +392,37 @@ TEST_F(RealHosts, SiteWorksThroughTheVip) {
                                           "www.foobar.com:443:{} https://www.foobar.com/",
                                           ca.string(), kVip));
   EXPECT_EQ(out, "200");
+}
+
+TEST_F(RealHosts, StatusFromTheMonitoringHostShowsEveryNode) {
+  const auto cmd = fmt::format("{} status --config {} --secrets {} --json", foobar_bin(),
+                               (c_->dir / "topology.toml").string(), (c_->dir / "secrets").string());
+  // The replica may still be applying the last test's post.
+  nlohmann::json j;
+  ASSERT_TRUE(eventually(
+      [&] {
+        j = nlohmann::json::parse(c_->sh("mon", cmd), nullptr, false);
+        return !j.is_discarded() && j["all_up"] == true;
+      },
+      10s, 200ms))
+      << j.dump(2);
+  std::set<std::string> names;
+  for (const auto& n : j["nodes"]) {
+    names.insert(n["name"]);
+    EXPECT_TRUE(n["up"].get<bool>()) << n.dump();
+    if (n["role"] == "web") {
+      EXPECT_GE(n["requests"].get<long long>(), 1) << n.dump();  // the lb's health checks at least
+    }
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"db-primary@db1", "db-replica1@db2", "app1@app1", "web1@web1", "web2@web2",
+                                          "lb1@lb1", "lb2@lb2"}));
+  for (const auto& n : j["nodes"])
+    if (n["role"] == "db-replica") {
+      EXPECT_TRUE(n["db"]["reachable"].get<bool>()) << n.dump();
+      EXPECT_TRUE(n["db"]["replication_running"].get<bool>()) << n.dump();
+    }
+  std::cout << c_->sh("mon", fmt::format("{} status --config {} --secrets {}", foobar_bin(),
+                                         (c_->dir / "topology.toml").string(), (c_->dir / "secrets").string()));
 }
 
 TEST_F(RealHosts, VipMovesWhenTheActiveLbIsKilled) {
