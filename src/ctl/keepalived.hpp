@@ -9,7 +9,7 @@
 namespace foobar::ctl {
 
 // The config for host (which runs the lb role; topo.lb.vip is set). The first
-// lb host in the file gets the highest priority; every instance starts BACKUP
+// lb host in the file gets the highest priority (250, then 249, ...); every instance starts BACKUP
 // with nopreempt, so a returning lb does not take the VIP back and cut
 // connections a second time.
 // binary: the foobar binary on the host (its `probe` is the check script).

@@ -98,8 +98,8 @@ TEST(Keepalived, APairWithUnicastPeersAndTheLbWatched) {
   auto t = parse_topology(example(), "t.toml");
   const auto lb1 = keepalived_config(t, *t.find_host("lb1"), "/usr/bin/foobar");
   const auto lb2 = keepalived_config(t, *t.find_host("lb2"), "/usr/bin/foobar");
-  EXPECT_NE(lb1.find("priority 150"), std::string::npos);
-  EXPECT_NE(lb2.find("priority 100"), std::string::npos);
+  EXPECT_NE(lb1.find("priority 250"), std::string::npos);
+  EXPECT_NE(lb2.find("priority 249"), std::string::npos);
   EXPECT_NE(lb1.find("unicast_peer {\n    10.0.0.12\n  }"), std::string::npos);
   EXPECT_NE(lb2.find("unicast_src_ip 10.0.0.12"), std::string::npos);
   EXPECT_NE(lb1.find("10.0.0.100/24 dev eth0"), std::string::npos);
