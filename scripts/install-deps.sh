@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev curl openssl wrk procps iproute2 python3
   # real hosts: the lb pair's VIP and the per-host firewall (foobar render; tests/cluster/real_hosts)
   keepalived nftables
+  # the package test: a clean Debian 12 root for `make deb`'s package (tests/package)
+  debootstrap
   # database server and the benchmark anchors
   mariadb-server mariadb-client sysbench nginx haproxy h2o
   # browser tests (playwright-core from npm drives Debian's chromium; certutil puts the local CA in its store)
