@@ -36,6 +36,7 @@ std::string set_of(const std::vector<int>& ports) {
 std::vector<Flow> inbound_flows(const Topology& t, const Host& host) {
   std::vector<Flow> flows;
   std::vector<int> admin_ports;
+  int db_port = 0;
   for (const Node& n : nodes(t)) {
     if (n.host != host.name) continue;
     const int port = n.address.port();
@@ -53,6 +54,7 @@ std::vector<Flow> inbound_flows(const Topology& t, const Host& host) {
       case Role::web: flows.push_back({hosts_with(t, Role::lb), {port}, false, "lb hosts to this web server"}); break;
       case Role::app: flows.push_back({hosts_with(t, Role::web), {port}, false, "web hosts to this app server"}); break;
       case Role::db_primary: {
+        db_port = port;
         auto from = hosts_with(t, Role::app);
         auto replicas = hosts_with(t, Role::db_replica);
         from.insert(from.end(), replicas.begin(), replicas.end());
@@ -60,23 +62,23 @@ std::vector<Flow> inbound_flows(const Topology& t, const Host& host) {
         break;
       }
       case Role::db_replica:
+        db_port = port;
         flows.push_back({hosts_with(t, Role::app), {port}, false, "app hosts to this MariaDB replica"});
         break;
     }
     if (n.admin.port()) admin_ports.push_back(n.admin.port());
   }
-  for (auto& f : flows) {  // a host with two roles may be its own source: loopback covers that
-    std::sort(f.from.begin(), f.from.end());
-    f.from.erase(std::unique(f.from.begin(), f.from.end()), f.from.end());
-  }
-  std::erase_if(flows, [](const Flow& f) { return f.vrrp && f.from.empty(); });
   if (!admin_ports.empty() && !t.monitoring_from.empty())
     flows.push_back({resolve(t, t.monitoring_from), admin_ports, false, "monitoring to the admin listeners (/metrics)"});
-  if ((host.runs(Role::db_primary) || host.runs(Role::db_replica)) && !t.monitoring_from.empty())
-    flows.push_back({resolve(t, t.monitoring_from), {t.db.port ? t.db.port : HostPorts::db}, false,
+  if (db_port && !t.monitoring_from.empty())
+    flows.push_back({resolve(t, t.monitoring_from), {db_port}, false,
                      "monitoring to MariaDB (foobar status: the monitor user's replication state)"});
   if (!t.admin_from.empty())
     flows.push_back({resolve(t, t.admin_from), {HostPorts::ssh}, false, "SSH from the admin hosts"});
+  for (auto& f : flows) {  // one source twice would be a duplicate set element
+    std::sort(f.from.begin(), f.from.end());
+    f.from.erase(std::unique(f.from.begin(), f.from.end()), f.from.end());
+  }
   return flows;
 }
 
@@ -98,7 +100,8 @@ std::string nft_ruleset(const Topology& t, const Host& host) {
       host.name, host.address, t.source);
   for (const Flow& f : inbound_flows(t, host)) {
     std::string match = f.from.empty() ? "" : "ip saddr " + set_of(f.from) + " ";
-    match += f.vrrp ? "ip protocol vrrp" : "tcp dport " + set_of(f.ports);
+    // VRRP by number: its name needs /etc/protocols, which minimal systems lack.
+    match += f.vrrp ? "ip protocol 112" : "tcp dport " + set_of(f.ports);
     o += fmt::format("    {} accept comment \"{}\"\n", match, f.why);
   }
   o += "  }\n}\n";

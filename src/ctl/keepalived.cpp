@@ -5,11 +5,8 @@
 namespace foobar::ctl {
 
 std::string keepalived_config(const Topology& t, const Host& host, const std::string& binary) {
-  const std::string vip = t.lb.vip;
-  const std::string vip_address = vip.substr(0, vip.find('/'));
-  // The VRRP router id names the pair on the LAN: the VIP's last octet, so two
-  // sites' pairs on one LAN differ as their VIPs do.
-  const int router_id = std::stoi(vip_address.substr(vip_address.rfind('.') + 1));
+  const std::string& vip = t.lb.vip;
+  const int router_id = t.lb.virtual_router_id;
   // Priorities just below 255 (the address owner's): a backup that hears
   // priority 0 waits its skew time, (256 - priority) / 256 adverts, before it
   // takes the VIP, so 250 gives ~2 ms where 100 would give 61 ms with no host

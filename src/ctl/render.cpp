@@ -84,13 +84,15 @@ class HostRender {
         "Description={}\n"
         "Documentation=man:foobar(1) file:/usr/share/doc/foobar/deploy.md\n"
         "After=network-online.target foobar-firewall.service\n"
-        "Wants=network-online.target\n\n"
+        "Wants=network-online.target\n"
+        "Requires=foobar-firewall.service\n"
+        "StartLimitIntervalSec=0\n\n"
         "[Service]\n"
         "Type=notify\n"
         "ExecStart={}\n"
         "ExecReload=/bin/kill -HUP $MAINPID\n"
         "Restart=on-failure\n"
-        "RestartSec=100ms\n"
+        "RestartSec=250ms\n"
         "User=foobar\n"
         "Group=foobar\n"
         "LimitNOFILE=1048576\n",
@@ -121,6 +123,7 @@ class HostRender {
                              "[Unit]\n"
                              "Description=foobar firewall (nftables table inet foobar)\n"
                              "DefaultDependencies=no\n"
+                             "After=nftables.service\n"
                              "Before=network-pre.target\n"
                              "Wants=network-pre.target\n\n"
                              "[Service]\n"
@@ -167,7 +170,7 @@ class HostRender {
     fs::path cert = t_.lb.tls_cert, key = t_.lb.tls_key;
     if (cert.empty()) {
       std::vector<std::string> names{"www.foobar.com", "localhost", "127.0.0.1"};
-      if (!t_.lb.vip.empty()) names.push_back(t_.lb.vip.substr(0, t_.lb.vip.find('/')));
+      if (!t_.lb.vip.empty()) names.push_back(t_.vip_address());
       for (const auto& h : t_.hosts)
         if (h.runs(Role::lb)) names.push_back(h.address);
       auto local = ensure_local_certificates(secrets_ / "tls", names);
@@ -251,7 +254,8 @@ class HostRender {
         "Description=foobar MariaDB {} ({})\n"
         "Documentation=file:/usr/share/doc/foobar/deploy.md\n"
         "After=network-online.target foobar-firewall.service\n"
-        "Wants=network-online.target\n\n"
+        "Wants=network-online.target\n"
+        "Requires=foobar-firewall.service\n\n"
         "[Service]\n"
         "Type=notify\n"
         "User=mysql\n"
@@ -295,6 +299,10 @@ std::vector<RenderedFile> render_host(const Topology& t, RenderOptions o) {
     throw ConfigError(fmt::format("{}: no host named '{}' (hosts: {})", t.source, o.host, fmt::join(names, ", ")));
   }
   o.site = fs::absolute(o.site);
+  // These go into Exec lines and keepalived's script as they are.
+  for (const auto* p : {&o.prefix, &o.binary, &o.site})
+    if (p->string().find_first_of(" \t\n\"'%\\") != std::string::npos)
+      throw ConfigError("render: paths with spaces, quotes, '%' or '\\' are not supported: " + p->string());
   fs::path secrets = o.secrets.empty() ? fs::absolute(t.source).parent_path() / "secrets" : o.secrets;
   fs::create_directories(secrets);
   ::chmod(secrets.c_str(), 0700);

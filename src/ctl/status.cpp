@@ -71,7 +71,7 @@ StackStatus collect_hosts_status(const Topology& topo, const fs::path& secrets) 
   out.running = true;
   out.stack.up_pid = -1;  // no `foobar up`: each host's systemd runs its roles
   out.all_up = true;
-  if (!topo.lb.vip.empty()) out.stack.url = "http://" + topo.lb.vip.substr(0, topo.lb.vip.find('/')) + "/";
+  if (!topo.lb.vip.empty()) out.stack.url = "http://" + topo.vip_address() + "/";
   const std::string password = monitor_password(secrets / "monitor.password");
   std::string primary_gtid;
   for (const Node& n : nodes(topo)) {

@@ -201,6 +201,7 @@ void parse_hosts(const core::ConfigSection& top, Topology& t, bool lb_listen_set
   auto lb = top.table("lb");
   if (t.hosts.empty()) {
     if (lb && lb->string("vip")) lb->fail("vip", "a virtual IP needs [[host]] entries with the lb role");
+    if (lb && lb->integer("virtual_router_id", 1, 255)) lb->fail("virtual_router_id", "goes with lb.vip");
     return;
   }
   // On hosts the counts come from the roles: refuse keys that would disagree.
@@ -227,6 +228,8 @@ void parse_hosts(const core::ConfigSection& top, Topology& t, bool lb_listen_set
     auto vip = parse_cidr(*vip_text);
     if (!vip || vip->prefix_length() == 32 || vip_text->find('/') == std::string::npos)
       lb->fail("vip", "expected \"ADDRESS/PREFIX\" on the lb hosts' subnet, such as \"10.0.0.100/24\"");
+    if (vip->address() == vip->network() || vip->address() == vip->broadcast())
+      lb->fail("vip", "the virtual IP is its subnet's network or broadcast address");
     for (const auto& h : t.hosts) {
       if (h.address == vip->address().to_string()) lb->fail("vip", "the virtual IP is " + h.name + "'s own address");
       if (h.runs(Role::lb) && vip->canonical() !=
@@ -236,6 +239,11 @@ void parse_hosts(const core::ConfigSection& top, Topology& t, bool lb_listen_set
                                     vip->canonical().to_string()));
     }
     t.lb.vip = *vip_text;
+    t.lb.virtual_router_id = static_cast<int>(vip->address().to_bytes()[3]);
+    if (auto id = lb->integer("virtual_router_id", 1, 255))
+      t.lb.virtual_router_id = static_cast<int>(*id);
+    else if (t.lb.virtual_router_id == 0 || t.lb.virtual_router_id == 255)
+      lb->fail("vip", "the VIP's last octet cannot be the VRRP id (1..255): give lb.virtual_router_id");
     if (auto i = lb->string("interface")) {
       if (i->empty() || i->size() > 15 || i->find_first_of(" /") != std::string::npos)
         lb->fail("interface", "expected a network interface name, such as \"eth0\"");
@@ -286,7 +294,7 @@ Topology parse_topology(std::string_view text, const std::string& source, std::o
   integer(top, "port_base", t.port_base, 1, 65535);
   if (auto lb = top.table("lb")) {
     lb->allow_only({"enabled", "listen", "admin_port", "balance", "health_check", "health_interval_ms", "rise",
-                    "fall", "threads", "https", "https_listen", "tls_cert", "tls_key", "vip", "interface"});
+                    "fall", "threads", "https", "https_listen", "tls_cert", "tls_key", "vip", "interface", "virtual_router_id"});
     if (auto v = lb->boolean("enabled")) t.lb.enabled = *v;
     if (auto a = net::read_address(*lb, "listen", net::Address::Use::Listen)) {
       if (a->port() == 0) lb->fail("listen", "the port must be from 1 to 65535");

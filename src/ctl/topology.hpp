@@ -39,6 +39,7 @@ struct LbSettings {
   // them ("ADDRESS/PREFIX"), on this interface of each lb host.
   std::string vip;
   std::string interface = "eth0";
+  int virtual_router_id = 0;  // VRRP's id of the pair on the LAN (1..255); set from the VIP's last octet unless given
 };
 
 struct WebSettings {
@@ -102,6 +103,7 @@ struct Topology {
   std::string source = "<built-in default>";  // config file it came from
 
   bool on_hosts() const noexcept { return !hosts.empty(); }
+  std::string vip_address() const { return lb.vip.substr(0, lb.vip.find('/')); }  // "" without a VIP
   const Host* find_host(std::string_view name) const noexcept;
 };
 

@@ -68,4 +68,8 @@ out=$(cd "$chroot_dir/etc/systemd/system" && systemd-analyze verify --root="$chr
   { echo "$out" >&2; exit 1; }
 [ -z "$out" ] || { echo "systemd-analyze verify complained:"; echo "$out"; exit 1; } >&2
 check "systemd-analyze verify: ${units[*]} clean"
+for host in lb1 web1 app1 db1; do  # nft parses each host's ruleset (check only: nothing is loaded)
+  in_root nft -c -f "/render/$host/etc/foobar/foobar.nft" || { echo "nft rejects $host's foobar.nft" >&2; exit 1; }
+done
+check "nft -c accepts every rendered ruleset on a system without /etc/protocols"
 echo "install_test: ok"

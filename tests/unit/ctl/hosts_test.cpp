@@ -1,9 +1,16 @@
 // Topologies of real hosts ([[host]]), and what `foobar render` derives from
 // them: the placement, the firewall's flows, keepalived's pair.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
 
 #include "ctl/firewall.hpp"
 #include "ctl/keepalived.hpp"
+#include "ctl/render.hpp"
 #include "ctl/topology.hpp"
 
 namespace foobar::ctl {
@@ -70,6 +77,53 @@ TEST(Hosts, MistakesNameTheLineAndKey) {
             std::string::npos);
 }
 
+TEST(Hosts, TheVipMustBeAUsableAddressWithAVrrpId) {
+  auto pair = [](const std::string& lb_keys) {
+    return host("a", "10.0.0.1", "\"lb\"") + host("b", "10.0.0.2", "\"lb\"") + host("w", "10.0.0.3", "\"web\"") +
+           "[db]\nenabled = false\n[lb]\n" + lb_keys;
+  };
+  EXPECT_NE(error_of(pair("vip = \"10.0.0.0/24\"\n")).find("network or broadcast"), std::string::npos);
+  EXPECT_NE(error_of(pair("vip = \"10.0.0.255/24\"\n")).find("network or broadcast"), std::string::npos);
+  EXPECT_NE(error_of(pair("vip = \"10.0.0.1/24\"\n")).find("a's own address"), std::string::npos);
+  // 10.0.1.0/23 is a usable address whose last octet (0) is no VRRP id.
+  auto t0 = pair("vip = \"10.0.1.0/23\"\n");
+  EXPECT_NE(error_of(t0).find("give lb.virtual_router_id"), std::string::npos);
+  EXPECT_EQ(parse_topology(t0 + "virtual_router_id = 7\n", "t.toml").lb.virtual_router_id, 7);
+  EXPECT_EQ(parse_topology(pair("vip = \"10.0.0.100/24\"\n"), "t.toml").lb.virtual_router_id, 100);
+}
+
+TEST(Render, SecretsStayInRootOnlyFiles) {
+  const auto dir = std::filesystem::temp_directory_path() / ("foobar-render-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "t.toml") << example();
+  std::ofstream(dir / "schema.sql") << "CREATE TABLE IF NOT EXISTS t (id INT);\n";
+  auto t = load_topology((dir / "t.toml").string());
+  t.db.schema = (dir / "schema.sql").string();
+  std::set<std::string> secret_values;
+  for (const auto& name : {"db1", "app1", "lb1"}) {
+    RenderOptions o;
+    o.host = name;
+    o.out = dir / name;
+    o.site = dir;
+    for (const auto& f : render_host(t, o)) {
+      const bool secret = f.text.find("IDENTIFIED BY") != std::string::npos ||
+                          f.text.find("PRIVATE KEY") != std::string::npos || f.path.extension() == ".password";
+      EXPECT_EQ(f.mode, secret ? 0600u : 0644u) << f.path;
+      if (f.path.extension() == ".password") secret_values.insert(f.text);
+    }
+  }
+  EXPECT_EQ(secret_values.size(), 2u);  // the app's and the monitor's, the same across renders
+  for (const auto& name : {"secrets/app.password", "secrets/monitor.password", "secrets/replication.password"})
+    EXPECT_EQ(std::filesystem::status(dir / name).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
+        << name;
+  RenderOptions bad;
+  bad.host = "lb1";
+  bad.binary = "/opt/my foobar/foobar";
+  EXPECT_THROW(render_host(t, bad), ConfigError);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Firewall, ExactlyTheFlowsEachHostNeeds) {
   auto t = parse_topology(example(), "t.toml");
   auto flows = [&](const std::string& h) {
@@ -92,6 +146,7 @@ TEST(Firewall, ExactlyTheFlowsEachHostNeeds) {
   const auto nft = nft_ruleset(t, *t.find_host("db1"));
   EXPECT_NE(nft.find("policy drop;"), std::string::npos);
   EXPECT_NE(nft.find("ip saddr { 10.0.0.31, 10.0.0.42 } tcp dport 3306 accept"), std::string::npos);
+  EXPECT_NE(nft_ruleset(t, *t.find_host("lb1")).find("ip saddr 10.0.0.12 ip protocol 112 accept"), std::string::npos);
 }
 
 TEST(Keepalived, APairWithUnicastPeersAndTheLbWatched) {
