@@ -96,7 +96,7 @@ std::string nft_ruleset(const Topology& t, const Host& host) {
       "    ct state established,related accept comment \"replies to connections this host made or accepted\"\n"
       "    ct state invalid drop\n"
       "    meta l4proto icmp icmp type {{ echo-request, destination-unreachable, time-exceeded, parameter-problem }} accept comment \"ping and path MTU discovery\"\n"
-      "    meta l4proto ipv6-icmp accept comment \"IPv6 neighbour discovery\"\n",
+      "    meta l4proto 58 accept comment \"ICMPv6: IPv6 neighbour discovery\"\n",
       host.name, host.address, t.source);
   for (const Flow& f : inbound_flows(t, host)) {
     std::string match = f.from.empty() ? "" : "ip saddr " + set_of(f.from) + " ";
