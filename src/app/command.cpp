@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/app_config.hpp"
+#include "app/db_metrics.hpp"
 #include "app/site/board_handler.hpp"
 #include "core/flags.hpp"
 #include "core/runtime.hpp"
@@ -55,11 +56,16 @@ int run(const AppConfig& cfg) {
   db::ReplicaMonitor monitor(rt.context(0).get_executor(), server_options(cfg, *cfg.db_primary, mu, mp, ""),
                              std::move(monitored), mo, board);
   monitor.start();
-  http::Server server(rt, cfg.server, [&](unsigned, asio::io_context& io) {
+  core::metrics::Registry metrics(rt.size());
+  core::metrics::add_process_metrics(metrics, "app", FOOBAR_VERSION);
+  add_db_metrics(metrics, board);
+  auto server_cfg = cfg.server;
+  server_cfg.metrics = &metrics;
+  http::Server server(rt, server_cfg, [&](unsigned, asio::io_context& io) {
     return std::make_unique<site::BoardHandler>(std::make_unique<db::Cluster>(io.get_executor(), co, board));
   });
-  auto admin = http::open_admin(rt, cfg.server, [&server](unsigned, asio::io_context&) {
-    return std::make_unique<http::MetricsHandler>([&server] { return http::server_metrics("app", server); });
+  auto admin = http::open_admin(rt, cfg.server, [&metrics](unsigned, asio::io_context&) {
+    return std::make_unique<http::MetricsHandler>([&metrics] { return metrics.render(); });
   });
   rt.on_stop([&] {
     server.stop();

@@ -7,6 +7,7 @@
 #include <boost/asio/bind_allocator.hpp>
 
 #include "http/error_response.hpp"
+#include "http/server_metrics.hpp"
 
 namespace foobar::http {
 namespace {
@@ -40,12 +41,14 @@ Connection::Connection(std::shared_ptr<Worker> worker, net::Socket socket, bool 
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);  // for sendfile(2) on the raw fd
   worker_->connections.push_back(*this);
+  if (worker_->metrics) worker_->metrics->connection_opened(worker_->index);
 }
 
 Connection::~Connection() {
   begin_ = end_ = 0;
   give_back();
   worker_->connections.erase(worker_->connections.iterator_to(*this));
+  if (worker_->metrics) worker_->metrics->connection_closed(worker_->index);
 }
 
 void Connection::start() {
@@ -243,6 +246,8 @@ asio::awaitable<void> Connection::serve() {
       }
       if (next == Next::Close) break;
       ++requests_;
+      const auto started = Clock::now();
+      if (w.metrics) w.metrics->request_started(w.index);
       Http1Exchange& ex = *ex_;
       ex.reset(*this);
       ex.close_ = !ex.req_.keep_alive || w.stopping ||
@@ -256,7 +261,9 @@ asio::awaitable<void> Connection::serve() {
         if (ex.chunked_out_ && !ex.ended_) ex.close_ = true;  // a cut body: only closing says so
       }
       if (w.access_log) w.access_log->log(peer_, ex.req_, ex.status(), ex.bytes_sent_);
-      w.requests.store(w.requests.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      if (w.metrics)
+        w.metrics->request_done(w.index, ex.status(),
+                                std::chrono::duration<double>(Clock::now() - started).count());
       if (ex.close_) {
         co_await linger_close();
         break;
@@ -306,8 +313,10 @@ asio::awaitable<void> Connection::reject(int status, std::string_view reason) {
   Http1Exchange& ex = *ex_;
   ++requests_;
   ex.reset(*this);
+  if (worker_->metrics) worker_->metrics->request_started(worker_->index);
   co_await send_error(ex, status, reason, {.close = true});
   if (worker_->access_log) worker_->access_log->log(peer_, ex.req_, status, ex.bytes_sent_);
+  if (worker_->metrics) worker_->metrics->request_done(worker_->index, status, 0);
   co_await linger_close();
 }
 

@@ -25,6 +25,7 @@ namespace foobar::http {
 using Clock = std::chrono::steady_clock;
 
 class Connection;
+class ServerMetrics;
 struct Worker;
 
 // Exchange over an HTTP/1.1 connection: body framing, keep-alive, 100-continue.
@@ -139,7 +140,8 @@ struct Worker : std::enable_shared_from_this<Worker> {
   std::vector<std::unique_ptr<char[]>> spare_buffers;          // each kReadBuffer bytes
   std::vector<std::unique_ptr<Http1Exchange>> spare_exchanges;
   asio::steady_timer sweeper;
-  std::atomic<std::uint64_t> requests{0};  // written by this worker only (no shared RMW); read by any
+  unsigned index = 0;                  // the runtime worker this is (its metric cells)
+  ServerMetrics* metrics = nullptr;    // the server's series; nullptr for the admin listener
   bool stopping = false;
 
   asio::awaitable<void> accept_loop(Listener& listener);

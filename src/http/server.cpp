@@ -10,6 +10,7 @@
 #include "http/connection.hpp"
 #include "http/handler_chain.hpp"
 #include "http/https_redirect.hpp"
+#include "http/server_metrics.hpp"
 #include "net/address.hpp"
 #include "net/listener.hpp"
 #include "net/tls_service.hpp"
@@ -22,6 +23,7 @@ struct Server::Impl {
   std::vector<tcp::endpoint> tls_local;
   std::shared_ptr<net::TlsService> tls;
   std::vector<std::shared_ptr<Worker>> workers;
+  std::unique_ptr<ServerMetrics> metrics;
 };
 
 asio::awaitable<void> Worker::accept_loop(Listener& listener) {
@@ -108,8 +110,14 @@ Server::Server(core::Runtime& rt, ServerConfig config, HandlerFactory factory)
     impl_->tls_local.push_back(per_address.back().first.front().local_endpoint());
   }
   auto log = AccessLog::open(cfg.access_log);
+  if (cfg.metrics)
+    impl_->metrics = std::make_unique<ServerMetrics>(*cfg.metrics, cfg.name, [tls = impl_->tls] {
+      return tls ? tls->failed_handshakes() : 0;
+    });
   for (unsigned i = 0; i < rt.size(); ++i) {
     auto w = std::make_shared<Worker>(rt.context(i), cfg.limits);
+    w->index = i;
+    w->metrics = impl_->metrics.get();
     for (auto& [acceptors, tls] : per_address) w->listeners.push_back({std::move(acceptors[i]), tls});
     w->tls = impl_->tls;
     w->hsts = hsts;
@@ -139,13 +147,6 @@ const tcp::endpoint& Server::local_endpoint() const noexcept { return impl_->loc
 
 const std::vector<tcp::endpoint>& Server::tls_endpoints() const noexcept { return impl_->tls_local; }
 
-std::uint64_t Server::failed_handshakes() const noexcept { return impl_->tls ? impl_->tls->failed_handshakes() : 0; }
-
-std::uint64_t Server::requests() const noexcept {
-  std::uint64_t n = 0;
-  for (const auto& w : impl_->workers) n += w->requests.load(std::memory_order_relaxed);
-  return n;
-}
 
 std::unique_ptr<Server> open_admin(core::Runtime& rt, const ServerConfig& config, HandlerFactory factory) {
   if (!config.admin) return nullptr;

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/asio.hpp"
+#include "core/metrics.hpp"
 #include "core/runtime.hpp"
 #include "http/exchange.hpp"
 #include "http/parser.hpp"
@@ -40,6 +41,9 @@ struct ServerConfig {
   std::optional<net::Address> admin;  // the role's admin listener (/metrics...), if asked for
   ServerLimits limits;
   std::string access_log;       // "" or "off": none; "-": stdout; else a file path
+  // Where the server's series go (requests, durations, connections, TLS
+  // failures), labelled role=name; nullptr: none (the admin listener).
+  core::metrics::Registry* metrics = nullptr;
 };
 
 using HandlerFactory = std::function<std::unique_ptr<Handler>(unsigned worker, asio::io_context& io)>;
@@ -55,10 +59,6 @@ class Server {
   const tcp::endpoint& local_endpoint() const noexcept;
   // The TLS listeners' addresses, in the order configured (ports resolved).
   const std::vector<tcp::endpoint>& tls_endpoints() const noexcept;
-  // Requests answered so far, every worker's count summed (any thread).
-  std::uint64_t requests() const noexcept;
-  // TLS handshakes that failed (not TLS, bad client, timeout), all workers.
-  std::uint64_t failed_handshakes() const noexcept;
   // Stop accepting; idle connections close; in-flight requests finish with
   // "Connection: close". Safe from any thread.
   void stop();

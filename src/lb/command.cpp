@@ -23,9 +23,13 @@ int run(const LbConfig& cfg) {
   auto svc = std::make_shared<proxy::ProxyService>(group, cfg.proxy, cfg.check);
   svc->start_health_checks(rt.context(0));
 
-  http::Server server(rt, cfg.server, [svc](unsigned, asio::io_context& io) { return svc->make_handler(io); });
-  auto admin = http::open_admin(rt, cfg.server, [svc, &server](unsigned, asio::io_context&) {
-    return std::make_unique<AdminHandler>(svc, [&server] { return http::server_metrics("lb", server); });
+  core::metrics::Registry metrics(rt.size());
+  core::metrics::add_process_metrics(metrics, "lb", FOOBAR_VERSION);
+  auto server_cfg = cfg.server;
+  server_cfg.metrics = &metrics;
+  http::Server server(rt, server_cfg, [svc](unsigned, asio::io_context& io) { return svc->make_handler(io); });
+  auto admin = http::open_admin(rt, cfg.server, [svc, &metrics](unsigned, asio::io_context&) {
+    return std::make_unique<AdminHandler>(svc, [&metrics] { return metrics.render(); });
   });
   rt.on_stop([&] {
     server.stop();

@@ -25,14 +25,18 @@ int run(const WebConfig& cfg) {
   proxy::ProxyRoutes routes(cfg.proxies);
   routes.start(rt.context(0));
   // Proxied prefixes first, then static files: each worker's handler chain.
-  http::Server server(rt, cfg.server, [&](unsigned, asio::io_context& io) {
+  core::metrics::Registry metrics(rt.size());
+  core::metrics::add_process_metrics(metrics, "web", FOOBAR_VERSION);
+  auto server_cfg = cfg.server;
+  server_cfg.metrics = &metrics;
+  http::Server server(rt, server_cfg, [&](unsigned, asio::io_context& io) {
     auto chain = std::make_unique<http::HandlerChain>();
     routes.add_to(*chain, io);
     chain->add(std::make_unique<StaticHandler>(files, root_fd));
     return chain;
   });
-  auto admin = http::open_admin(rt, cfg.server, [&server](unsigned, asio::io_context&) {
-    return std::make_unique<http::MetricsHandler>([&server] { return http::server_metrics("web", server); });
+  auto admin = http::open_admin(rt, cfg.server, [&metrics](unsigned, asio::io_context&) {
+    return std::make_unique<http::MetricsHandler>([&metrics] { return metrics.render(); });
   });
   rt.on_stop([&] {
     server.stop();

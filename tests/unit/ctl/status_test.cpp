@@ -44,14 +44,17 @@ struct Listener {
 // A role's admin listener that says it answered `requests` (the real handler and server).
 struct FakeAdmin {
   core::Runtime rt{1};
+  core::metrics::Registry metrics{1};
   std::unique_ptr<http::Server> server;
   std::thread thread;
   explicit FakeAdmin(std::uint64_t requests) {
+    metrics.counter("foobar_http_requests_total", "Requests.", {{"role", "app"}, {"code", "2xx"}}).add(0, requests);
+    metrics.counter("foobar_http_requests_total", "Requests.", {{"role", "app"}, {"code", "5xx"}});
     http::ServerConfig cfg;
     cfg.listen = net::Address::parse_or_throw("127.0.0.1:0", net::Address::Use::Listen);
     cfg.limits.header_timeout = std::chrono::milliseconds(400);  // a quick stop
-    server = std::make_unique<http::Server>(rt, cfg, [requests](unsigned, asio::io_context&) {
-      return std::make_unique<http::MetricsHandler>([requests] { return http::requests_metric("app", requests); });
+    server = std::make_unique<http::Server>(rt, cfg, [this](unsigned, asio::io_context&) {
+      return std::make_unique<http::MetricsHandler>([this] { return metrics.render(); });
     });
     rt.on_stop([this] { server->stop(); });
     thread = std::thread([this] { rt.run(); });

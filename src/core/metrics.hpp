@@ -1,0 +1,125 @@
+#pragma once
+// The metrics registry every role exports on its admin listener's /metrics
+// (Prometheus text format 0.0.4). Each series keeps one cell per worker
+// thread, written only by that thread (a relaxed load and store, no shared
+// read-modify-write on the request path) and summed at scrape. Every series is
+// registered before the first request, so it is exported at 0 from the start.
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace foobar::core::metrics {
+
+// One bucket set everywhere (seconds), so latency SLOs (0.1, 0.3, 1 s) can be
+// computed across roles.
+inline constexpr std::array<double, 13> kBuckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                 0.3,   0.5,    1,     2.5,  5,     10};
+
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+namespace detail {
+// A single-writer cell on its own cache line (workers never share a line).
+struct alignas(64) Cell {
+  std::atomic<std::uint64_t> v{0};
+  void add(std::uint64_t n) noexcept { v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void sub(std::uint64_t n) noexcept { v.store(v.load(std::memory_order_relaxed) - n, std::memory_order_relaxed); }
+  std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
+};
+}  // namespace detail
+
+// A monotonically increasing count; add() only from worker `worker`'s thread.
+class Counter {
+ public:
+  explicit Counter(unsigned workers) : cells_(std::make_unique<detail::Cell[]>(workers)), workers_(workers) {}
+  void add(unsigned worker, std::uint64_t n = 1) noexcept { cells_[worker].add(n); }
+  std::uint64_t value() const noexcept;
+
+ private:
+  std::unique_ptr<detail::Cell[]> cells_;
+  unsigned workers_;
+};
+
+// A level that goes up and down (open connections): each worker moves its own
+// cell; the sum is the value (a cell may wrap below zero on its own).
+class Gauge {
+ public:
+  explicit Gauge(unsigned workers) : cells_(std::make_unique<detail::Cell[]>(workers)), workers_(workers) {}
+  void add(unsigned worker, std::uint64_t n = 1) noexcept { cells_[worker].add(n); }
+  void sub(unsigned worker, std::uint64_t n = 1) noexcept { cells_[worker].sub(n); }
+  std::int64_t value() const noexcept;
+
+ private:
+  std::unique_ptr<detail::Cell[]> cells_;
+  unsigned workers_;
+};
+
+// Observations in kBuckets (sum kept in microseconds).
+class Histogram {
+ public:
+  explicit Histogram(unsigned workers);
+  void observe(unsigned worker, double seconds) noexcept;
+  struct Snapshot {
+    std::array<std::uint64_t, kBuckets.size() + 1> buckets{};  // not cumulative; the last is +Inf
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+  Snapshot snapshot() const noexcept;
+
+ private:
+  struct alignas(64) Cells {
+    std::array<std::atomic<std::uint64_t>, kBuckets.size() + 1> buckets{};
+    std::atomic<std::uint64_t> sum_us{0};
+  };
+  std::unique_ptr<Cells[]> cells_;
+  unsigned workers_;
+};
+
+class Registry {
+ public:
+  explicit Registry(unsigned workers) : workers_(workers) {}
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  unsigned workers() const noexcept { return workers_; }
+  // A series of the family name (help and type are the family's; the first
+  // registration gives them). The reference stays valid for the registry's life.
+  Counter& counter(std::string_view name, std::string_view help, Labels labels = {});
+  Gauge& gauge(std::string_view name, std::string_view help, Labels labels = {});
+  Histogram& histogram(std::string_view name, std::string_view help, Labels labels = {});
+  // A gauge (or counter, with counter = true) read at scrape time.
+  void callback(std::string_view name, std::string_view help, Labels labels, std::function<double()> read,
+                bool counter = false);
+
+  // Every family, in registration order, in the text format 0.0.4.
+  std::string render() const;
+
+ private:
+  enum class Type { counter, gauge, histogram };
+  struct Series {
+    Labels labels;
+    std::unique_ptr<Counter> counter;
+    std::unique_ptr<Gauge> gauge;
+    std::unique_ptr<Histogram> histogram;
+    std::function<double()> read;
+  };
+  struct Family {
+    std::string name, help;
+    Type type;
+    std::vector<Series> series;
+  };
+  Family& family(std::string_view name, std::string_view help, Type type);
+  unsigned workers_;
+  std::vector<std::unique_ptr<Family>> families_;
+};
+
+// foobar_build_info and the process_* series (CPU, resident memory, open and
+// maximum descriptors, start time), read from /proc at scrape.
+void add_process_metrics(Registry& registry, std::string_view role, std::string_view version);
+
+}  // namespace foobar::core::metrics

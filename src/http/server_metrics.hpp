@@ -1,0 +1,33 @@
+#pragma once
+// The series every role's HTTP server exports (its requests by status class,
+// their durations, its connections, failed TLS handshakes), in the role's
+// registry. Each worker writes only its own cells.
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "core/metrics.hpp"
+
+namespace foobar::http {
+
+class ServerMetrics {
+ public:
+  // Registers every series (at 0) in registry, labelled role="ROLE".
+  ServerMetrics(core::metrics::Registry& registry, std::string_view role,
+                std::function<std::uint64_t()> failed_handshakes);
+
+  void connection_opened(unsigned worker) noexcept { open_.add(worker); }
+  void connection_closed(unsigned worker) noexcept { open_.sub(worker); }
+  void request_started(unsigned worker) noexcept { active_->add(worker); }
+  // The response went out (status) after seconds since its head arrived.
+  void request_done(unsigned worker, int status, double seconds) noexcept;
+
+ private:
+  std::array<core::metrics::Counter*, 5> responses_{};  // 1xx .. 5xx
+  core::metrics::Histogram* duration_ = nullptr;
+  core::metrics::Gauge* active_ = nullptr;  // connections in a request
+  core::metrics::Gauge open_;               // every open connection (idle = open - active)
+};
+
+}  // namespace foobar::http
