@@ -111,7 +111,8 @@ Server::Server(core::Runtime& rt, ServerConfig config, HandlerFactory factory)
   }
   auto log = AccessLog::open(cfg.access_log);
   if (cfg.metrics)
-    impl_->metrics = std::make_unique<ServerMetrics>(*cfg.metrics, cfg.name, [tls = impl_->tls] {
+    impl_->metrics = std::make_unique<ServerMetrics>(*cfg.metrics, cfg.name, cfg.limits.max_connections * rt.size(),
+                                                     [tls = impl_->tls] {
       return tls ? tls->failed_handshakes() : 0;
     });
   for (unsigned i = 0; i < rt.size(); ++i) {

@@ -4,7 +4,7 @@
 
 namespace foobar::http {
 
-ServerMetrics::ServerMetrics(core::metrics::Registry& r, std::string_view role,
+ServerMetrics::ServerMetrics(core::metrics::Registry& r, std::string_view role, std::uint64_t connection_limit,
                              std::function<std::uint64_t()> failed_handshakes)
     : open_(r.workers()) {
   const std::string name(role);
@@ -18,6 +18,8 @@ ServerMetrics::ServerMetrics(core::metrics::Registry& r, std::string_view role,
                      {{"role", name}, {"state", "active"}});
   r.callback("foobar_connections", "", {{"role", name}, {"state", "idle"}},
              [this] { return static_cast<double>(open_.value() - active_->value()); });
+  r.callback("foobar_connections_limit", "The most open client connections the server allows (saturation).",
+             {{"role", name}}, [connection_limit] { return static_cast<double>(connection_limit); });
   r.callback("foobar_tls_handshake_failures_total", "TLS handshakes that failed: not TLS, refused, or too slow.",
              {{"role", name}}, [f = std::move(failed_handshakes)] { return static_cast<double>(f()); }, true);
 }

@@ -14,7 +14,8 @@ namespace foobar::http {
 class ServerMetrics {
  public:
   // Registers every series (at 0) in registry, labelled role="ROLE".
-  ServerMetrics(core::metrics::Registry& registry, std::string_view role,
+  // connection_limit: the most open connections the server allows (all workers).
+  ServerMetrics(core::metrics::Registry& registry, std::string_view role, std::uint64_t connection_limit,
                 std::function<std::uint64_t()> failed_handshakes);
 
   void connection_opened(unsigned worker) noexcept { open_.add(worker); }

@@ -1,0 +1,122 @@
+// /metrics of the real roles: a `foobar web` behind a `foobar lb`. Every
+// scrape passes `promtool check metrics` (Prometheus's own linter), every
+// series is there at 0 before the first request, and the counters move by
+// exactly the requests sent.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include "support/eventually.hpp"
+#include "support/http_client.hpp"
+#include "support/process.hpp"
+
+using namespace foobar::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Every sample line "name{labels} value" -> value.
+std::map<std::string, double> samples(const std::string& text) {
+  std::map<std::string, double> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const auto space = line.rfind(' ');
+    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
+  }
+  return out;
+}
+
+class Metrics : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(dir_ / "index.html") << "<html>metrics</html>\n";
+    web_ = std::make_unique<Process>(std::vector<std::string>{foobar_bin(), "web", "--listen", "127.0.0.1:0", "--admin",
+                                                              "127.0.0.1:0", "--root", dir_.path().string(), "--threads",
+                                                              "2", "--access-log", "off"});
+    web_port_ = web_->wait_port("web");
+    web_admin_ = web_->wait_port("admin");
+    // TCP health checks: no HTTP request reaches the web server but ours.
+    lb_ = std::make_unique<Process>(std::vector<std::string>{
+        foobar_bin(), "lb", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--threads", "2", "--health-check",
+        "tcp", "--backend", "127.0.0.1:" + std::to_string(web_port_)});
+    lb_port_ = lb_->wait_port("lb");
+    lb_admin_ = lb_->wait_port("admin");
+  }
+
+  static std::string scrape(int admin) {
+    auto r = http_get(admin, "/metrics");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+    return r.body;
+  }
+  // promtool's verdict on a scrape ("" when clean).
+  std::string lint(const std::string& text) {
+    const auto file = dir_ / "scrape.txt";
+    std::ofstream(file) << text;
+    int status = 0;
+    auto out = run("promtool check metrics < " + file.string() + " 2>&1", &status);
+    return status == 0 ? "" : out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Process> web_, lb_;
+  int web_port_ = 0, web_admin_ = 0, lb_port_ = 0, lb_admin_ = 0;
+};
+
+}  // namespace
+
+TEST_F(Metrics, EveryRoleExportsLintCleanSeriesAtZero) {
+  if (run("command -v promtool").empty()) GTEST_SKIP() << "promtool missing (make deps installs prometheus)";
+  for (int admin : {web_admin_, lb_admin_}) {
+    const auto text = scrape(admin);
+    EXPECT_EQ(lint(text), "") << text;
+    auto s = samples(text);
+    const std::string role = admin == web_admin_ ? "web" : "lb";
+    EXPECT_EQ(s.at("foobar_build_info{role=\"" + role + "\",version=\"0.1.0\"}"), 1);
+    for (const char* code : {"1xx", "2xx", "3xx", "4xx", "5xx"})
+      EXPECT_EQ(s.at("foobar_http_requests_total{role=\"" + role + "\",code=\"" + code + "\"}"), 0);
+    EXPECT_EQ(s.at("foobar_http_request_duration_seconds_count{role=\"" + role + "\"}"), 0);
+    EXPECT_EQ(s.at("foobar_http_request_duration_seconds_bucket{role=\"" + role + "\",le=\"0.3\"}"), 0);
+    EXPECT_GT(s.at("process_resident_memory_bytes"), 0);
+    EXPECT_GT(s.at("process_open_fds"), 0);
+  }
+}
+
+TEST_F(Metrics, CountersMoveByExactlyTheRequestsSent) {
+  const auto web0 = samples(scrape(web_admin_)), lb0 = samples(scrape(lb_admin_));
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(http_get(lb_port_, "/").status, 200);
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(http_get(lb_port_, "/missing").status, 404);
+  const auto web1 = samples(scrape(web_admin_)), lb1 = samples(scrape(lb_admin_));
+  auto delta = [](const auto& a, const auto& b, const std::string& k) { return b.at(k) - a.at(k); };
+  for (const auto& [role, before, after] : {std::tuple{"web", web0, web1}, std::tuple{"lb", lb0, lb1}}) {
+    const std::string r = role;
+    EXPECT_EQ(delta(before, after, "foobar_http_requests_total{role=\"" + r + "\",code=\"2xx\"}"), 3) << r;
+    EXPECT_EQ(delta(before, after, "foobar_http_requests_total{role=\"" + r + "\",code=\"4xx\"}"), 2) << r;
+    EXPECT_EQ(delta(before, after, "foobar_http_requests_total{role=\"" + r + "\",code=\"5xx\"}"), 0) << r;
+    EXPECT_EQ(delta(before, after, "foobar_http_request_duration_seconds_count{role=\"" + r + "\"}"), 5) << r;
+    EXPECT_EQ(delta(before, after, "foobar_http_request_duration_seconds_bucket{role=\"" + r + "\",le=\"+Inf\"}"), 5);
+  }
+  // The admin listener's own requests (these scrapes) are not the role's.
+  EXPECT_EQ(lb1.at("foobar_lb_backend_requests_total{backend=\"127.0.0.1:" + std::to_string(web_port_) + "\"}") -
+                lb0.at("foobar_lb_backend_requests_total{backend=\"127.0.0.1:" + std::to_string(web_port_) + "\"}"),
+            5);
+}
+
+TEST_F(Metrics, ConnectionsAreCountedActiveOrIdle) {
+  auto idle = [&] { return samples(scrape(lb_admin_)).at("foobar_connections{role=\"lb\",state=\"idle\"}"); };
+  ASSERT_EQ(idle(), 0);
+  {
+    HttpConnection c(lb_port_);  // open, no request yet: idle
+    ASSERT_TRUE(eventually([&] { return idle() == 1; }, 5s, 20ms));
+    c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_EQ(c.read_response().status, 200);
+    EXPECT_EQ(idle(), 1);  // kept alive between requests
+    EXPECT_EQ(samples(scrape(lb_admin_)).at("foobar_connections{role=\"lb\",state=\"active\"}"), 0);
+  }
+  EXPECT_TRUE(eventually([&] { return idle() == 0; }, 5s, 20ms));
+}
