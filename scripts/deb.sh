@@ -15,6 +15,7 @@ mkdir -p "$pkg/DEBIAN" "$pkg/usr/bin" "$pkg/usr/share/foobar" "$pkg/usr/share/do
 install -m 0755 "$bin" "$pkg/usr/bin/foobar"
 strip --strip-debug "$pkg/usr/bin/foobar"
 cp -r "$root/site" "$pkg/usr/share/foobar/site"
+install -D -m 0644 "$root/deploy/prometheus/foobar.rules.yml" "$pkg/usr/share/foobar/prometheus/foobar.rules.yml"
 cp "$root/README.md" "$root"/docs/*.md "$pkg/usr/share/doc/foobar/"
 cp -r "$root/deploy/example" "$pkg/usr/share/doc/foobar/example"
 printf 'foobar %s\nCopyright: the foobar developers\n' "$version" > "$pkg/usr/share/doc/foobar/copyright"
@@ -51,7 +52,7 @@ Maintainer: foobar developers <dev@foobar.com>
 Section: web
 Priority: optional
 Depends: $depends, adduser
-Recommends: mariadb-server, mariadb-client, keepalived, nftables
+Recommends: mariadb-server, mariadb-client, keepalived, nftables, prometheus, prometheus-alertmanager
 Installed-Size: $(du -sk "$pkg" | cut -f1)
 Homepage: https://www.foobar.com/
 Description: three-tier web infrastructure in one binary

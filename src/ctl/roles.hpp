@@ -14,6 +14,7 @@ namespace foobar::ctl {
 struct SitePaths {
   std::filesystem::path root;
   std::filesystem::path schema;
+  std::filesystem::path alert_rules;  // foobar.rules.yml beside the site ("" when not found)
 };
 
 // The topology's paths, else site/ next to the binary (build/foobar, build/debug/foobar,

@@ -15,6 +15,7 @@ std::string to_json(const StackRecord& s) {
                      {"pid", n.pid}, {"state", n.state}, {"started", n.started}, {"restarts", n.restarts},
                      {"last_exit", n.last_exit}});
   json j = {{"up_pid", s.up_pid}, {"started", s.started}, {"phase", s.phase}, {"url", s.url}, {"https_url", s.https_url},
+            {"prometheus_url", s.prometheus_url}, {"alertmanager_url", s.alertmanager_url},
             {"nodes", nodes}};
   return j.dump(2) + "\n";
 }
@@ -30,6 +31,8 @@ std::optional<StackRecord> read_stack(const std::filesystem::path& path) {
     s.phase = j.at("phase").get<std::string>();
     s.url = j.at("url").get<std::string>();
     s.https_url = j.value("https_url", "");
+    s.prometheus_url = j.value("prometheus_url", "");
+    s.alertmanager_url = j.value("alertmanager_url", "");
     for (const auto& n : j.at("nodes")) {
       NodeRecord r;
       r.name = n.at("name").get<std::string>();

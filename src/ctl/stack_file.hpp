@@ -30,6 +30,8 @@ struct StackRecord {
   std::string phase;      // starting | running | stopping | stopped | failed
   std::string url;
   std::string https_url;  // "" when the lb serves no https
+  std::string prometheus_url;    // "" when monitoring is off or not installed
+  std::string alertmanager_url;
   std::vector<NodeRecord> nodes;
 };
 

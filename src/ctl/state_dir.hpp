@@ -27,6 +27,7 @@ class StateDir {
   std::filesystem::path db() const { return root_ / "db"; }
   std::filesystem::path run() const { return root_ / "run"; }
   std::filesystem::path tls() const { return root_ / "tls"; }  // local CA, certificates, ticket keys
+  std::filesystem::path monitoring() const { return root_ / "monitoring"; }  // Prometheus and Alertmanager
   std::filesystem::path log(const std::string& node) const { return logs() / (node + ".log"); }
   std::filesystem::path pid_file(const std::string& node) const { return pids() / (node + ".pid"); }
   std::filesystem::path stack_file() const { return root_ / "stack.json"; }

@@ -121,6 +121,8 @@ StackStatus collect_status(const fs::path& state_dir, bool with_db) {
     if (!ns.up) ns.rec.state = alive ? (rec.state == "up" ? "not accepting" : rec.state) : "down";
     if (ns.up) ns.uptime_s = rec.started ? now - rec.started : 0;
     if (ns.up && !rec.admin.empty()) ns.requests = requests_served(rec.admin);
+    if (ns.up && rec.role == "lb" && !rec.admin.empty())
+      if (auto a = http_probe(address_of(rec.admin), "/alerts", 1500ms); a.status == 200) out.alerts_json = a.body;
     if (with_db && ns.up && topo && (rec.role == "db-primary" || rec.role == "db-replica")) {
       ns.db = query_db_status(address_of(rec.address), topo->db.monitor_user,
                               monitor_password(dir.secret_path("monitor.password")));
@@ -132,6 +134,17 @@ StackStatus collect_status(const fs::path& state_dir, bool with_db) {
   mark_caught_up(out, primary_gtid);
   return out;
 }
+
+namespace {
+// "Watchdog, BackendDown (10.0.0.21:8080)" from the lb's /alerts.
+std::string alert_names(const std::string& alerts_json) {
+  auto j = nlohmann::json::parse(alerts_json, nullptr, false);
+  if (j.is_discarded() || !j.contains("alerts")) return "";
+  std::string out;
+  for (const auto& a : j["alerts"]) out += (out.empty() ? "" : ", ") + a.value("name", std::string("?"));
+  return out.empty() ? "none" : out;
+}
+}  // namespace
 
 std::string render_table(const StackStatus& s) {
   if (s.stack.up_pid == 0) return fmt::format("no stack in {} (start one with `foobar up`)\n", s.state_dir);
@@ -167,6 +180,9 @@ std::string render_table(const StackStatus& s) {
                      known ? uptime_text(n.uptime_s) : "-", n.requests ? std::to_string(*n.requests) : "-",
                      n.rec.restarts, db);
   }
+  if (!s.stack.prometheus_url.empty())
+    o += fmt::format("monitoring: Prometheus {}, Alertmanager {}\n", s.stack.prometheus_url, s.stack.alertmanager_url);
+  if (!s.alerts_json.empty()) o += fmt::format("alerts firing: {}\n", alert_names(s.alerts_json));
   return o;
 }
 
@@ -178,7 +194,10 @@ std::string render_json(const StackStatus& s) {
               {"pid", n.up ? n.rec.pid : 0}, {"state", n.rec.state},   {"up", n.up},
               {"uptime_s", n.uptime_s},      {"restarts", n.rec.restarts}, {"last_exit", n.rec.last_exit},
               {"requests", n.requests ? json(*n.requests) : json(nullptr)}};
-    if (!n.rec.admin.empty()) j["admin"] = n.rec.admin;
+    if (!n.rec.admin.empty()) {
+      j["admin"] = n.rec.admin;
+      j["metrics_url"] = "http://" + n.rec.admin + "/metrics";
+    }
     if (n.db) {
       json d = {{"reachable", n.db->reachable}, {"gtid_current_pos", n.db->gtid_current_pos},
                 {"read_only", n.db->read_only}};
@@ -197,7 +216,10 @@ std::string render_json(const StackStatus& s) {
     nodes.push_back(j);
   }
   json j = {{"state_dir", s.state_dir}, {"running", s.running}, {"all_up", s.all_up},
-            {"up_pid", s.running ? s.stack.up_pid : 0}, {"url", s.stack.url}, {"https_url", s.stack.https_url}, {"nodes", nodes}};
+            {"up_pid", s.running ? s.stack.up_pid : 0}, {"url", s.stack.url}, {"https_url", s.stack.https_url},
+            {"prometheus_url", s.stack.prometheus_url}, {"alertmanager_url", s.stack.alertmanager_url}, {"nodes", nodes}};
+  if (auto a = nlohmann::json::parse(s.alerts_json, nullptr, false); !a.is_discarded() && a.contains("alerts"))
+    j["alerts"] = a["alerts"];
   return j.dump(2) + "\n";
 }
 

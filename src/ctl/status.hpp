@@ -28,6 +28,7 @@ struct StackStatus {
   StackRecord stack;
   std::vector<NodeStatus> nodes;
   bool all_up = false;                 // running, every node up, none crashing
+  std::string alerts_json;             // the alerts firing, as the lb's /alerts has them ("" when unknown)
 };
 
 // Reads the state dir; a dir without stack.json gives running=false and no nodes.

@@ -128,6 +128,12 @@ void validate(const Topology& t, const std::string& source) {
     if (p.admin_port) listeners.push_back({p.name + " admin", p.host, host, p.admin_port});
     if (!p.host.empty()) listeners.push_back({"ssh on " + p.host, p.host, host, HostPorts::ssh});
   }
+  if (!t.on_hosts() && t.monitoring.enabled) {
+    const auto m = monitoring_ports(t);
+    const auto host = asio::ip::make_address(t.host);
+    listeners.push_back({"prometheus", "", host, m.prometheus});
+    listeners.push_back({"alertmanager", "", host, m.alertmanager});
+  }
   for (std::size_t i = 0; i < listeners.size(); ++i) {
     const auto& e = listeners[i];
     if (e.port < 1 || e.port > 65535)
@@ -185,10 +191,10 @@ void parse_hosts(const core::ConfigSection& top, Topology& t, bool lb_listen_set
     return static_cast<int>(std::count_if(t.hosts.begin(), t.hosts.end(), [r](const Host& h) { return h.runs(r); }));
   };
   // Hosts given or not, these say where traffic may come from: names of hosts or CIDRs.
-  auto sources = [&](std::string_view table, std::vector<std::string>& out) {
+  auto sources = [&](std::string_view table, std::vector<std::string>& out, std::vector<std::string_view> keys) {
     auto s = top.table(table);
     if (!s) return;
-    s->allow_only({"from"});
+    s->allow_only(keys);
     for (const auto& f : s->strings("from").value_or(std::vector<std::string>{})) {
       bool is_host = std::any_of(t.hosts.begin(), t.hosts.end(), [&](const Host& h) { return h.name == f; });
       if (!is_host && !parse_cidr(f.find('/') == std::string::npos ? f + "/32" : f))
@@ -196,8 +202,8 @@ void parse_hosts(const core::ConfigSection& top, Topology& t, bool lb_listen_set
       out.push_back(f);
     }
   };
-  sources("monitoring", t.monitoring_from);
-  sources("admin", t.admin_from);
+  sources("monitoring", t.monitoring_from, {"from", "enabled", "prometheus_port", "alertmanager_port"});
+  sources("admin", t.admin_from, {"from"});
   auto lb = top.table("lb");
   if (t.hosts.empty()) {
     if (lb && lb->string("vip")) lb->fail("vip", "a virtual IP needs [[host]] entries with the lb role");
@@ -253,6 +259,13 @@ void parse_hosts(const core::ConfigSection& top, Topology& t, bool lb_listen_set
 }
 
 }  // namespace
+
+MonitoringPorts monitoring_ports(const Topology& t) {
+  // The slots after everything plan() allocates: lb admin, web, app, DB, web and app admin.
+  const int next = t.port_base + 1 + 2 * (t.web.count + t.app.count) + (t.db.enabled ? 1 + t.db.replicas : 0);
+  return {t.monitoring.prometheus_port ? t.monitoring.prometheus_port : next,
+          t.monitoring.alertmanager_port ? t.monitoring.alertmanager_port : next + 1};
+}
 
 std::vector<Node> nodes(const Topology& t) {
   std::vector<Node> out;
@@ -351,6 +364,14 @@ Topology parse_topology(std::string_view text, const std::string& source, std::o
   {
     auto lb = top.table("lb");
     parse_hosts(top, t, lb && lb->string("listen"), lb && lb->string("https_listen"));
+  }
+  if (auto m = top.table("monitoring")) {
+    if (auto v = m->boolean("enabled")) t.monitoring.enabled = *v;
+    integer(*m, "prometheus_port", t.monitoring.prometheus_port, 1, 65535);
+    integer(*m, "alertmanager_port", t.monitoring.alertmanager_port, 1, 65535);
+    if (t.on_hosts() && (t.monitoring.prometheus_port || t.monitoring.alertmanager_port))
+      m->fail(t.monitoring.prometheus_port ? "prometheus_port" : "alertmanager_port",
+              "on real hosts Prometheus runs on the monitoring host, not from this file");
   }
   if (!t.on_hosts()) {
     if (t.web.admin_port) top.table("web")->fail("admin_port", "on one machine admin ports come from port_base");
@@ -462,7 +483,13 @@ std::string to_toml(const Topology& t) {
     o += line("# schema = \"site/schema.sql\"", "default: site/schema.sql next to the foobar binary");
   else
     o += fmt::format("schema = {}\n", toml_quote(t.db.schema));
-  o += fmt::format("catch_up_timeout_s = {}\n", t.db.catch_up_timeout_s);
+  o += fmt::format("catch_up_timeout_s = {}\n\n", t.db.catch_up_timeout_s);
+
+  const auto m = monitoring_ports(t);
+  o += line("[monitoring]", "Prometheus and Alertmanager, when installed (make deps)");
+  o += fmt::format("enabled = {}\n", t.monitoring.enabled);
+  o += port_line("prometheus_port", t.monitoring.prometheus_port, m.prometheus);
+  o += port_line("alertmanager_port", t.monitoring.alertmanager_port, m.alertmanager);
   return o;
 }
 

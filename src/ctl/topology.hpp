@@ -72,6 +72,13 @@ struct DbSettings {
   int catch_up_timeout_s = 60;
 };
 
+// Prometheus and Alertmanager beside the stack (`foobar up`, when installed).
+struct MonitoringSettings {
+  bool enabled = true;
+  int prometheus_port = 0;    // 0: the two slots after the app servers' admin listeners
+  int alertmanager_port = 0;
+};
+
 // A machine of a real-hosts topology ([[host]]) and the roles it runs (each at most once).
 struct Host {
   std::string name;
@@ -96,6 +103,7 @@ struct Topology {
   WebSettings web;
   AppSettings app;
   DbSettings db;
+  MonitoringSettings monitoring;
   // Real hosts ([[host]]): empty for the one-machine stack of `foobar up`.
   std::vector<Host> hosts;
   std::vector<std::string> monitoring_from;  // [monitoring] from: hosts or CIDRs allowed to the admin ports
@@ -137,6 +145,12 @@ std::string toml_quote(const std::string& s);
 
 // The topology as a commented TOML file that parse_topology reads back identically.
 std::string to_toml(const Topology& topo);
+
+// Where `foobar up`'s Prometheus and Alertmanager listen (on topo.host).
+struct MonitoringPorts {
+  int prometheus, alertmanager;
+};
+MonitoringPorts monitoring_ports(const Topology& topo);
 
 // Every node, in start order: DB primary, replicas, app, web, lb. Internal ports
 // not set explicitly are consecutive from port_base: lb admin, web, app, DB,

@@ -14,6 +14,7 @@
 #include "ctl/database.hpp"
 #include "ctl/http_probe.hpp"
 #include "ctl/local_ca.hpp"
+#include "ctl/monitoring.hpp"
 #include "ctl/ports.hpp"
 #include "ctl/progress.hpp"
 #include "ctl/roles.hpp"
@@ -197,6 +198,29 @@ void wait_healthy(Stack& st, Progress& progress, Signals& sig) {
   }
 }
 
+// Prometheus and Alertmanager, when asked for and installed: a missing one is
+// a note, not a failure (the site runs without them).
+void start_monitoring(Stack& st, const SitePaths& site, Progress& progress, Signals& sig) {
+  if (!st.topo.monitoring.enabled) return;
+  progress.begin("start Prometheus and Alertmanager");
+  if (auto missing = monitoring_missing(); !missing.empty()) return progress.ok("skipped: " + missing);
+  if (site.alert_rules.empty()) return progress.ok("skipped: deploy/prometheus/foobar.rules.yml not found");
+  for (auto& spec : monitoring_specs(st.topo, st.dir, site)) st.sup.start(spec);
+  for (const char* name : {"prometheus", "alertmanager"}) {
+    std::string why = st.sup.wait_ready(name, 30s, [&] { return sig.stopped(); });
+    if (!why.empty()) {
+      progress.failed(why);
+      Progress::line(fmt::format("          last lines of {}:\n{}", st.dir.log(name).string(),
+                                 log_tail(st.dir.log(name), 8)));
+      throw std::runtime_error(why);
+    }
+  }
+  const auto m = monitoring_ports(st.topo);
+  st.record.prometheus_url = fmt::format("http://{}:{}/", st.topo.host, m.prometheus);
+  st.record.alertmanager_url = fmt::format("http://{}:{}/", st.topo.host, m.alertmanager);
+  progress.ok(st.record.prometheus_url);
+}
+
 std::string site_url(const Topology& topo) {
   for (const Node& n : nodes(topo))
     if (n.role == Role::lb)
@@ -323,6 +347,14 @@ int run_up(const UpOptions& opt) {
         if (auto p = port_problem(e, what); !p.empty()) problems.push_back(p);
       }
     }
+    if (topo.monitoring.enabled) {
+      const auto m = monitoring_ports(topo);
+      for (auto [port, what] : {std::pair{m.prometheus, "prometheus"}, {m.alertmanager, "alertmanager"}}) {
+        ++count;
+        auto a = net::Address::parse_or_throw(fmt::format("{}:{}", topo.host, port), net::Address::Use::Listen);
+        if (auto p = port_problem(a, what); !p.empty()) problems.push_back(p);
+      }
+    }
     if (!problems.empty()) {
       std::string all;
       for (auto& p : problems) all += (all.empty() ? "" : "; ") + p;
@@ -364,6 +396,7 @@ int run_up(const UpOptions& opt) {
       st.save();
     }
     wait_healthy(st, progress, sig);
+    start_monitoring(st, site, progress, sig);
     st.record.phase = "running";
     st.save();
     Progress::line("");
@@ -380,6 +413,9 @@ int run_up(const UpOptions& opt) {
             "(Chromium and Firefox keep their own store: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n foobar -i {})",
             local.ca_cert.string(), local.ca_cert.string(), local.ca_cert.string()));
     }
+    if (!st.record.prometheus_url.empty())
+      Progress::line(fmt::format("monitoring: Prometheus {} (alerts {})", st.record.prometheus_url,
+                                 st.record.alertmanager_url));
     Progress::line(opt.detach ? fmt::format("stop it with: foobar down --state-dir {}", dir.root().string())
                               : "Ctrl-C stops everything.");
     detach.ready(dir.logs() / "up.log");

@@ -170,6 +170,19 @@ asio::awaitable<http::Outcome> AdminHandler::handle(http::Exchange& ex) {
   int status = 200;
   std::string type = "text/plain";
   std::string body;
+  if (ex.request().path == "/alerts" && ex.request().method == http::Method::Post) {
+    std::string payload;  // bounded by the admin listener's body limit (1 MiB)
+    for (error_code ec;;) {
+      auto chunk = co_await ex.read_body(ec);
+      if (ec || chunk.empty()) break;
+      payload.append(chunk);
+    }
+    if (alerts_->receive(payload))
+      co_await reply(ex, 200, "text/plain", "ok\n");
+    else
+      co_await http::send_error(ex, 400, "expected an Alertmanager webhook payload");
+    co_return http::Outcome::Handled;
+  }
   route(ex.request(), status, type, body);
   if (status == 200) {
     co_await reply(ex, status, type, body);
@@ -194,6 +207,7 @@ void AdminHandler::route(const http::Request& req, int& status, std::string& typ
   };
   if (path == "/stats" || path == "/stats/" || path == "/") return page("text/html; charset=utf-8", render_stats_html);
   if (path == "/stats.json") return page("application/json", render_stats_json);
+  if (path == "/alerts") return page("application/json", [this](const ProxyService&) { return alerts_->firing_json(); });
   if (path == "/metrics")
     return page("text/plain; version=0.0.4; charset=utf-8",
                 [this](const ProxyService& svc) { return render_metrics(svc) + server_metrics_(); });

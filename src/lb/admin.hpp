@@ -7,6 +7,7 @@
 #include <string>
 
 #include "http/exchange.hpp"
+#include "lb/alert_inbox.hpp"
 #include "proxy/proxy_service.hpp"
 
 namespace foobar::lb {
@@ -18,9 +19,10 @@ std::string render_metrics(const proxy::ProxyService& svc);
 
 class AdminHandler final : public http::Handler {
  public:
-  // server_metrics: the lb's own server's series (http::server_metrics), appended to /metrics.
-  AdminHandler(std::shared_ptr<proxy::ProxyService> svc, std::function<std::string()> server_metrics)
-      : svc_(std::move(svc)), server_metrics_(std::move(server_metrics)) {}
+  // metrics: the lb's registry (core/metrics), appended to the backends' series on /metrics.
+  AdminHandler(std::shared_ptr<proxy::ProxyService> svc, std::function<std::string()> metrics,
+               std::shared_ptr<AlertInbox> alerts)
+      : svc_(std::move(svc)), server_metrics_(std::move(metrics)), alerts_(std::move(alerts)) {}
   asio::awaitable<http::Outcome> handle(http::Exchange& ex) override;
 
  private:
@@ -28,6 +30,7 @@ class AdminHandler final : public http::Handler {
   void route(const http::Request& req, int& status, std::string& type, std::string& body);
   std::shared_ptr<proxy::ProxyService> svc_;
   std::function<std::string()> server_metrics_;
+  std::shared_ptr<AlertInbox> alerts_;
 };
 
 }  // namespace foobar::lb

@@ -28,8 +28,9 @@ int run(const LbConfig& cfg) {
   auto server_cfg = cfg.server;
   server_cfg.metrics = &metrics;
   http::Server server(rt, server_cfg, [svc](unsigned, asio::io_context& io) { return svc->make_handler(io); });
-  auto admin = http::open_admin(rt, cfg.server, [svc, &metrics](unsigned, asio::io_context&) {
-    return std::make_unique<AdminHandler>(svc, [&metrics] { return metrics.render(); });
+  auto alerts = std::make_shared<AlertInbox>();
+  auto admin = http::open_admin(rt, cfg.server, [svc, &metrics, alerts](unsigned, asio::io_context&) {
+    return std::make_unique<AdminHandler>(svc, [&metrics] { return metrics.render(); }, alerts);
   });
   rt.on_stop([&] {
     server.stop();

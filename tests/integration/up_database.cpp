@@ -36,7 +36,7 @@ bool caught_up(const Stack& s) {
 TEST(UpDatabase, PrimaryReplicaSupervisedAndPersistent) {
   Stack s(8);
   s.config = (s.dir / "db.toml").string();
-  std::ofstream(s.config) << "[lb]\nenabled = false\n[web]\ncount = 0\n[app]\ncount = 0\n";
+  std::ofstream(s.config) << "[lb]\nenabled = false\n[web]\ncount = 0\n[app]\ncount = 0\n[monitoring]\nenabled = false\n";
   s.up = std::make_unique<Process>(s.argv());
   s.up->wait_for("the stack is up", 120s);
   int primary = s.port_base + 1, replica = s.port_base + 2;

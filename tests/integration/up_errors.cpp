@@ -63,7 +63,7 @@ TEST(UpErrors, StateDirOfARunningStackIsRefused) {
   Stack s;
   s.config = (s.dir / "empty.toml").string();
   // A stack with no nodes at all still owns its state dir.
-  std::ofstream(s.config) << "[lb]\nenabled = false\n[web]\ncount = 0\n[app]\ncount = 0\n[db]\nenabled = false\n";
+  std::ofstream(s.config) << "[lb]\nenabled = false\n[web]\ncount = 0\n[app]\ncount = 0\n[db]\nenabled = false\n[monitoring]\nenabled = false\n";
   Process first(s.argv());
   first.wait_for("is up");
   int rc = -1;

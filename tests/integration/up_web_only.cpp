@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 TEST(UpWebOnly, DetachSuperviseStatusDown) {
   Stack s(4);
   s.config = (s.dir / "web.toml").string();
-  std::ofstream(s.config) << "[lb]\nenabled = false\n[web]\ncount = 2\n[app]\ncount = 0\n[db]\nenabled = false\n";
+  std::ofstream(s.config) << "[lb]\nenabled = false\n[web]\ncount = 2\n[app]\ncount = 0\n[db]\nenabled = false\n[monitoring]\nenabled = false\n";
   int rc = -1;
   std::vector<std::string> argv = s.argv({"--detach"});
   std::string cmd;
@@ -73,7 +73,7 @@ TEST(UpWebOnly, DetachSuperviseStatusDown) {
 TEST(UpWebOnly, ForegroundCtrlCStopsEverything) {
   Stack s(4);
   s.config = (s.dir / "web.toml").string();
-  std::ofstream(s.config) << "[lb]\nenabled = false\n[web]\ncount = 2\n[app]\ncount = 0\n[db]\nenabled = false\n";
+  std::ofstream(s.config) << "[lb]\nenabled = false\n[web]\ncount = 2\n[app]\ncount = 0\n[db]\nenabled = false\n[monitoring]\nenabled = false\n";
   s.start(30s);
   json st = s.status();
   std::vector<int> pids;

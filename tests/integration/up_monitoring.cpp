@@ -1,0 +1,98 @@
+// Monitoring end to end under `foobar up`: its Prometheus scrapes every node,
+// the rules fire, Alertmanager delivers to the lb's /alerts, and `foobar
+// status` shows it. Faults: a replica's SQL thread stopped (the alert must reach
+// Alertmanager within 60 s) and a web server frozen (SIGSTOP: the supervisor
+// does not restart it, the lb's health checks fail). The times are printed.
+#include <iostream>
+
+#include "up_support.hpp"
+
+namespace foobar::test::up {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Names of the alerts Alertmanager holds as active.
+std::vector<std::string> active_alerts(const std::string& alertmanager_url) {
+  std::vector<std::string> out;
+  auto j = json::parse(run("curl -sf " + alertmanager_url + "api/v2/alerts?active=true"), nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& a : j) out.push_back(a["labels"].value("alertname", ""));
+  return out;
+}
+
+bool has(const std::vector<std::string>& v, const std::string& name) {
+  return std::find(v.begin(), v.end(), name) != v.end();
+}
+
+// Seconds until pred holds (polled every 250 ms); -1 after timeout.
+template <class Pred>
+double seconds_until(Pred pred, std::chrono::seconds timeout) {
+  const auto t0 = Clock::now();
+  if (!eventually(pred, timeout, 250ms)) return -1;
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+TEST(UpMonitoring, AlertsReachAlertmanagerAndTheStack) {
+  int found = -1;
+  run("command -v prometheus && command -v prometheus-alertmanager", &found);
+  if (found != 0)
+    GTEST_SKIP() << "prometheus or prometheus-alertmanager missing (make deps installs them)";
+  Stack s;
+  s.start();
+  json st = s.status();
+  const std::string prometheus = st["prometheus_url"], alertmanager = st["alertmanager_url"];
+  ASSERT_FALSE(prometheus.empty()) << st.dump(2);
+  ASSERT_FALSE(alertmanager.empty());
+  int lb_admin = 0;
+  for (auto& n : st["nodes"]) {
+    if (n["role"] == "lb") lb_admin = std::stoi(n["admin"].get<std::string>().substr(10));
+    if (n.contains("admin")) {
+      EXPECT_EQ(n["metrics_url"], "http://" + n["admin"].get<std::string>() + "/metrics");
+    }
+  }
+  ASSERT_GT(lb_admin, 0);
+
+  // Every node a healthy target of Prometheus.
+  EXPECT_TRUE(eventually([&] {
+    auto t = json::parse(run("curl -sf " + prometheus + "api/v1/targets"), nullptr, false);
+    if (t.is_discarded()) return false;
+    int up = 0;
+    for (auto& a : t["data"]["activeTargets"]) up += a["health"] == "up";
+    return up == 6;  // lb, web1, web2, app1, app2, Prometheus itself
+  }, 30s, 500ms));
+
+  // The always-firing watchdog arrives at the stack's own receiver.
+  const double watchdog = seconds_until([&] { return http_get(lb_admin, "/alerts").body.find("\"Watchdog\"") != std::string::npos; }, 60s);
+  EXPECT_GE(watchdog, 0) << "the Watchdog never reached the lb's /alerts";
+  EXPECT_NE(run(foobar_bin() + " status --state-dir " + s.state_dir).find("alerts firing: Watchdog"), std::string::npos);
+
+  // A replica's SQL thread stopped.
+  const std::string replica_sock = s.state_dir + "/db/db-replica1/mysqld.sock";
+  int rc = -1;
+  run("mariadb --user=root --socket=" + replica_sock + " -e 'STOP SLAVE SQL_THREAD'", &rc);
+  ASSERT_EQ(rc, 0);
+  const double sql_stopped = seconds_until([&] { return has(active_alerts(alertmanager), "ReplicaSqlThreadStopped"); }, 60s);
+  EXPECT_GE(sql_stopped, 0) << "ReplicaSqlThreadStopped never reached Alertmanager";
+  run("mariadb --user=root --socket=" + replica_sock + " -e 'START SLAVE SQL_THREAD'");
+
+  // A web server frozen: alive for the supervisor, dead for the lb.
+  const int web1 = s.node("web1")["pid"];
+  ::kill(web1, SIGSTOP);
+  const double backend_down = seconds_until([&] { return has(active_alerts(alertmanager), "BackendDown"); }, 60s);
+  ::kill(web1, SIGCONT);
+  EXPECT_GE(backend_down, 0) << "BackendDown never reached Alertmanager";
+  EXPECT_LE(backend_down, 20);
+  std::cout << "alert latencies: watchdog at the lb's /alerts " << watchdog << " s after the stack was up; "
+            << "ReplicaSqlThreadStopped in Alertmanager " << sql_stopped << " s after STOP SLAVE SQL_THREAD; "
+            << "BackendDown " << backend_down << " s after SIGSTOP of web1\n";
+
+  // Ctrl-C stops Prometheus and Alertmanager with the rest.
+  s.up->signal(SIGINT);
+  ASSERT_EQ(s.up->wait_exit(90s), 0) << s.up->output();
+  for (const std::string& url : {prometheus, alertmanager})
+    EXPECT_TRUE(port_free(std::stoi(url.substr(url.rfind(':') + 1)))) << url;
+}
+
+}  // namespace
+}  // namespace foobar::test::up
