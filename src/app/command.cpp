@@ -60,7 +60,7 @@ int run(const AppConfig& cfg) {
   core::metrics::add_process_metrics(metrics, "app", FOOBAR_VERSION);
   add_db_metrics(metrics, board);
   auto server_cfg = cfg.server;
-  server_cfg.metrics = &metrics;
+  if (cfg.server.admin) server_cfg.metrics = &metrics;  // counted only where someone can read them
   http::Server server(rt, server_cfg, [&](unsigned, asio::io_context& io) {
     return std::make_unique<site::BoardHandler>(std::make_unique<db::Cluster>(io.get_executor(), co, board));
   });

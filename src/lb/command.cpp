@@ -26,7 +26,7 @@ int run(const LbConfig& cfg) {
   core::metrics::Registry metrics(rt.size());
   core::metrics::add_process_metrics(metrics, "lb", FOOBAR_VERSION);
   auto server_cfg = cfg.server;
-  server_cfg.metrics = &metrics;
+  if (cfg.server.admin) server_cfg.metrics = &metrics;  // counted only where someone can read them
   http::Server server(rt, server_cfg, [svc](unsigned, asio::io_context& io) { return svc->make_handler(io); });
   auto alerts = std::make_shared<AlertInbox>();
   auto admin = http::open_admin(rt, cfg.server, [svc, &metrics, alerts](unsigned, asio::io_context&) {

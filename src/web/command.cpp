@@ -28,7 +28,7 @@ int run(const WebConfig& cfg) {
   core::metrics::Registry metrics(rt.size());
   core::metrics::add_process_metrics(metrics, "web", FOOBAR_VERSION);
   auto server_cfg = cfg.server;
-  server_cfg.metrics = &metrics;
+  if (cfg.server.admin) server_cfg.metrics = &metrics;  // counted only where someone can read them
   http::Server server(rt, server_cfg, [&](unsigned, asio::io_context& io) {
     auto chain = std::make_unique<http::HandlerChain>();
     routes.add_to(*chain, io);
