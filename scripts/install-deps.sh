@@ -22,6 +22,8 @@ packages=(
   mariadb-server mariadb-client sysbench nginx haproxy h2o
   # browser tests (playwright-core from npm drives Debian's chromium; certutil puts the local CA in its store)
   chromium libnss3-tools
+  # the dashboard's charts, served by the lb's admin listener (no CDN)
+  libjs-chart.js
 )
 
 missing=()

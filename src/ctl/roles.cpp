@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "ctl/local_ca.hpp"
+#include "ctl/monitoring.hpp"
 
 namespace foobar::ctl {
 
@@ -76,6 +77,8 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
       for (const Node& n : nodes(topo))
         if (n.role == Role::web) a.insert(a.end(), {"--backend", n.address.str()});
       s.ready.push_back(node.admin);
+      if (topo.monitoring.enabled && monitoring_missing().empty())  // the admin listener's /dashboard
+        a.insert(a.end(), {"--prometheus", fmt::format("{}:{}", topo.host, monitoring_ports(topo).prometheus)});
       if (topo.lb.https) {
         const auto local = local_certificate_paths(dir.tls());
         a.insert(a.end(), {"--listen-tls", topo.lb.https_listen.str(), "--tls-cert",

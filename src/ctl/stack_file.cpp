@@ -16,6 +16,7 @@ std::string to_json(const StackRecord& s) {
                      {"last_exit", n.last_exit}});
   json j = {{"up_pid", s.up_pid}, {"started", s.started}, {"phase", s.phase}, {"url", s.url}, {"https_url", s.https_url},
             {"prometheus_url", s.prometheus_url}, {"alertmanager_url", s.alertmanager_url},
+            {"dashboard_url", s.dashboard_url},
             {"nodes", nodes}};
   return j.dump(2) + "\n";
 }
@@ -33,6 +34,7 @@ std::optional<StackRecord> read_stack(const std::filesystem::path& path) {
     s.https_url = j.value("https_url", "");
     s.prometheus_url = j.value("prometheus_url", "");
     s.alertmanager_url = j.value("alertmanager_url", "");
+    s.dashboard_url = j.value("dashboard_url", "");
     for (const auto& n : j.at("nodes")) {
       NodeRecord r;
       r.name = n.at("name").get<std::string>();

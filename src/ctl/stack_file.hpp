@@ -32,6 +32,7 @@ struct StackRecord {
   std::string https_url;  // "" when the lb serves no https
   std::string prometheus_url;    // "" when monitoring is off or not installed
   std::string alertmanager_url;
+  std::string dashboard_url;     // the lb admin listener's /dashboard
   std::vector<NodeRecord> nodes;
 };
 

@@ -181,7 +181,8 @@ std::string render_table(const StackStatus& s) {
                      n.rec.restarts, db);
   }
   if (!s.stack.prometheus_url.empty())
-    o += fmt::format("monitoring: Prometheus {}, Alertmanager {}\n", s.stack.prometheus_url, s.stack.alertmanager_url);
+    o += fmt::format("monitoring: Prometheus {}, Alertmanager {}{}\n", s.stack.prometheus_url, s.stack.alertmanager_url,
+                     s.stack.dashboard_url.empty() ? "" : ", dashboard " + s.stack.dashboard_url);
   if (!s.alerts_json.empty()) o += fmt::format("alerts firing: {}\n", alert_names(s.alerts_json));
   return o;
 }
@@ -217,7 +218,8 @@ std::string render_json(const StackStatus& s) {
   }
   json j = {{"state_dir", s.state_dir}, {"running", s.running}, {"all_up", s.all_up},
             {"up_pid", s.running ? s.stack.up_pid : 0}, {"url", s.stack.url}, {"https_url", s.stack.https_url},
-            {"prometheus_url", s.stack.prometheus_url}, {"alertmanager_url", s.stack.alertmanager_url}, {"nodes", nodes}};
+            {"prometheus_url", s.stack.prometheus_url}, {"alertmanager_url", s.stack.alertmanager_url},
+            {"dashboard_url", s.stack.dashboard_url}, {"nodes", nodes}};
   if (auto a = nlohmann::json::parse(s.alerts_json, nullptr, false); !a.is_discarded() && a.contains("alerts"))
     j["alerts"] = a["alerts"];
   return j.dump(2) + "\n";

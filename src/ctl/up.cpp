@@ -218,6 +218,8 @@ void start_monitoring(Stack& st, const SitePaths& site, Progress& progress, Sign
   const auto m = monitoring_ports(st.topo);
   st.record.prometheus_url = fmt::format("http://{}:{}/", st.topo.host, m.prometheus);
   st.record.alertmanager_url = fmt::format("http://{}:{}/", st.topo.host, m.alertmanager);
+  for (const Node& n : st.all)
+    if (n.role == Role::lb) st.record.dashboard_url = fmt::format("http://{}/dashboard", n.admin.str());
   progress.ok(st.record.prometheus_url);
 }
 
@@ -413,6 +415,7 @@ int run_up(const UpOptions& opt) {
             "(Chromium and Firefox keep their own store: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n foobar -i {})",
             local.ca_cert.string(), local.ca_cert.string(), local.ca_cert.string()));
     }
+    if (!st.record.dashboard_url.empty()) Progress::line(fmt::format("dashboard: {}", st.record.dashboard_url));
     if (!st.record.prometheus_url.empty())
       Progress::line(fmt::format("monitoring: Prometheus {} (alerts {})", st.record.prometheus_url,
                                  st.record.alertmanager_url));

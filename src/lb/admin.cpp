@@ -1,12 +1,15 @@
 #include "lb/admin.hpp"
 
 #include <ctime>
+#include <fstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "http/client.hpp"
 #include "http/error_response.hpp"
 #include "http/metrics_handler.hpp"
+#include "lb/dashboard_page.hpp"
 
 namespace foobar::lb {
 
@@ -170,6 +173,10 @@ asio::awaitable<http::Outcome> AdminHandler::handle(http::Exchange& ex) {
   int status = 200;
   std::string type = "text/plain";
   std::string body;
+  if (ex.request().path.starts_with("/dashboard")) {
+    co_await dashboard(ex);
+    co_return http::Outcome::Handled;
+  }
   if (ex.request().path == "/alerts" && ex.request().method == http::Method::Post) {
     std::string payload;  // bounded by the admin listener's body limit (1 MiB)
     for (error_code ec;;) {
@@ -191,6 +198,52 @@ asio::awaitable<http::Outcome> AdminHandler::handle(http::Exchange& ex) {
     co_await http::send_error(ex, status, body);
   }
   co_return http::Outcome::Handled;
+}
+
+// /dashboard: the page, Chart.js from Debian's libjs-chart.js, and read-only
+// Prometheus queries relayed to --prometheus (the page works offline: no CDN).
+asio::awaitable<void> AdminHandler::dashboard(http::Exchange& ex) {
+  const auto& req = ex.request();
+  const std::string_view path = req.path;
+  if (req.method != http::Method::Get && req.method != http::Method::Head) {
+    co_await http::send_error(ex, 405, "use GET");
+    co_return;
+  }
+  if (!prometheus_) {
+    co_await http::send_error(ex, 404, "no dashboard: start the lb with --prometheus HOST:PORT");
+    co_return;
+  }
+  if (path == "/dashboard" || path == "/dashboard/") {
+    co_await reply(ex, 200, "text/html; charset=utf-8", std::string(dashboard_page()));
+    co_return;
+  }
+  if (path == "/dashboard/chart.js") {
+    std::ifstream in(kChartJs, std::ios::binary);
+    if (!in) {
+      co_await http::send_error(ex, 404, std::string(kChartJs) + " missing (make deps installs libjs-chart.js)");
+      co_return;
+    }
+    std::string js((std::istreambuf_iterator<char>(in)), {});
+    co_await reply(ex, 200, "text/javascript; charset=utf-8", js);
+    co_return;
+  }
+  constexpr std::string_view api = "/dashboard/api/v1/";
+  const auto what = path.starts_with(api) ? path.substr(api.size()) : std::string_view();
+  if (what != "query" && what != "query_range" && what != "alerts") {
+    co_await http::send_error(ex, 404);
+    co_return;
+  }
+  std::string target = "/api/v1/" + std::string(what);
+  if (!req.query.empty()) target += "?" + std::string(req.query);
+  auto r = co_await http::fetch(ex.executor(), prometheus_->endpoint(),
+                                fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", target,
+                                            prometheus_->str()),
+                                http::Method::Get, std::chrono::seconds(5));
+  if (r.status == 0) {
+    co_await http::send_error(ex, 502, "Prometheus at " + prometheus_->str() + ": " + r.error);
+    co_return;
+  }
+  co_await reply(ex, r.status, "application/json", r.body);
 }
 
 void AdminHandler::route(const http::Request& req, int& status, std::string& type, std::string& body) {

@@ -4,10 +4,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "http/exchange.hpp"
 #include "lb/alert_inbox.hpp"
+#include "net/address.hpp"
 #include "proxy/proxy_service.hpp"
 
 namespace foobar::lb {
@@ -20,9 +22,13 @@ std::string render_metrics(const proxy::ProxyService& svc);
 class AdminHandler final : public http::Handler {
  public:
   // metrics: the lb's registry (core/metrics), appended to the backends' series on /metrics.
+  // prometheus: where /dashboard's queries go (none: no dashboard).
   AdminHandler(std::shared_ptr<proxy::ProxyService> svc, std::function<std::string()> metrics,
-               std::shared_ptr<AlertInbox> alerts)
-      : svc_(std::move(svc)), server_metrics_(std::move(metrics)), alerts_(std::move(alerts)) {}
+               std::shared_ptr<AlertInbox> alerts, std::optional<net::Address> prometheus)
+      : svc_(std::move(svc)),
+        server_metrics_(std::move(metrics)),
+        alerts_(std::move(alerts)),
+        prometheus_(std::move(prometheus)) {}
   asio::awaitable<http::Outcome> handle(http::Exchange& ex) override;
 
  private:
@@ -30,7 +36,9 @@ class AdminHandler final : public http::Handler {
   void route(const http::Request& req, int& status, std::string& type, std::string& body);
   std::shared_ptr<proxy::ProxyService> svc_;
   std::function<std::string()> server_metrics_;
+  asio::awaitable<void> dashboard(http::Exchange& ex);
   std::shared_ptr<AlertInbox> alerts_;
+  std::optional<net::Address> prometheus_;
 };
 
 }  // namespace foobar::lb

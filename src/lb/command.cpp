@@ -29,8 +29,8 @@ int run(const LbConfig& cfg) {
   if (cfg.server.admin) server_cfg.metrics = &metrics;  // counted only where someone can read them
   http::Server server(rt, server_cfg, [svc](unsigned, asio::io_context& io) { return svc->make_handler(io); });
   auto alerts = std::make_shared<AlertInbox>();
-  auto admin = http::open_admin(rt, cfg.server, [svc, &metrics, alerts](unsigned, asio::io_context&) {
-    return std::make_unique<AdminHandler>(svc, [&metrics] { return metrics.render(); }, alerts);
+  auto admin = http::open_admin(rt, cfg.server, [svc, &metrics, alerts, &cfg](unsigned, asio::io_context&) {
+    return std::make_unique<AdminHandler>(svc, [&metrics] { return metrics.render(); }, alerts, cfg.prometheus);
   });
   rt.on_stop([&] {
     server.stop();
@@ -97,6 +97,14 @@ void add_command(CLI::App& cli, int& exit_code) {
   core::add_number_flag(*cmd, "--rise", cfg->health.rise, 1u, 1000u, "successful checks to bring a backend up (default 2)");
   core::add_number_flag(*cmd, "--fall", cfg->health.fall, 1u, 1000u, "failed checks to take a backend down (default 3)");
   core::add_number_flag(*cmd, "--threads", cfg->threads, 0u, 1024u, "worker threads (default: one per CPU)");
+  cmd->add_option_function<std::string>(
+         "--prometheus", [cfg](const std::string& v) {
+           cfg->prometheus = core::flag_value("--prometheus", [&] {
+             return net::Address::parse_or_throw(v, net::Address::Use::Connect);
+           });
+         },
+         "Prometheus that the admin listener's /dashboard queries (it proxies GET /dashboard/api/v1/...)")
+      ->type_name("HOST:PORT");
   core::add_number_flag(*cmd, "--retries", cfg->proxy.retries, 0u, 100u,
                         "attempts on other backends after a failure (default 3)");
   core::add_ms_flag(*cmd, "--connect-timeout-ms", cfg->proxy.connect_timeout, 1, day_ms,

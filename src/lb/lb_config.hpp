@@ -24,6 +24,7 @@ struct LbConfig {
   proxy::CheckConfig check;
   proxy::HealthConfig health;
   unsigned threads = 0;                       // 0: one per CPU
+  std::optional<net::Address> prometheus;     // where /dashboard's queries go (admin listener); none: no dashboard
 
   LbConfig();
 };

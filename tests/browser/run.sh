@@ -2,7 +2,7 @@
 # Browser test of www.foobar.com: installs playwright-core into tests/browser/node_modules
 # (npm), starts `foobar up` detached in a temp state dir on free ports, runs
 # site.test.mjs in Debian's Chromium over http and over https (the local CA
-# trusted), and stops everything. Screenshot: $ARTIFACTS_DIR
+# trusted), then dashboard.test.mjs on the lb's /dashboard, and stops everything. Screenshot: $ARTIFACTS_DIR
 # (default: <repo>/artifacts/, git-ignored). Exit code: the test's.
 # Usage: tests/browser/run.sh [path/to/foobar]
 set -euo pipefail
@@ -19,7 +19,7 @@ if [ ! -f node_modules/playwright-core/package.json ]; then
   npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
 fi
 
-# Free public http and https ports and a block of 11 free consecutive internal ports.
+# Free public http and https ports and a block of 13 free consecutive internal ports (11 for the stack, 2 for Prometheus and Alertmanager).
 read -r http_port https_port port_base < <(python3 - <<'PY'
 import random, socket
 def free(p):
@@ -32,7 +32,7 @@ def any_port():
 http, https = any_port(), any_port()
 for _ in range(500):
     base = random.randint(20000, 32000)
-    if all(free(p) for p in range(base, base + 11)) and not any(base <= p < base + 11 for p in (http, https)):
+    if all(free(p) for p in range(base, base + 13)) and not any(base <= p < base + 13 for p in (http, https)):
         print(http, https, base); break
 PY
 )
@@ -52,3 +52,10 @@ fi
 FOOBAR_URL="http://127.0.0.1:$http_port/" timeout 120 node site.test.mjs
 # HTTPS with the CA that `foobar up` made, trusted as its output says.
 FOOBAR_URL="https://127.0.0.1:$https_port/" FOOBAR_CA="$state/st/tls/ca.pem" timeout 120 node site.test.mjs
+# The dashboard on the lb's admin listener, when `foobar up` runs Prometheus.
+dashboard=$("$bin" status --json --state-dir "$state/st" | python3 -c 'import json, sys; print(json.load(sys.stdin).get("dashboard_url", ""))')
+if [ -n "$dashboard" ]; then
+  DASHBOARD_URL="$dashboard" REPLICA_SOCKET="$state/st/db/db-replica1/mysqld.sock" timeout 200 node dashboard.test.mjs
+else
+  echo "browser test: no dashboard (Prometheus not installed: make deps); dashboard test skipped"
+fi
