@@ -72,6 +72,11 @@ void AccessLog::Writer::log(const tcp::endpoint& peer, const Request& req, int s
   append_escaped(buf_, req.headers.get("referer"));
   buf_ += "\" \"";
   append_escaped(buf_, req.headers.get("user-agent"));
+  // combined, then the request id and trace id (tiers' lines join on them)
+  buf_ += "\" \"";
+  append_escaped(buf_, req.ids.request_id());
+  buf_ += "\" \"";
+  append_escaped(buf_, req.ids.trace_id());
   buf_ += "\"\n";
   if (buf_.size() >= kFlushBytes) flush();
 }

@@ -1,5 +1,6 @@
 #pragma once
-// Access log in the combined log format (nginx's and Apache's "combined").
+// Access log in the combined log format (nginx's and Apache's "combined"),
+// followed by "REQUEST_ID" "TRACE_ID" (http/request_ids.hpp).
 // One AccessLog per process (the fd); one Writer per worker buffers lines and
 // writes them in batches with O_APPEND, so workers never share a lock.
 #include <cstdint>

@@ -250,6 +250,7 @@ asio::awaitable<void> Connection::serve() {
       if (w.metrics) w.metrics->request_started(w.index);
       Http1Exchange& ex = *ex_;
       ex.reset(*this);
+      ex.req_.ids.assign(ex.req_.headers);
       ex.close_ = !ex.req_.keep_alive || w.stopping ||
                   (w.limits.max_requests_per_connection && requests_ >= w.limits.max_requests_per_connection);
       if (!prepare_body()) {

@@ -51,6 +51,7 @@ void Request::clear() noexcept {
   content_length = 0;
   keep_alive = true;
   expect_continue = false;
+  ids.clear();
   head_size = 0;
 }
 

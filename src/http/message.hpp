@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "http/request_ids.hpp"
+
 namespace foobar::http {
 
 struct Header {
@@ -61,6 +63,7 @@ struct Request {
   bool keep_alive = true;            // per version + Connection header
   bool expect_continue = false;      // "Expect: 100-continue"
   std::size_t head_size = 0;         // bytes of request line + headers + final CRLF
+  RequestIds ids;                    // X-Request-ID and traceparent, assigned by the server
 
   void clear() noexcept;
 };

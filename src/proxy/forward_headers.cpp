@@ -42,7 +42,7 @@ void build_request_head(const http::Request& req, const tcp::endpoint& peer, std
   for (const auto& f : req.headers.fields) {
     if (is_hop_by_hop(f.name) || listed_in_connection(req.headers, f.name, has_connection)) continue;
     if (iequals(f.name, "Content-Length") || iequals(f.name, "Expect") ||
-        iequals(f.name, "X-Forwarded-Proto"))
+        iequals(f.name, "X-Forwarded-Proto") || iequals(f.name, "X-Request-ID") || iequals(f.name, "traceparent"))
       continue;
     if (iequals(f.name, "X-Forwarded-For")) {
       has_xff = true;
@@ -58,6 +58,9 @@ void build_request_head(const http::Request& req, const tcp::endpoint& peer, std
       if (iequals(f.name, "X-Forwarded-For")) out.append(f.value).append(", ");
   out.append(client).append("\r\n");
   out.append("X-Forwarded-Proto: ").append(proto).append("\r\n");
+  // The ids this tier logged, so the next one logs the same (the client's, when valid).
+  out.append("X-Request-ID: ").append(req.ids.request_id()).append("\r\n");
+  out.append("traceparent: ").append(req.ids.traceparent()).append("\r\n");
   out.append("Forwarded: for=");
   if (sa->sa_family == AF_INET6)
     out.append("\"[").append(client).append("]\"");

@@ -43,8 +43,9 @@ asio::awaitable<void> send_json_error(http::Exchange& ex, int status, std::strin
 
 asio::awaitable<void> send_db_error(http::Exchange& ex, const db::Error& e) {
   int status = status_for(e);
-  spdlog::warn("app: {} {}: database error {}: {}", http::method_name(ex.request().method), ex.request().path,
-               e.code, e.message);
+  const auto& req = ex.request();
+  spdlog::warn("app: {} {}: database error {}: {} (request {}, trace {})", http::method_name(req.method), req.path,
+               e.code, e.message, req.ids.request_id(), req.ids.trace_id());
   co_await send_json_error(ex, status, status == 503 ? "database unavailable, try again shortly" : "internal error");
 }
 
