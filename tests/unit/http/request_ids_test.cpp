@@ -29,7 +29,9 @@ TEST(RequestIds, TheClientsAreKeptWhenValid) {
 TEST(RequestIds, OthersAreReplacedByFreshOnes) {
   const std::regex id("[0-9a-f]{32}"), tp("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
   std::set<std::string> seen;
-  for (const char* bad : {"", "has space", "quote\"", std::string(129, 'a').c_str()}) {
+  const std::string too_long(129, 'a');
+  for (std::string_view bad : {std::string_view(""), std::string_view("has space"), std::string_view("quote\""),
+                               std::string_view(too_long)}) {
     for (const char* bad_tp : {"", "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
                                "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
                                "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"}) {
