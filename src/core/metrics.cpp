@@ -15,16 +15,10 @@
 
 namespace foobar::core::metrics {
 
-std::uint64_t Counter::value() const noexcept {
+std::uint64_t detail::Cells::sum() const noexcept {
   std::uint64_t n = 0;
   for (unsigned i = 0; i < workers_; ++i) n += cells_[i].get();
   return n;
-}
-
-std::int64_t Gauge::value() const noexcept {
-  std::uint64_t n = 0;  // wraps as the cells do: the sum is right
-  for (unsigned i = 0; i < workers_; ++i) n += cells_[i].get();
-  return static_cast<std::int64_t>(n);
 }
 
 Histogram::Histogram(unsigned workers) : cells_(std::make_unique<Cells[]>(workers)), workers_(workers) {}

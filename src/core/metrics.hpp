@@ -28,35 +28,37 @@ namespace detail {
 struct alignas(64) Cell {
   std::atomic<std::uint64_t> v{0};
   void add(std::uint64_t n) noexcept { v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
-  void sub(std::uint64_t n) noexcept { v.store(v.load(std::memory_order_relaxed) - n, std::memory_order_relaxed); }
   std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
+};
+
+// One cell per worker; the value is their sum.
+class Cells {
+ public:
+  explicit Cells(unsigned workers) : cells_(std::make_unique<Cell[]>(workers)), workers_(workers) {}
+  void add(unsigned worker, std::uint64_t n = 1) noexcept { cells_[worker].add(n); }
+  std::uint64_t sum() const noexcept;
+
+ private:
+  std::unique_ptr<Cell[]> cells_;
+  unsigned workers_;
 };
 }  // namespace detail
 
 // A monotonically increasing count; add() only from worker `worker`'s thread.
-class Counter {
+class Counter : public detail::Cells {
  public:
-  explicit Counter(unsigned workers) : cells_(std::make_unique<detail::Cell[]>(workers)), workers_(workers) {}
-  void add(unsigned worker, std::uint64_t n = 1) noexcept { cells_[worker].add(n); }
-  std::uint64_t value() const noexcept;
-
- private:
-  std::unique_ptr<detail::Cell[]> cells_;
-  unsigned workers_;
+  using Cells::Cells;
+  std::uint64_t value() const noexcept { return sum(); }
 };
 
 // A level that goes up and down (open connections): each worker moves its own
-// cell; the sum is the value (a cell may wrap below zero on its own).
-class Gauge {
+// cell; the sum is the value (a cell may wrap below zero on its own: the sum,
+// modulo 2^64, is still right).
+class Gauge : public detail::Cells {
  public:
-  explicit Gauge(unsigned workers) : cells_(std::make_unique<detail::Cell[]>(workers)), workers_(workers) {}
-  void add(unsigned worker, std::uint64_t n = 1) noexcept { cells_[worker].add(n); }
-  void sub(unsigned worker, std::uint64_t n = 1) noexcept { cells_[worker].sub(n); }
-  std::int64_t value() const noexcept;
-
- private:
-  std::unique_ptr<detail::Cell[]> cells_;
-  unsigned workers_;
+  using Cells::Cells;
+  void sub(unsigned worker, std::uint64_t n = 1) noexcept { add(worker, std::uint64_t{0} - n); }
+  std::int64_t value() const noexcept { return static_cast<std::int64_t>(sum()); }
 };
 
 // Observations in kBuckets (sum kept in microseconds).

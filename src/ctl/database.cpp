@@ -16,12 +16,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
-bool in_path(const std::string& prog) {
-  for (const char* dir : {"/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin", "/sbin", "/bin"})
-    if (::access((fs::path(dir) / prog).c_str(), X_OK) == 0) return true;
-  return false;
-}
-
 // Runs fn as one progress step; a failure prints its line and rethrows.
 template <class Fn>
 void step(Progress& progress, const std::string& name, Fn fn) {
@@ -38,7 +32,7 @@ void step(Progress& progress, const std::string& name, Fn fn) {
 
 std::string mariadb_missing() {
   for (const char* prog : {"mariadbd", "mariadb-install-db"})
-    if (!in_path(prog))
+    if (!installed(prog))
       return std::string(prog) +
              " is not installed: run `make deps` (it installs Debian's mariadb-server), then `foobar up` again";
   return "";

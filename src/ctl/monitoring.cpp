@@ -1,6 +1,5 @@
 #include "ctl/monitoring.hpp"
 
-#include <unistd.h>
 
 #include <filesystem>
 
@@ -13,18 +12,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool on_path(const char* program) {
-  const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "/usr/bin:/bin";
-  for (std::size_t start = 0; start <= dirs.size();) {
-    auto end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    if (::access((fs::path(dirs.substr(start, end - start)) / program).c_str(), X_OK) == 0) return true;
-    start = end + 1;
-  }
-  return false;
-}
-
 std::string at(const Topology& t, int port) { return fmt::format("{}:{}", t.host, port); }
 
 }  // namespace
@@ -32,7 +19,7 @@ std::string at(const Topology& t, int port) { return fmt::format("{}:{}", t.host
 std::string monitoring_missing() {
   std::vector<std::string> missing;
   for (const char* p : {"prometheus", "prometheus-alertmanager"})
-    if (!on_path(p)) missing.push_back(p);
+    if (!installed(p)) missing.push_back(p);
   return missing.empty() ? "" : fmt::format("{} not installed (make deps)", fmt::join(missing, " and "));
 }
 

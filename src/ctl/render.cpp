@@ -290,6 +290,8 @@ class HostRender {
 
 }  // namespace
 
+fs::path default_secrets_dir(const fs::path& config) { return fs::absolute(config).parent_path() / "secrets"; }
+
 std::vector<RenderedFile> render_host(const Topology& t, RenderOptions o) {
   if (!t.on_hosts()) throw ConfigError(t.source + ": no [[host]] entries: `foobar render` is for real hosts");
   const Host* host = t.find_host(o.host);
@@ -303,7 +305,7 @@ std::vector<RenderedFile> render_host(const Topology& t, RenderOptions o) {
   for (const auto* p : {&o.prefix, &o.binary, &o.site})
     if (p->string().find_first_of(" \t\n\"'%\\") != std::string::npos)
       throw ConfigError("render: paths with spaces, quotes, '%' or '\\' are not supported: " + p->string());
-  fs::path secrets = o.secrets.empty() ? fs::absolute(t.source).parent_path() / "secrets" : o.secrets;
+  fs::path secrets = o.secrets.empty() ? default_secrets_dir(t.source) : o.secrets;
   fs::create_directories(secrets);
   ::chmod(secrets.c_str(), 0700);
   return HostRender(t, *host, o, secrets).files();

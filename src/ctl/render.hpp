@@ -28,6 +28,9 @@ struct RenderedFile {
   unsigned mode = 0644;
 };
 
+// secrets/ beside the topology file: where render keeps (and status reads) the secrets.
+std::filesystem::path default_secrets_dir(const std::filesystem::path& config);
+
 // The host's files. Throws ConfigError for an unknown host, std::runtime_error
 // when a secret, certificate or the schema cannot be read or made.
 std::vector<RenderedFile> render_host(const Topology& topo, RenderOptions options);

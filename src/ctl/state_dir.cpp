@@ -69,9 +69,14 @@ pid_t StateDir::owner(const fs::path& root) {
 
 std::string StateDir::secret(const std::string& name) const { return secret_file(secret_path(name)); }
 
+std::string read_secret(const fs::path& path) {
+  std::string value = read_file(path);
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  return value;
+}
+
 std::string secret_file(const fs::path& path) {
-  std::string existing = read_file(path);
-  while (!existing.empty() && (existing.back() == '\n' || existing.back() == '\r')) existing.pop_back();
+  std::string existing = read_secret(path);
   if (!existing.empty()) return existing;
 
   static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

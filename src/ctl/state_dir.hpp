@@ -56,6 +56,8 @@ class StateDir {
 
 // The secret in file: read, or generated (32 random alphanumerics, mode 0600).
 std::string secret_file(const std::filesystem::path& file);
+// The secret in file without its line end; "" when it cannot be read (never creates it).
+std::string read_secret(const std::filesystem::path& file);
 
 // Writes text to path atomically (temp file + rename), with the given mode.
 void write_file_atomic(const std::filesystem::path& path, const std::string& text, unsigned mode = 0644);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ctl/http_probe.hpp"
+#include "ctl/render.hpp"
 #include "ctl/state_dir.hpp"
 #include "ctl/supervisor.hpp"
 #include "ctl/topology.hpp"
@@ -49,12 +50,6 @@ std::string uptime_text(long long s) {
   return fmt::format("{}d{:02}h", s / 86400, s / 3600 % 24);
 }
 
-std::string monitor_password(const fs::path& file) {
-  std::string password = read_file(file);
-  while (!password.empty() && password.back() == '\n') password.pop_back();
-  return password;
-}
-
 // Replicas are caught up when running, 0 s behind, at the primary's position.
 void mark_caught_up(StackStatus& out, const std::string& primary_gtid) {
   for (auto& ns : out.nodes)
@@ -72,7 +67,7 @@ StackStatus collect_hosts_status(const Topology& topo, const fs::path& secrets) 
   out.stack.up_pid = -1;  // no `foobar up`: each host's systemd runs its roles
   out.all_up = true;
   if (!topo.lb.vip.empty()) out.stack.url = "http://" + topo.vip_address() + "/";
-  const std::string password = monitor_password(secrets / "monitor.password");
+  const std::string password = read_secret(secrets / "monitor.password");
   std::string primary_gtid;
   for (const Node& n : nodes(topo)) {
     NodeStatus ns;
@@ -125,7 +120,7 @@ StackStatus collect_status(const fs::path& state_dir, bool with_db) {
       if (auto a = http_probe(address_of(rec.admin), "/alerts", 1500ms); a.status == 200) out.alerts_json = a.body;
     if (with_db && ns.up && topo && (rec.role == "db-primary" || rec.role == "db-replica")) {
       ns.db = query_db_status(address_of(rec.address), topo->db.monitor_user,
-                              monitor_password(dir.secret_path("monitor.password")));
+                              read_secret(dir.secret_path("monitor.password")));
       if (rec.role == "db-primary") primary_gtid = ns.db->gtid_current_pos;
     }
     if (!ns.up || ns.rec.state == "crashing") out.all_up = false;
@@ -240,7 +235,7 @@ int run_hosts_status(const std::string& config, const fs::path& secrets, bool js
     fmt::print(stderr, "foobar status: {}\n", e.what());
     return 2;
   }
-  StackStatus s = collect_hosts_status(topo, secrets.empty() ? fs::absolute(config).parent_path() / "secrets" : secrets);
+  StackStatus s = collect_hosts_status(topo, secrets.empty() ? default_secrets_dir(config) : secrets);
   fmt::print("{}", json ? render_json(s) : render_table(s));
   return s.all_up ? 0 : 1;
 }

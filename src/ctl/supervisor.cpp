@@ -43,6 +43,18 @@ std::chrono::milliseconds restart_delay(int n, std::chrono::milliseconds base) n
   return std::min<std::chrono::milliseconds>(d, 30s);
 }
 
+bool installed(const std::string& program) {
+  std::string dirs = std::getenv("PATH") ? std::getenv("PATH") : "";
+  dirs += ":/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin:/sbin:/bin";
+  for (std::size_t start = 0; start < dirs.size();) {
+    auto end = std::min(dirs.find(':', start), dirs.size());
+    if (end > start && ::access((std::filesystem::path(dirs.substr(start, end - start)) / program).c_str(), X_OK) == 0)
+      return true;
+    start = end + 1;
+  }
+  return false;
+}
+
 bool tcp_accepts(const net::Address& address, std::chrono::milliseconds timeout) {
   const auto ep = address.local_target().endpoint();
   int fd = ::socket(ep.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

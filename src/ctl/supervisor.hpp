@@ -91,4 +91,8 @@ class Supervisor {
 // True when something accepts a TCP connection on e within timeout.
 bool tcp_accepts(const net::Address& address, std::chrono::milliseconds timeout = std::chrono::milliseconds(200));
 
+// Whether program can be started by name: an executable in $PATH or in the
+// sbin/bin directories (mariadbd lives in /usr/sbin, off many users' PATH).
+bool installed(const std::string& program);
+
 }  // namespace foobar::ctl
