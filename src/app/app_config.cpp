@@ -31,7 +31,7 @@ void read_app_config(const core::ConfigFile& file, AppConfig& cfg) {
                    "db_name", "db_user", "db_password_file", "db_monitor_user", "db_monitor_password_file",
                    "max_replica_lag", "monitor_interval_ms", "causal_wait_ms", "db_pool_size",
                    "db_connect_timeout_ms", "db_query_timeout_ms",
-                   "db_network_timeout_ms"});
+                   "db_network_timeout_ms", "db_failover_after_ms"});
   http::read_server_config(*app, cfg.server);
   if (auto t = app->integer("threads", 0, 1024)) cfg.threads = static_cast<unsigned>(*t);
   constexpr auto connect = net::Address::Use::Connect;
@@ -57,6 +57,7 @@ void read_app_config(const core::ConfigFile& file, AppConfig& cfg) {
   if (auto v = app->integer("db_connect_timeout_ms", 10, 60000)) cfg.db_connect_timeout = std::chrono::milliseconds(*v);
   if (auto v = app->integer("db_query_timeout_ms", 10, 3600000)) cfg.db_query_timeout = std::chrono::milliseconds(*v);
   if (auto v = app->integer("db_network_timeout_ms", 0, 3600000)) cfg.db_network_timeout = std::chrono::milliseconds(*v);
+  if (auto v = app->integer("db_failover_after_ms", 0, 3600000)) cfg.db_failover_after = std::chrono::milliseconds(*v);
 }
 
 DbSecrets validate_app_config(const AppConfig& cfg) {

@@ -30,6 +30,7 @@ struct AppConfig {
   std::chrono::milliseconds db_connect_timeout{1000};
   std::chrono::milliseconds db_query_timeout{5000};
   std::chrono::milliseconds db_network_timeout{1000};  // unacknowledged sends end the connection
+  std::chrono::milliseconds db_failover_after{3000};   // primary gone this long: promote a replica (0: never)
 };
 
 // Applies the [app] section of a config file onto cfg (absent keys keep their value).

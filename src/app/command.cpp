@@ -9,6 +9,7 @@
 #include "core/flags.hpp"
 #include "core/runtime.hpp"
 #include "db/cluster.hpp"
+#include "db/failover.hpp"
 #include "db/replica_monitor.hpp"
 #include "http/metrics_handler.hpp"
 #include "http/server_options.hpp"
@@ -33,14 +34,15 @@ int run(const AppConfig& cfg) {
   auto secrets = validate_app_config(cfg);
   db::init_library();
   db::ClusterOptions co;
-  co.primary = server_options(cfg, *cfg.db_primary, cfg.db_user, secrets.password, cfg.db_name);
-  for (const auto& r : cfg.db_replicas)
-    co.replicas.push_back(server_options(cfg, r, cfg.db_user, secrets.password, cfg.db_name));
+  std::vector<net::Address> servers{*cfg.db_primary};
+  servers.insert(servers.end(), cfg.db_replicas.begin(), cfg.db_replicas.end());
+  for (const auto& a : servers) co.servers.push_back(server_options(cfg, a, cfg.db_user, secrets.password, cfg.db_name));
   co.pool.max_size = cfg.db_pool_size;
   co.pool.acquire_timeout = cfg.db_query_timeout;
   co.causal_wait = cfg.causal_wait;
 
-  // The monitor checks with the monitor user; without one, replicas are only pinged.
+  // The monitor checks with the monitor user; without one, servers are only
+  // pinged and the configured primary stays the primary (no failover).
   bool monitor_user = !cfg.db_monitor_user.empty();
   const auto& mu = monitor_user ? cfg.db_monitor_user : cfg.db_user;
   const auto& mp = monitor_user ? secrets.monitor_password : secrets.password;
@@ -49,13 +51,21 @@ int run(const AppConfig& cfg) {
   mo.max_replica_lag = cfg.max_replica_lag;
   mo.replication_status = monitor_user;
   std::vector<db::ServerOptions> monitored;
-  for (const auto& r : cfg.db_replicas) monitored.push_back(server_options(cfg, r, mu, mp, ""));
+  for (const auto& a : servers) monitored.push_back(server_options(cfg, a, mu, mp, ""));
 
   core::Runtime rt(cfg.threads);
-  auto board = std::make_shared<db::HealthBoard>(db::initial_health(co.primary, co.replicas));
-  db::ReplicaMonitor monitor(rt.context(0).get_executor(), server_options(cfg, *cfg.db_primary, mu, mp, ""),
-                             std::move(monitored), mo, board);
+  auto board = std::make_shared<db::HealthBoard>(db::initial_health(co.servers));
+  const auto monitor_ex = rt.context(0).get_executor();
+  db::ReplicaMonitor monitor(monitor_ex, monitored, mo, board);
   monitor.start();
+  std::unique_ptr<db::FailoverManager> failover;
+  if (monitor_user) {
+    db::FailoverOptions fo;
+    fo.interval = cfg.monitor_interval;
+    fo.failover_after = cfg.db_failover_after;
+    failover = std::make_unique<db::FailoverManager>(monitor_ex, monitored, fo, board);
+    failover->start();
+  }
   core::metrics::Registry metrics(rt.size());
   core::metrics::add_process_metrics(metrics, "app", FOOBAR_VERSION);
   add_db_metrics(metrics, board);
@@ -71,6 +81,7 @@ int run(const AppConfig& cfg) {
     server.stop();
     if (admin) admin->stop();
     monitor.stop();
+    if (failover) failover->stop();
   });
   spdlog::info("app: primary {}, {} replica(s), {} threads", cfg.db_primary->str(), cfg.db_replicas.size(), rt.size());
   return rt.run(cfg.server.limits.shutdown_timeout);
@@ -125,6 +136,9 @@ void add_command(CLI::App& cli, int& exit_code) {
                     "database connect timeout (default 1000)");
   core::add_ms_flag(*cmd, "--db-query-timeout-ms", cfg->db_query_timeout, 10, 3600000,
                     "database query timeout (default 5000)");
+  core::add_ms_flag(*cmd, "--db-failover-after-ms", cfg->db_failover_after, 0, 3600000,
+                    "promote a replica when the primary has taken no writes this long and no replica still "
+                    "reaches it (default 3000; 0: never; needs --db-monitor-user)");
   core::add_ms_flag(*cmd, "--db-network-timeout-ms", cfg->db_network_timeout, 0, 3600000,
                     "a query the server's TCP has not acknowledged in this time fails at once: a partitioned server "
                     "costs this, not the query timeout (default 1000; 0: the kernel's default)");

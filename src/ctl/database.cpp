@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <future>
 #include <stdexcept>
@@ -9,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "ctl/mariadb.hpp"
+#include "db/roles.hpp"
 
 namespace foobar::ctl {
 
@@ -48,7 +50,6 @@ void start_database(const Topology& topo, const StateDir& dir, const SitePaths& 
     inst.host = n.address.host();
     inst.port = n.address.port();
     inst.server_id = n.role == Role::db_primary ? 1u : 1u + static_cast<unsigned>(n.index);
-    inst.replica = n.role == Role::db_replica;
     db.emplace_back(n, inst);
   }
   if (db.empty()) return;
@@ -104,25 +105,61 @@ void start_database(const Topology& topo, const StateDir& dir, const SitePaths& 
   accounts.app = {topo.db.app_user, dir.secret("app.password")};
   accounts.replication = {topo.db.replication_user, dir.secret("replication.password")};
   accounts.monitor = {topo.db.monitor_user, dir.secret("monitor.password")};
-  const MariadbInstance& primary = db.front().second;
+
+  // Every server starts read-only. On first run db-primary is the primary; on
+  // later runs, the server that was primary last (the app's failover may have
+  // moved it): pointed at itself, holding everything the others hold.
+  std::size_t primary_at = 0;
+  std::vector<std::string> kept_out(db.size());
+  step(progress, "find the primary", [&] {
+    std::vector<db::ServerHealth> seen(db.size());
+    for (std::size_t i = 0; i < db.size(); ++i) {
+      auto h = history(db[i].second);
+      seen[i].server = db[i].first.address.str();
+      seen[i].gtid_binlog_pos = h.binlog_pos;
+      seen[i].gtid_binlog_state = h.binlog_state;
+      seen[i].master = h.master;
+    }
+    std::string why;
+    auto holds_all = [&](std::size_t i) {
+      return std::all_of(seen.begin(), seen.end(), [&](const auto& o) { return db::history_included(o, seen[i], why); });
+    };
+    bool found = false;
+    for (std::size_t i = 0; i < db.size() && !found; ++i)
+      if (seen[i].master == seen[i].server && holds_all(i)) primary_at = i, found = true;
+    for (std::size_t i = 0; i < db.size(); ++i)
+      if (i != primary_at && !db::history_included(seen[i], seen[primary_at], why)) kept_out[i] = why;
+    return db[primary_at].first.name + (primary_at == 0 ? "" : " (promoted by a failover)");
+  });
+  const MariadbInstance& primary = db[primary_at].second;
   step(progress, "create users, apply " + site.schema.filename().string(), [&] {
     setup_primary(primary, accounts, site.schema);
     return fmt::format("database {}, passwords in {}", topo.db.name, dir.secrets().string());
   });
-  for (std::size_t i = 1; i < db.size(); ++i) {
+  for (std::size_t i = 0; i < db.size(); ++i) {
+    if (i == primary_at) continue;
     auto& [node, inst] = db[i];
     step(progress, fmt::format("start GTID replication on {}", node.name), [&, &inst = inst] {
+      // Kept out (quarantined): the app's failover leader reports it; nothing of it replicates.
+      if (!kept_out[i].empty()) return "not started, quarantined: " + kept_out[i];
       setup_replica(inst, primary, accounts.replication);
       return std::string();
     });
   }
-  for (std::size_t i = 1; i < db.size(); ++i) {
+  for (std::size_t i = 0; i < db.size(); ++i) {
+    if (i == primary_at || !kept_out[i].empty()) continue;
     auto& [node, inst] = db[i];
     step(progress, fmt::format("wait for {} to catch up", node.name), [&, &inst = inst] {
       wait_caught_up(inst, primary, std::chrono::seconds(topo.db.catch_up_timeout_s));
       return std::string();
     });
   }
+  // Semi-sync needs a replica to acknowledge; a lone server cannot promise more than its own disk.
+  const bool semi_sync = db.size() > 1;
+  step(progress, fmt::format("open {} for writes{}", db[primary_at].first.name, semi_sync ? " (semi-synchronous)" : ""), [&] {
+    open_for_writes(primary, accounts.replication, semi_sync);
+    return std::string();
+  });
 }
 
 }  // namespace foobar::ctl

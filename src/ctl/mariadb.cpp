@@ -14,6 +14,7 @@
 
 #include "ctl/state_dir.hpp"
 #include "db/connection.hpp"
+#include "db/replica_status.hpp"
 
 namespace foobar::ctl {
 
@@ -60,6 +61,26 @@ class AdminConnection {
     std::string out(s.size() * 2 + 1, '\0');
     out.resize(mysql_real_escape_string(mysql_, out.data(), s.data(), s.size()));
     return "'" + out + "'";
+  }
+
+  // One statement's answer with its column names, as the app's connection gives it.
+  db::Result result(const std::string& sql) {
+    if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0)
+      throw std::runtime_error("SQL failed (" + std::string(mysql_error(mysql_)) + "): " + sql.substr(0, 200));
+    db::Result r;
+    MYSQL_RES* res = mysql_store_result(mysql_);
+    if (!res) return r;
+    unsigned n = mysql_num_fields(res);
+    MYSQL_FIELD* fields = mysql_fetch_fields(res);
+    for (unsigned i = 0; i < n; ++i) r.columns.emplace_back(fields[i].name, fields[i].name_length);
+    while (MYSQL_ROW row = mysql_fetch_row(res)) {
+      unsigned long* len = mysql_fetch_lengths(res);
+      db::Row out;
+      for (unsigned i = 0; i < n; ++i) out.push_back(row[i] ? db::Value(std::string(row[i], len[i])) : std::nullopt);
+      r.rows.push_back(std::move(out));
+    }
+    mysql_free_result(res);
+    return r;
   }
 
   std::vector<std::vector<std::string>> query(const std::string& sql) {
@@ -121,8 +142,26 @@ std::string mariadb_config(const MariadbInstance& inst) {
       << "max_connections=1000\n"
       << "innodb_buffer_pool_size=64M\n"
       << "innodb_log_file_size=32M\n"
-      << "performance_schema=OFF\n";
-  if (inst.replica) cnf << "read_only=ON\n";
+      << "performance_schema=OFF\n"
+      // Every server starts read-only and does not start replicating by itself:
+      // which one is primary is decided outside it (bootstrap, the app's
+      // failover leader), so an old primary that restarts never takes a write.
+      << "read_only=ON\n"
+      << "skip_slave_start=ON\n"
+      // Semi-synchronous replication that can promise: a commit is acknowledged
+      // only once a replica has it on disk, and never falls back to async
+      // (the timeout is ~49 days; the app refuses writes while no replica acknowledges).
+      << "rpl_semi_sync_master_wait_point=AFTER_SYNC\n"
+      << "rpl_semi_sync_master_timeout=4294967295\n"
+      << "rpl_semi_sync_slave_enabled=ON\n"
+      // Crash recovery as a replica: binlogged transactions no replica acknowledged
+      // are truncated, not committed, so a restarted old primary can rejoin.
+      << "init_rpl_role=SLAVE\n"
+      << "sync_binlog=1\n"
+      << "innodb_flush_log_at_trx_commit=1\n"
+      << "sync_relay_log=1\n"
+      // A replica notices a silent primary in 2 s (heartbeats every second).
+      << "slave_net_timeout=2\n";
   if (!inst.user.empty())
     cnf << "user=" << inst.user << "\n";
   else if (is_root())
@@ -160,15 +199,30 @@ std::string bootstrap_sql(const ClusterAccounts& a, const std::string& schema) {
   return "CREATE DATABASE IF NOT EXISTS " + db + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n" +
          create(a.app) + "GRANT SELECT, INSERT, UPDATE, DELETE ON " + db + ".* TO " + account(a.app) + ";\n" +
          create(a.replication) + "GRANT REPLICATION SLAVE ON *.* TO " + account(a.replication) + ";\n" +
-         create(a.monitor) + "GRANT REPLICA MONITOR, BINLOG MONITOR ON *.* TO " + account(a.monitor) + ";\n" +
+         create(a.monitor) +
+         // Watching (REPLICA MONITOR, BINLOG MONITOR) and failing over: read_only
+         // (READ_ONLY ADMIN), CHANGE MASTER / START SLAVE / gtid_slave_pos
+         // (REPLICATION SLAVE ADMIN), rpl_semi_sync_master_enabled (REPLICATION MASTER ADMIN).
+         "GRANT REPLICA MONITOR, BINLOG MONITOR, READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON "
+         "*.* TO " + account(a.monitor) + ";\n" +
          "USE " + db + ";\n" + schema;
 }
 
+namespace {
+std::string change_master(const std::string& host, int port, const Account& repl) {
+  return "CHANGE MASTER TO MASTER_HOST=" + literal(host) + ", MASTER_PORT=" + std::to_string(port) +
+         ", MASTER_USER=" + literal(repl.user) + ", MASTER_PASSWORD=" + literal(repl.password) +
+         ", MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1;\n";
+}
+}  // namespace
+
 std::string replica_sql(const std::string& primary_host, int primary_port, const Account& repl) {
-  return "STOP SLAVE;\nCHANGE MASTER TO MASTER_HOST=" + literal(primary_host) +
-         ", MASTER_PORT=" + std::to_string(primary_port) + ", MASTER_USER=" + literal(repl.user) +
-         ", MASTER_PASSWORD=" + literal(repl.password) + ", MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1;\n" +
-         "START SLAVE;\n";
+  return "STOP SLAVE;\n" + change_master(primary_host, primary_port, repl) + "START SLAVE;\n";
+}
+
+std::string primary_sql(const std::string& host, int port, const Account& repl, bool semi_sync) {
+  return "STOP SLAVE;\n" + change_master(host, port, repl) + "SET GLOBAL rpl_semi_sync_master_enabled=" +
+         (semi_sync ? "ON" : "OFF") + ";\nSET GLOBAL read_only=OFF;\n";
 }
 
 void initialize(const MariadbInstance& inst) {
@@ -269,10 +323,24 @@ void setup_primary(const MariadbInstance& primary, const ClusterAccounts& a, con
 
 void setup_replica(const MariadbInstance& replica, const MariadbInstance& primary, const Account& repl) {
   AdminConnection c(replica);
-  if (c.query("SHOW REPLICA STATUS").empty())
-    c.query(replica_sql(primary.host, primary.port, repl));
-  else
-    c.query("START SLAVE");
+  // Its own binlog (an old primary's writes) is history the primary shares
+  // (callers check): replication continues after it.
+  c.query("STOP SLAVE; SET GLOBAL gtid_slave_pos = IF(@@gtid_binlog_pos = '', @@gtid_slave_pos, @@gtid_binlog_pos)");
+  c.query(replica_sql(primary.host, primary.port, repl));
+}
+
+void open_for_writes(const MariadbInstance& primary, const Account& repl, bool semi_sync) {
+  AdminConnection(primary).query(primary_sql(primary.host, primary.port, repl, semi_sync));
+}
+
+NodeHistory history(const MariadbInstance& inst) {
+  AdminConnection c(inst);
+  NodeHistory h;
+  auto rows = c.query("SELECT @@gtid_binlog_pos, @@gtid_binlog_state");
+  h.binlog_pos = rows.at(0).at(0);
+  h.binlog_state = rows.at(0).at(1);
+  if (auto rs = db::parse_replica_status(c.result(std::string(db::kReplicaStatusQuery)))) h.master = rs->master;
+  return h;
 }
 
 void wait_caught_up(const MariadbInstance& replica, const MariadbInstance& primary,

@@ -13,6 +13,7 @@
 //   setup_primary(p, accounts, "site/schema.sql");
 //   setup_replica(r, p, accounts.replication);
 //   wait_caught_up(r, p, 30s);
+//   open_for_writes(p, accounts.replication);
 //   ... stop(rp); stop(pp);
 #include <sys/types.h>
 
@@ -28,7 +29,6 @@ struct MariadbInstance {
   std::string host = "127.0.0.1";  // bind address (numeric)
   int port = 3306;
   unsigned server_id = 1;          // unique in the cluster
-  bool replica = false;            // read_only; relay log settings
   std::string user;                // the OS user mariadbd runs as; "": root when started by root
   std::vector<std::string> extra_config;  // extra "key=value" lines for [mariadbd]
 
@@ -48,7 +48,7 @@ struct ClusterAccounts {
   std::string database = "foobar";
   Account app{"foobar_app", ""};          // SELECT, INSERT, UPDATE, DELETE on database.* only
   Account replication{"foobar_repl", ""}; // REPLICATION SLAVE
-  Account monitor{"foobar_monitor", ""};  // REPLICA MONITOR, BINLOG MONITOR (SHOW REPLICA STATUS)
+  Account monitor{"foobar_monitor", ""};  // watching and failing over (bootstrap_sql lists the grants)
   std::string client_host = "%";         // host part of the three accounts
 };
 
@@ -61,6 +61,11 @@ std::string bootstrap_sql(const ClusterAccounts& accounts, const std::string& sc
 
 // The SQL that points a replica at the primary (GTID, slave_pos) and starts replication.
 std::string replica_sql(const std::string& primary_host, int primary_port, const Account& replication);
+
+// The SQL that makes a server the primary: pointed at itself without
+// replicating (it keeps the replication credentials for when it follows
+// another, and says it was the primary last), semi-sync on, writable.
+std::string primary_sql(const std::string& host, int port, const Account& replication, bool semi_sync = true);
 
 // Writes dir/my.cnf (always) and, if dir/data has no system tables yet, runs
 // mariadb-install-db into it. Works as root (mariadbd runs with user=root) and
@@ -86,8 +91,21 @@ bool stop(pid_t pid, std::chrono::milliseconds grace = std::chrono::seconds(20))
 void setup_primary(const MariadbInstance& primary, const ClusterAccounts& accounts,
                    const std::filesystem::path& schema_sql);
 
-// Points the replica at the primary with GTID auto-positioning (slave_pos) and starts replication.
+// Points the replica at the primary with GTID auto-positioning (slave_pos) and
+// starts replication after what its own binlog holds (for an old primary: its
+// own writes; check history_included first).
 void setup_replica(const MariadbInstance& replica, const MariadbInstance& primary, const Account& replication);
+
+// Makes the server the primary (primary_sql). Every server starts read-only.
+void open_for_writes(const MariadbInstance& primary, const Account& replication, bool semi_sync = true);
+
+// What a server holds and follows, to find the last primary of an existing cluster.
+struct NodeHistory {
+  std::string binlog_pos;    // @@gtid_binlog_pos
+  std::string binlog_state;  // @@gtid_binlog_state
+  std::string master;        // "HOST:PORT" it is pointed at ("" if none); itself: it was the primary
+};
+NodeHistory history(const MariadbInstance& instance);
 
 // Waits until the replica has applied everything the primary has written so far.
 void wait_caught_up(const MariadbInstance& replica, const MariadbInstance& primary, std::chrono::milliseconds timeout);

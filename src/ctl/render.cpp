@@ -222,8 +222,9 @@ class HostRender {
 
   // MariaDB under a unit of ours (its own data dir, so Debian's mariadb.service
   // stays untouched): install-db on first start, then the bootstrap SQL as root
-  // over the socket once the server is up (users and schema on the primary,
-  // replication on a replica), on every start: it is idempotent.
+  // over the socket once the server is up (users, schema and writes on the
+  // primary; replication on a replica), on that first start only: later the
+  // app's failover leader decides who is primary and points the others at it.
   void db(const Node& n) {
     const bool replica = n.role == Role::db_replica;
     MariadbInstance inst;
@@ -231,7 +232,6 @@ class HostRender {
     inst.host = n.address.host();
     inst.port = n.address.port();
     inst.server_id = replica ? 1u + static_cast<unsigned>(n.index) : 1u;
-    inst.replica = replica;
     inst.user = "mysql";
     add("etc/foobar/db/my.cnf", header("#") + mariadb_config(inst));
     ClusterAccounts a;
@@ -245,13 +245,14 @@ class HostRender {
         if (p.role == Role::db_primary) sql += replica_sql(p.address.host(), p.address.port(), a.replication);
     } else {
       sql += bootstrap_sql(a, slurp(t_.db.schema.empty() ? o_.site / "schema.sql" : fs::path(t_.db.schema)));
+      sql += primary_sql(n.address.host(), n.address.port(), a.replication, t_.db.replicas > 0);
     }
     add("etc/foobar/db/init.sql", sql, 0600);
     const auto cnf = on_host("etc/foobar/db/my.cnf");
     std::string s = header("#");
     s += fmt::format(
         "[Unit]\n"
-        "Description=foobar MariaDB {} ({})\n"
+        "Description=foobar MariaDB {5} ({6})\n"
         "Documentation=file:/usr/share/doc/foobar/deploy.md\n"
         "After=network-online.target foobar-firewall.service\n"
         "Wants=network-online.target\n"
@@ -261,10 +262,11 @@ class HostRender {
         "User=mysql\n"
         "Group=mysql\n"
         "StateDirectory=foobar/db\n"
-        "ExecStartPre=/bin/sh -c 'mkdir -p {}/tmp && test -d {}/mysql || exec /usr/bin/mariadb-install-db "
-        "--defaults-file={} --skip-test-db --auth-root-authentication-method=socket'\n"
-        "ExecStart=/usr/sbin/mariadbd --defaults-file={}\n"
-        "ExecStartPost=+/bin/sh -c 'exec /usr/bin/mariadb --user=root --socket={} < {}'\n"
+        "ExecStartPre=/bin/sh -c 'mkdir -p {0}/tmp && test -d {1}/mysql || {{ /usr/bin/mariadb-install-db "
+        "--defaults-file={2} --skip-test-db --auth-root-authentication-method=socket && touch {0}/bootstrap-pending; }}'\n"
+        "ExecStart=/usr/sbin/mariadbd --defaults-file={2}\n"
+        "ExecStartPost=+/bin/sh -c 'test ! -e {0}/bootstrap-pending || {{ /usr/bin/mariadb --user=root --socket={3} < {4} "
+        "&& rm {0}/bootstrap-pending; }}'\n"
         "Restart=on-failure\n"
         "TimeoutStartSec=300\n"
         "LimitNOFILE=65535\n"
@@ -275,8 +277,8 @@ class HostRender {
         "PrivateDevices=yes\n\n"
         "[Install]\n"
         "WantedBy=multi-user.target\n",
-        replica ? "replica" : "primary", n.name, inst.dir.string(), inst.datadir().string(), cnf, cnf,
-        inst.socket().string(), on_host("etc/foobar/db/init.sql"));
+        inst.dir.string(), inst.datadir().string(), cnf, inst.socket().string(), on_host("etc/foobar/db/init.sql"),
+        replica ? "replica" : "primary", n.name);
     add("etc/systemd/system/foobar-db.service", s);
   }
 

@@ -63,7 +63,7 @@ struct AppSettings {
 struct DbSettings {
   bool enabled = true;
   int port = 0;          // primary; replicas follow
-  int replicas = 1;
+  int replicas = 2;  // two: any one database server can be lost without losing writes (semi-sync)
   std::string name = "foobar";
   std::string app_user = "foobar_app";
   std::string replication_user = "foobar_repl";

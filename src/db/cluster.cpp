@@ -44,59 +44,79 @@ asio::awaitable<Result> Transaction::rollback() {
 }
 
 Cluster::Cluster(asio::any_io_executor ex, const ClusterOptions& options, std::shared_ptr<const HealthBoard> board)
-    : options_(options), board_(std::move(board)) {
-  primary_ = std::make_unique<Pool>(ex, options.primary, options.pool);
-  for (const auto& r : options.replicas) replicas_.push_back(std::make_unique<Pool>(ex, r, options.pool));
+    : options_(options), board_(std::move(board)), wait_timer_(ex) {
+  for (const auto& o : options.servers) pools_.push_back(std::make_unique<Pool>(ex, o, options.pool));
 }
 
-// While the monitor cannot reach the primary, this fails at once: waiting to
-// find out again would cost each request a timeout.
-asio::awaitable<std::pair<Lease, Error>> Cluster::acquire_primary() {
-  const auto snapshot = board_->load();  // held: the monitor may publish a new one meanwhile
-  if (snapshot->primary.checked && snapshot->primary.unreachable) {
-    Error e;
-    e.connection = true;
-    e.message = "primary unreachable: " + snapshot->primary.reason;
-    co_return std::pair{Lease{}, std::move(e)};
+// While the monitor cannot reach the primary, or no replica acknowledges its
+// writes, this fails at once: waiting to find out again would cost each request
+// a timeout. While the primary changes, it waits (up to write_wait) for the new one.
+asio::awaitable<std::pair<Lease, Error>> Cluster::acquire_primary(Use use, std::optional<std::size_t> demoted,
+                                                                  std::size_t* chosen) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.write_wait;
+  for (;;) {
+    const auto snapshot = board_->load();  // held: the monitor may publish a new one meanwhile
+    const ServerHealth* p = snapshot->primary_health();
+    const bool moved_on = !demoted || snapshot->primary != demoted;
+    const bool open = use == Use::read || snapshot->writes_refused.empty();
+    if (p && open && !(p->checked && p->unreachable) && moved_on) {
+      if (chosen) *chosen = *snapshot->primary;
+      auto leased = co_await pools_[*snapshot->primary]->acquire();
+      co_return leased;
+    }
+    if (use == Use::read || !(snapshot->writes_wait || !moved_on) || std::chrono::steady_clock::now() >= deadline) {
+      Error e;
+      e.connection = true;
+      e.message = snapshot->writes_refused.empty() ? "primary unreachable: " + (p ? p->reason : std::string("none"))
+                                                   : snapshot->writes_refused;
+      co_return std::pair{Lease{}, std::move(e)};
+    }
+    wait_timer_.expires_after(std::chrono::milliseconds(50));
+    co_await wait_timer_.async_wait(use_nothrow);
   }
-  auto leased = co_await primary_->acquire();
-  co_return leased;
 }
 
-asio::awaitable<Result> Cluster::run_on_primary(std::string_view sql, std::span<const Param> params) {
-  auto [lease, err] = co_await acquire_primary();
-  if (err) {
-    Result r;
-    r.error = std::move(err);
-    r.server = primary_->server().endpoint.str();
-    co_return r;
+asio::awaitable<Result> Cluster::run_on_primary(Use use, std::string_view sql, std::span<const Param> params) {
+  std::optional<std::size_t> demoted;
+  for (int attempt = 0;; ++attempt) {
+    std::size_t used = 0;
+    auto [lease, err] = co_await acquire_primary(use, demoted, &used);
+    if (err) {
+      Result r;
+      r.error = std::move(err);
+      co_return r;
+    }
+    auto r = co_await lease->execute(sql, params);
+    // 1290: the server turned read-only (demoted in a switchover). It refused
+    // the statement before running it, so it is safe to send to the next primary.
+    constexpr unsigned kReadOnly = 1290;
+    if (use == Use::read || r.error.code != kReadOnly || attempt > 0) co_return r;
+    demoted = used;
   }
-  auto r = co_await lease->execute(sql, params);
-  co_return r;
 }
 
 asio::awaitable<Result> Cluster::write(std::string_view sql, std::span<const Param> params) {
   ++stats_.writes;
-  auto r = co_await run_on_primary(sql, params);
+  auto r = co_await run_on_primary(Use::write, sql, params);
   co_return r;
 }
 
 asio::awaitable<Result> Cluster::read(std::string_view sql, std::span<const Param> params,
                                       std::optional<Gtid> causal) {
   auto snapshot = board_->load();
-  std::vector<ReplicaLoad> loads(replicas_.size());
-  for (std::size_t i = 0; i < replicas_.size(); ++i) {
-    loads[i].healthy = i < snapshot->replicas.size() && snapshot->replicas[i].healthy;
-    loads[i].available = !replicas_[i]->in_backoff();
-    loads[i].outstanding = replicas_[i]->outstanding();
+  std::vector<ReplicaLoad> loads(pools_.size());
+  for (std::size_t i = 0; i < pools_.size(); ++i) {
+    loads[i].healthy = snapshot->is_replica(i) && snapshot->nodes[i].healthy;
+    loads[i].available = !pools_[i]->in_backoff();
+    loads[i].outstanding = pools_[i]->outstanding();
   }
   auto target = route(StatementKind::Read, false, loads, rotate_++);
   if (target) {
-    Pool& pool = *replicas_[*target];
+    Pool& pool = *pools_[*target];
     auto [lease, err] = co_await pool.acquire();
     if (!err) {
       bool fresh = true;
-      const auto& health = snapshot->replicas[*target];
+      const auto& health = snapshot->nodes[*target];
       if (causal && !covers(health.applied, *causal) && health.status_known && !health.sql_running) {
         // Not applied, and the replica is not applying anything: waiting cannot help.
         fresh = false;
@@ -122,7 +142,7 @@ asio::awaitable<Result> Cluster::read(std::string_view sql, std::span<const Para
     }
   }
   ++stats_.reads_primary;
-  auto r = co_await run_on_primary(sql, params);
+  auto r = co_await run_on_primary(Use::read, sql, params);
   co_return r;
 }
 
@@ -137,7 +157,7 @@ asio::awaitable<Result> Cluster::query(std::string_view sql, std::span<const Par
 }
 
 asio::awaitable<std::pair<Transaction, Error>> Cluster::begin() {
-  auto [lease, err] = co_await acquire_primary();
+  auto [lease, err] = co_await acquire_primary(Use::write, std::nullopt, nullptr);
   if (err) co_return std::pair{Transaction{}, err};
   auto r = co_await lease->query("START TRANSACTION");
   if (!r.ok()) {

@@ -18,9 +18,12 @@
 namespace foobar::db {
 
 struct ClusterOptions {
-  ServerOptions primary;
-  std::vector<ServerOptions> replicas;
+  // Every server; which one is primary is the monitor's finding (ClusterHealth::primary).
+  std::vector<ServerOptions> servers;
   PoolOptions pool;
+  // How long a write waits for a primary while the primary changes (reachable
+  // but read-only: a switchover or a promotion under way) before it fails.
+  std::chrono::milliseconds write_wait{2000};
   // How long a read carrying a GTID waits on a replica (MASTER_GTID_WAIT)
   // before going to the primary instead.
   std::chrono::milliseconds causal_wait{500};
@@ -75,16 +78,20 @@ class Cluster {
 
   const ClusterStats& stats() const noexcept { return stats_; }
   std::shared_ptr<const ClusterHealth> health() const noexcept { return board_->load(); }
-  Pool& primary_pool() noexcept { return *primary_; }
 
  private:
-  asio::awaitable<std::pair<Lease, Error>> acquire_primary();
-  asio::awaitable<Result> run_on_primary(std::string_view sql, std::span<const Param> params);
+  // A read on the primary needs it reachable; a write needs writes open too.
+  enum class Use { read, write };
+  // demoted: a server that just refused a write as read-only: wait for another.
+  // chosen (if given) receives the server's index.
+  asio::awaitable<std::pair<Lease, Error>> acquire_primary(Use use, std::optional<std::size_t> demoted,
+                                                           std::size_t* chosen);
+  asio::awaitable<Result> run_on_primary(Use use, std::string_view sql, std::span<const Param> params);
 
   ClusterOptions options_;
   std::shared_ptr<const HealthBoard> board_;
-  std::unique_ptr<Pool> primary_;
-  std::vector<std::unique_ptr<Pool>> replicas_;
+  asio::steady_timer wait_timer_;
+  std::vector<std::unique_ptr<Pool>> pools_;  // one per server, same order
   std::size_t rotate_ = 0;
   ClusterStats stats_;
 };

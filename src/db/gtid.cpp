@@ -51,6 +51,29 @@ bool covers(const std::vector<Gtid>& pos, const Gtid& gtid) noexcept {
                      [&](const Gtid& g) { return g.domain == gtid.domain && g.seq >= gtid.seq; });
 }
 
+bool includes(const std::vector<Gtid>& a, const std::vector<Gtid>& b) noexcept {
+  return std::all_of(b.begin(), b.end(), [&](const Gtid& g) { return covers(a, g); });
+}
+
+std::vector<Gtid> latest(std::vector<Gtid> a, const std::vector<Gtid>& b) {
+  for (const Gtid& g : b) {
+    auto it = std::find_if(a.begin(), a.end(), [&](const Gtid& x) { return x.domain == g.domain; });
+    if (it == a.end())
+      a.push_back(g);
+    else if (g.seq > it->seq)
+      *it = g;
+  }
+  return a;
+}
+
+bool holds(const std::vector<Gtid>& state, const std::vector<Gtid>& pos) noexcept {
+  return std::all_of(pos.begin(), pos.end(), [&](const Gtid& g) {
+    return std::any_of(state.begin(), state.end(), [&](const Gtid& s) {
+      return s.domain == g.domain && s.server == g.server && s.seq >= g.seq;
+    });
+  });
+}
+
 bool same_pos(const std::vector<Gtid>& a, const std::vector<Gtid>& b) noexcept {
   if (a.size() != b.size()) return false;
   return std::all_of(a.begin(), a.end(), [&](const Gtid& g) {

@@ -1,6 +1,9 @@
 #include "db/replica_monitor.hpp"
 
+#include <charconv>
+
 #include "db/replica_status.hpp"
+#include "db/roles.hpp"
 
 namespace foobar::db {
 
@@ -22,6 +25,10 @@ ServerHealth assess_replica(const Result& status, std::optional<std::chrono::ste
     return h;
   }
   h.status_known = true;
+  h.io_state = rs->io_state;
+  h.master = rs->master;
+  h.replication_errno = rs->last_errno;
+  h.replication_error = rs->last_error;
   h.io_running = rs->io_running;
   h.sql_running = rs->sql_running;
   h.gtid_io_pos = rs->gtid_io_pos;
@@ -55,17 +62,35 @@ ServerHealth assess_replica(const Result& status, std::optional<std::chrono::ste
   return h;
 }
 
-std::shared_ptr<const ClusterHealth> initial_health(const ServerOptions& primary,
-                                                    const std::vector<ServerOptions>& replicas) {
+bool read_node_state(const Result& r, ServerHealth& h) {
+  if (!r.ok() || r.rows.size() != 1 || r.rows[0].size() != 6) return false;
+  const Row& row = r.rows[0];
+  auto text = [&](std::size_t i) { return row[i].value_or(""); };
+  auto number = [&](std::size_t i) {
+    double v = 0;
+    auto t = text(i);
+    std::from_chars(t.data(), t.data() + t.size(), v);
+    return v;
+  };
+  h.role_known = true;
+  h.writable = text(0) == "0";
+  h.semi_sync_master = text(1) == "1";
+  h.gtid_binlog_pos = text(2);
+  h.gtid_binlog_state = text(3);
+  if (row[4]) h.semi_sync_clients = static_cast<unsigned>(number(4));
+  h.uptime_seconds = number(5);
+  return true;
+}
+
+std::shared_ptr<const ClusterHealth> initial_health(const std::vector<ServerOptions>& servers) {
   auto s = std::make_shared<ClusterHealth>();
-  s->primary.server = primary.endpoint.str();
-  s->primary.reason = "not checked yet";
-  for (const auto& r : replicas) {
+  for (const auto& o : servers) {
     ServerHealth h;
-    h.server = r.endpoint.str();
+    h.server = o.endpoint.str();
     h.reason = "not checked yet";
-    s->replicas.push_back(std::move(h));
+    s->nodes.push_back(std::move(h));
   }
+  assign_roles(*s, std::nullopt);
   s->at = std::chrono::system_clock::now();
   return s;
 }
@@ -79,8 +104,8 @@ struct ReplicaMonitor::Target {
   std::optional<std::chrono::steady_clock::time_point> behind_since;
 };
 
-ReplicaMonitor::ReplicaMonitor(asio::any_io_executor ex, ServerOptions primary, std::vector<ServerOptions> replicas,
-                               MonitorOptions options, std::shared_ptr<HealthBoard> board)
+ReplicaMonitor::ReplicaMonitor(asio::any_io_executor ex, std::vector<ServerOptions> servers, MonitorOptions options,
+                               std::shared_ptr<HealthBoard> board)
     : ex_(ex), options_(options), board_(std::move(board)), stopped_(std::make_shared<bool>(false)) {
   // A check must finish within the interval, so a hung server is noticed in time.
   auto bound = [&](ServerOptions o) {
@@ -90,8 +115,7 @@ ReplicaMonitor::ReplicaMonitor(asio::any_io_executor ex, ServerOptions primary, 
     o.query_timeout = std::min(o.query_timeout, options_.interval);
     return o;
   };
-  targets_.push_back(std::make_unique<Target>(ex, bound(std::move(primary))));
-  for (auto& r : replicas) targets_.push_back(std::make_unique<Target>(ex, bound(std::move(r))));
+  for (auto& o : servers) targets_.push_back(std::make_unique<Target>(ex, bound(std::move(o))));
 }
 
 ReplicaMonitor::~ReplicaMonitor() { *stopped_ = true; }
@@ -107,15 +131,13 @@ void ReplicaMonitor::stop() {
 
 void ReplicaMonitor::publish(std::size_t index, ServerHealth h) {
   auto next = std::make_shared<ClusterHealth>(*board_->load());
-  if (index == 0)
-    next->primary = std::move(h);
-  else
-    next->replicas[index - 1] = std::move(h);
+  next->nodes[index] = std::move(h);
+  assign_roles(*next, next->primary);
   next->at = std::chrono::system_clock::now();
   board_->store(std::move(next));
 }
 
-asio::awaitable<ServerHealth> ReplicaMonitor::check(Target& t, bool is_replica) {
+asio::awaitable<ServerHealth> ReplicaMonitor::check(Target& t) {
   ServerHealth h;
   h.server = t.options->endpoint.str();
   h.checked = true;
@@ -130,7 +152,7 @@ asio::awaitable<ServerHealth> ReplicaMonitor::check(Target& t, bool is_replica) 
       co_return h;
     }
   }
-  if (!is_replica || !options_.replication_status) {
+  if (!options_.replication_status) {
     auto err = co_await t.conn->ping();
     h.up = h.healthy = !err;
     h.unreachable = err.unreachable();
@@ -140,11 +162,22 @@ asio::awaitable<ServerHealth> ReplicaMonitor::check(Target& t, bool is_replica) 
     }
     co_return h;
   }
-  auto r = co_await t.conn->query(kReplicaStatusQuery);
+  auto state = co_await t.conn->query(kNodeStateQuery);
+  Result r;
+  if (state.ok()) {
+    r = co_await t.conn->query(kReplicaStatusQuery);
+  } else {
+    r.error = state.error;
+    r.server = state.server;
+  }
   if (!r.ok() && r.error.connection) t.conn.reset();
   h = assess_replica(r, t.behind_since, std::chrono::steady_clock::now(), options_.max_replica_lag);
   h.unreachable = r.error.unreachable();
   h.server = t.options->endpoint.str();
+  if (h.up && !read_node_state(state, h)) {
+    h.up = h.healthy = false;
+    h.reason = state.ok() ? "unexpected answer to the role query" : state.error.message;
+  }
   if (!h.up) h.reason = "unreachable: " + h.reason;
   co_return h;
 }
@@ -154,7 +187,7 @@ asio::awaitable<void> ReplicaMonitor::loop(std::size_t index) {
   Target& t = *targets_[index];
   while (!*stopped) {
     auto started = std::chrono::steady_clock::now();
-    auto h = co_await check(t, index > 0);
+    auto h = co_await check(t);
     if (*stopped) break;
     publish(index, std::move(h));
     t.timer.expires_at(started + options_.interval);

@@ -1,6 +1,8 @@
 #pragma once
-// Checks the primary and every replica each interval (on one io_context) and
-// publishes a ClusterHealth snapshot to a HealthBoard.
+// Checks every database server each interval (on one io_context) and publishes
+// a ClusterHealth snapshot to a HealthBoard: each server's role (read_only),
+// GTID positions and semi-sync state, its replication status, and from those
+// (db/roles.hpp) who is primary and who may take reads.
 //
 // A replica takes reads only while it is reachable, its IO thread is not
 // stopped ("No"; "Connecting" while the primary is down is fine) and its lag is
@@ -30,11 +32,20 @@ struct MonitorOptions {
 ServerHealth assess_replica(const Result& status, std::optional<std::chrono::steady_clock::time_point>& behind_since,
                             std::chrono::steady_clock::time_point now, double max_replica_lag);
 
+// One query for a server's role and positions (monitor user; no privilege needed).
+inline constexpr std::string_view kNodeStateQuery =
+    "SELECT @@read_only, @@rpl_semi_sync_master_enabled, @@gtid_binlog_pos, @@gtid_binlog_state, "
+    "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'RPL_SEMI_SYNC_MASTER_CLIENTS'), "
+    "(SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME')";
+// Copies kNodeStateQuery's answer into h (role_known, writable, positions...); false if malformed.
+bool read_node_state(const Result& r, ServerHealth& h);
+
 class ReplicaMonitor {
  public:
-  // Servers' options carry the monitor user's credentials.
-  ReplicaMonitor(asio::any_io_executor ex, ServerOptions primary, std::vector<ServerOptions> replicas,
-                 MonitorOptions options, std::shared_ptr<HealthBoard> board);
+  // Servers' options carry the monitor user's credentials; servers[0] is the
+  // configured primary (the primary while roles are unknown).
+  ReplicaMonitor(asio::any_io_executor ex, std::vector<ServerOptions> servers, MonitorOptions options,
+                 std::shared_ptr<HealthBoard> board);
   ~ReplicaMonitor();
   // Starts one checking loop per server on the executor.
   void start();
@@ -43,8 +54,8 @@ class ReplicaMonitor {
 
  private:
   struct Target;
-  asio::awaitable<void> loop(std::size_t index);  // 0 = primary, i + 1 = replica i
-  asio::awaitable<ServerHealth> check(Target& t, bool is_replica);
+  asio::awaitable<void> loop(std::size_t index);
+  asio::awaitable<ServerHealth> check(Target& t);
   void publish(std::size_t index, ServerHealth h);
 
   asio::any_io_executor ex_;
@@ -54,8 +65,7 @@ class ReplicaMonitor {
   std::shared_ptr<bool> stopped_;
 };
 
-// An initial snapshot: every server unchecked and not healthy.
-std::shared_ptr<const ClusterHealth> initial_health(const ServerOptions& primary,
-                                                    const std::vector<ServerOptions>& replicas);
+// An initial snapshot: every server unchecked and not healthy; servers[0] primary.
+std::shared_ptr<const ClusterHealth> initial_health(const std::vector<ServerOptions>& servers);
 
 }  // namespace foobar::db

@@ -28,8 +28,22 @@ std::optional<ReplicaStatus> parse_replica_status(const Result& r) {
     s.seconds_behind = behind;
   s.gtid_io_pos = field("Gtid_IO_Pos");
   s.gtid_slave_pos = field("Gtid_Slave_Pos");
+  // Formatted as net::Address::str(), so it compares with a configured endpoint.
+  if (auto host = field("Master_Host"); !host.empty())
+    s.master = (host.find(':') != std::string_view::npos ? "[" + std::string(host) + "]" : std::string(host)) + ":" +
+               std::string(field("Master_Port"));
+  auto number = [&](std::string_view name) {
+    unsigned v = 0;
+    auto text = field(name);
+    std::from_chars(text.data(), text.data() + text.size(), v);
+    return v;
+  };
+  s.last_errno = number("Last_IO_Errno");
   s.last_error = field("Last_IO_Error");
-  if (s.last_error.empty()) s.last_error = field("Last_SQL_Error");
+  if (s.last_errno == 0) {
+    s.last_errno = number("Last_SQL_Errno");
+    s.last_error = field("Last_SQL_Error");
+  }
   return s;
 }
 

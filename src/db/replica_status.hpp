@@ -20,6 +20,8 @@ struct ReplicaStatus {
   std::optional<double> seconds_behind; // Seconds_Behind_Master; NULL while a thread is not running
   std::string gtid_io_pos;              // received from the primary
   std::string gtid_slave_pos;           // applied
+  std::string master;                   // Master_Host:Master_Port
+  unsigned last_errno = 0;              // Last_IO_Errno, else Last_SQL_Errno
   std::string last_error;               // Last_IO_Error, else Last_SQL_Error
 };
 

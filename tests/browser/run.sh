@@ -19,7 +19,7 @@ if [ ! -f node_modules/playwright-core/package.json ]; then
   npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error
 fi
 
-# Free public http and https ports and a block of 13 free consecutive internal ports (11 for the stack, 2 for Prometheus and Alertmanager).
+# Free public http and https ports and a block of 14 free consecutive internal ports (12 for the stack, 2 for Prometheus and Alertmanager).
 read -r http_port https_port port_base < <(python3 - <<'PY'
 import random, socket
 def free(p):
@@ -32,7 +32,7 @@ def any_port():
 http, https = any_port(), any_port()
 for _ in range(500):
     base = random.randint(20000, 32000)
-    if all(free(p) for p in range(base, base + 13)) and not any(base <= p < base + 13 for p in (http, https)):
+    if all(free(p) for p in range(base, base + 14)) and not any(base <= p < base + 14 for p in (http, https)):
         print(http, https, base); break
 PY
 )

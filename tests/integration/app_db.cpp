@@ -44,15 +44,16 @@ struct Env {
   Env(double max_lag = 5.0) {
     auto& c = test::cluster();
     db::ClusterOptions o;
-    o.primary = server(c.primary_addr(), c.accounts.app, c.accounts.database);
-    o.replicas.push_back(server(c.replica_addr(), c.accounts.app, c.accounts.database));
-    board = std::make_shared<db::HealthBoard>(db::initial_health(o.primary, o.replicas));
+    o.servers = {server(c.primary_addr(), c.accounts.app, c.accounts.database),
+                 server(c.replica_addr(), c.accounts.app, c.accounts.database)};
+    board = std::make_shared<db::HealthBoard>(db::initial_health(o.servers));
     db::MonitorOptions mo;
     mo.interval = 200ms;
     mo.max_replica_lag = max_lag;
     monitor = std::make_unique<db::ReplicaMonitor>(
-        io.get_executor(), server(c.primary_addr(), c.accounts.monitor, ""),
-        std::vector{server(c.replica_addr(), c.accounts.monitor, "")}, mo, board);
+        io.get_executor(),
+        std::vector{server(c.primary_addr(), c.accounts.monitor, ""), server(c.replica_addr(), c.accounts.monitor, "")},
+        mo, board);
     monitor->start();
     cluster = std::make_unique<db::Cluster>(io.get_executor(), o, board);
     settle();
@@ -79,7 +80,7 @@ struct Env {
 TEST(Db, WritesOnPrimaryReadsOnReplica) {
   auto& c = cluster();
   Env env;
-  ASSERT_TRUE(env.board->load()->replicas[0].healthy) << env.board->load()->replicas[0].reason;
+  ASSERT_TRUE(env.board->load()->nodes[1].healthy) << env.board->load()->nodes[1].reason;
   auto ins_p = c.counter(c.primary, "Com_insert"), ins_r = c.app_writes(c.replica);
   auto w = env.write("alice", "hello");
   ASSERT_TRUE(w.ok()) << w.error.message;
@@ -159,6 +160,9 @@ TEST(Db, PrimaryDownWritesFailFastReadsContinue) {
   EXPECT_TRUE(r.ok()) << r.error.message;
   EXPECT_EQ(r.rows.size(), 1u);
   c.start_primary();
+  // Every server starts read-only; with no failover manager here, reopen it as
+  // the leader does when failover is off and no replica is ahead of it.
+  ctl::open_for_writes(c.primary, c.accounts.replication);
   // Back without a restart of the client side (after at most the connect backoff).
   bool ok = false;
   for (int i = 0; i < 30 && !ok; ++i) {

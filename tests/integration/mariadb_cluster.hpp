@@ -32,7 +32,6 @@ class MariadbCluster {
     replica.dir = dir_.path() / "replica";
     replica.port = free_port();
     replica.server_id = 2;
-    replica.replica = true;
     for (auto* inst : {&primary, &replica}) {
       // Test speed over durability.
       inst->extra_config = {"innodb_flush_log_at_trx_commit=2", "sync_binlog=0", "innodb_buffer_pool_size=32M", "userstat=ON"};
@@ -45,6 +44,7 @@ class MariadbCluster {
     ctl::setup_primary(primary, accounts, source_dir() / "site" / "schema.sql");
     ctl::setup_replica(replica, primary, accounts.replication);
     ctl::wait_caught_up(replica, primary, std::chrono::seconds(30));
+    ctl::open_for_writes(primary, accounts.replication);
     app_password_file = dir_.path() / "app.pw";
     monitor_password_file = dir_.path() / "monitor.pw";
     std::ofstream(app_password_file) << accounts.app.password << "\n";

@@ -64,7 +64,7 @@ struct Stack {
   std::string config;  // "" -> built-in default
   std::unique_ptr<Process> up;
 
-  explicit Stack(int ports_needed = 13) {  // the default topology and its Prometheus, Alertmanager
+  explicit Stack(int ports_needed = 14) {  // the default topology and its Prometheus, Alertmanager
     port_base = free_port_block(ports_needed);
     auto outside_block = [&] {
       int p = 0;

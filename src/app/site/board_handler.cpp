@@ -195,17 +195,21 @@ asio::awaitable<void> BoardHandler::health(http::Exchange& ex) {
   };
   bool any_replica = false;
   auto replicas = nlohmann::json::array();
-  for (const auto& r : h->replicas) {
-    any_replica = any_replica || r.healthy;
-    replicas.push_back(server(r, true));
+  for (std::size_t i = 0; i < h->nodes.size(); ++i) {
+    if (!h->is_replica(i)) continue;
+    auto j = server(h->nodes[i], true);
+    if (!h->quarantined[i].empty()) j["quarantined"] = h->quarantined[i];
+    any_replica = any_replica || h->nodes[i].healthy;
+    replicas.push_back(std::move(j));
   }
-  bool primary = h->primary.up;
-  const char* state = primary && (any_replica || h->replicas.empty()) ? "ok" : (primary || any_replica ? "degraded" : "unavailable");
+  const bool primary = h->writes_refused.empty();
+  const char* state = primary && (any_replica || replicas.empty()) ? "ok" : (primary || any_replica ? "degraded" : "unavailable");
   nlohmann::json body{{"status", state},
                       {"writes", primary},
                       {"reads", primary || any_replica},
-                      {"primary", server(h->primary, false)},
+                      {"primary", h->primary_health() ? server(*h->primary_health(), false) : nlohmann::json(nullptr)},
                       {"replicas", std::move(replicas)}};
+  if (!primary) body["writes_refused"] = h->writes_refused;
   co_await send_json(ex, primary || any_replica ? 200 : 503,
                      body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }

@@ -18,15 +18,17 @@ TEST(Topology, DefaultIsTheBriefWithRedundancy) {
   auto all = nodes(default_topology());
   std::vector<std::string> names;
   for (auto& n : all) names.push_back(n.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"db-primary", "db-replica1", "app1", "app2", "web1", "web2", "lb"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"db-primary", "db-replica1", "db-replica2", "app1", "app2", "web1", "web2", "lb"}));
   EXPECT_EQ(all.back().address.str(), "127.0.0.1:8080");
   EXPECT_EQ(all.back().admin.str(), "127.0.0.1:18000");
-  EXPECT_EQ(all[4].address.port(), 18001);  // web1
-  EXPECT_EQ(all[5].address.port(), 18002);  // web2
-  EXPECT_EQ(all[2].address.port(), 18003);  // app1
-  EXPECT_EQ(all[3].address.port(), 18004);  // app2
+  EXPECT_EQ(all[5].address.port(), 18001);  // web1
+  EXPECT_EQ(all[6].address.port(), 18002);  // web2
+  EXPECT_EQ(all[3].address.port(), 18003);  // app1
+  EXPECT_EQ(all[4].address.port(), 18004);  // app2
   EXPECT_EQ(all[0].address.port(), 18005);  // primary
-  EXPECT_EQ(all[1].address.port(), 18006);  // replica
+  EXPECT_EQ(all[1].address.port(), 18006);  // replicas
+  EXPECT_EQ(all[2].address.port(), 18007);
 }
 
 TEST(Topology, FlagsMovePorts) {
