@@ -339,7 +339,10 @@ NodeHistory history(const MariadbInstance& inst) {
   auto rows = c.query("SELECT @@gtid_binlog_pos, @@gtid_binlog_state");
   h.binlog_pos = rows.at(0).at(0);
   h.binlog_state = rows.at(0).at(1);
-  if (auto rs = db::parse_replica_status(c.result(std::string(db::kReplicaStatusQuery)))) h.master = rs->master;
+  if (auto rs = db::parse_replica_status(c.result(std::string(db::kReplicaStatusQuery)))) {
+    h.master = rs->master;
+    h.replicating = rs->io_running && rs->sql_running;
+  }
   return h;
 }
 

@@ -104,6 +104,7 @@ struct NodeHistory {
   std::string binlog_pos;    // @@gtid_binlog_pos
   std::string binlog_state;  // @@gtid_binlog_state
   std::string master;        // "HOST:PORT" it is pointed at ("" if none); itself: it was the primary
+  bool replicating = false;  // its IO and SQL threads both run
 };
 NodeHistory history(const MariadbInstance& instance);
 

@@ -29,6 +29,7 @@ asio::awaitable<Result> Transaction::finish(std::string_view sql) {
   }
   auto r = co_await lease_->query(sql);
   if (!r.ok()) lease_->discard();  // state unknown: do not reuse the connection
+  r.error.indeterminate = r.error.connection || r.error.timeout;
   lease_ = Lease{};
   co_return r;
 }
@@ -87,6 +88,7 @@ asio::awaitable<Result> Cluster::run_on_primary(Use use, std::string_view sql, s
       co_return r;
     }
     auto r = co_await lease->execute(sql, params);
+    r.error.indeterminate = use == Use::write && (r.error.connection || r.error.timeout);
     // 1290: the server turned read-only (demoted in a switchover). It refused
     // the statement before running it, so it is safe to send to the next primary.
     constexpr unsigned kReadOnly = 1290;

@@ -135,6 +135,7 @@ Error Connection::error_from_mysql(bool stmt_error, st_mysql_stmt* stmt) {
     e.connection = true;
     e.timeout = true;
     e.message = "timed out";
+    timed_out_ = true;
   }
   if (e.connection) broken_ = true;
   return e;

@@ -59,6 +59,9 @@ class Connection {
   // state unknown). Unlike broken(), says nothing about the server's health.
   void discard() noexcept { discarded_ = true; }
   bool reusable() const noexcept { return !broken_ && !discarded_; }
+  // Broken by our deadline (a slow or held statement: a commit waiting for a
+  // semi-sync ACK), not by the network or the server going away.
+  bool timed_out() const noexcept { return timed_out_; }
   // Cheap check (one poll) that an idle connection was not closed by the server.
   bool idle_ok() const noexcept;
   const ServerOptions& options() const noexcept { return *options_; }
@@ -86,6 +89,7 @@ class Connection {
   bool connected_ = false;
   bool broken_ = true;
   bool discarded_ = false;
+  bool timed_out_ = false;
 };
 
 }  // namespace foobar::db

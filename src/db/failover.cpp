@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <random>
 
 #include "db/replica_monitor.hpp"
 #include "db/replica_status.hpp"
@@ -29,16 +30,20 @@ long long ms_since(Clock::time_point t) {
 }  // namespace
 
 struct FailoverManager::Node {
-  Node(asio::any_io_executor ex, ServerOptions lock_options, ServerOptions admin_options)
+  Node(asio::any_io_executor ex, ServerOptions lock_options, ServerOptions admin_options, ServerOptions wait_options)
       : lock_options(std::make_shared<const ServerOptions>(std::move(lock_options))),
         admin_options(std::make_shared<const ServerOptions>(std::move(admin_options))),
+        wait_options(std::make_shared<const ServerOptions>(std::move(wait_options))),
         timer(ex) {}
   std::shared_ptr<const ServerOptions> lock_options;   // bounded by the interval
-  std::shared_ptr<const ServerOptions> admin_options;  // long enough to wait for a relay log
+  std::shared_ptr<const ServerOptions> admin_options;  // two intervals
+  std::shared_ptr<const ServerOptions> wait_options;   // long enough to wait for a relay log
   std::unique_ptr<Connection> lock;
   std::unique_ptr<Connection> admin;
   asio::steady_timer timer;
   bool locked = false;
+  bool release = false;          // give the lock up at the next round (no majority)
+  Clock::time_point acted_at{};  // last fence or rejoin: wait for the monitor to see its effect
   double uptime = 0;
   bool restarted = false;  // seen down or restarted since it last replicated
 };
@@ -49,11 +54,14 @@ FailoverManager::FailoverManager(asio::any_io_executor ex, std::vector<ServerOpt
   for (auto& s : servers) {
     s.database.clear();
     s.track_gtid = false;
-    ServerOptions lock = s, admin = s;
+    ServerOptions lock = s, admin = s, waiting = s;
     lock.connect_timeout = std::min(s.connect_timeout, options_.interval);
     lock.query_timeout = std::min(s.query_timeout, options_.interval);
-    admin.query_timeout = options_.catch_up_timeout + std::chrono::seconds(5);
-    nodes_.push_back(std::make_unique<Node>(ex, std::move(lock), std::move(admin)));
+    // A statement that hangs (a server's IO thread stuck, a fence behind
+    // commits that wait for an ACK) must not stall the leader.
+    admin.query_timeout = 2 * options_.interval;
+    waiting.query_timeout = options_.catch_up_timeout + std::chrono::seconds(5);
+    nodes_.push_back(std::make_unique<Node>(ex, std::move(lock), std::move(admin), std::move(waiting)));
   }
 }
 
@@ -94,14 +102,20 @@ asio::awaitable<void> FailoverManager::hold_lock(std::size_t i) {
         co_await n.lock->query("SET SESSION wait_timeout = " + std::to_string(idle_limit));
       }
     }
-    if (n.lock) {
+    if (n.lock && n.release) {
+      n.release = n.locked = false;
+      if (!(co_await n.lock->query("SELECT RELEASE_LOCK('foobar_failover')")).ok()) n.lock.reset();
+    } else if (n.lock && (n.locked || Clock::now() >= retry_at_)) {
       auto r = co_await n.lock->query(n.locked ? "SELECT IS_USED_LOCK('foobar_failover') = CONNECTION_ID()"
                                                : "SELECT GET_LOCK('foobar_failover', 0)");
       n.locked = r.ok() && r.rows.size() == 1 && r.rows[0].size() == 1 && r.rows[0][0] == "1";
       if (!r.ok()) n.lock.reset();
     }
     if (*stopped) break;
-    n.timer.expires_at(started + options_.interval);
+    // A monitor that holds locks already takes a free one first (it looks four
+    // times as often), so the locks gather on one monitor instead of splitting.
+    const bool holding = std::any_of(nodes_.begin(), nodes_.end(), [](const auto& x) { return x->locked; });
+    n.timer.expires_at(started + (holding && !n.locked ? options_.interval / 4 : options_.interval));
     co_await n.timer.async_wait(use_nothrow);
   }
 }
@@ -116,6 +130,15 @@ asio::awaitable<void> FailoverManager::loop() {
       spdlog::info("db failover: {} the leader ({} of {} locks)", lead ? "now" : "no longer", lead ? "a majority" : "not a majority",
                    nodes_.size());
     was_leader = lead;
+    // Locks split between monitors (one server down, say) would leave nobody a
+    // majority: without one, give back what we hold and try again after a
+    // random pause, so one monitor ends up with them all.
+    if (!lead && std::any_of(nodes_.begin(), nodes_.end(), [](const auto& n) { return n->locked; }) &&
+        Clock::now() >= retry_at_) {
+      for (auto& n : nodes_) n->release = n->locked;
+      std::uniform_int_distribution<long long> pause(options_.interval.count(), 3 * options_.interval.count());
+      retry_at_ = Clock::now() + std::chrono::milliseconds(pause(random_));
+    }
     auto h = board_->load();
     // Restarts are tracked by everyone, so a new leader knows them too.
     for (std::size_t i = 0; i < nodes_.size() && i < h->nodes.size(); ++i) {
@@ -126,7 +149,9 @@ asio::awaitable<void> FailoverManager::loop() {
     }
     if (lead) co_await act(*h);
     if (*stopped) break;
-    timer_.expires_at(started + options_.interval);
+    // Looks four times per monitor interval: a failover is due failover_after
+    // after the primary was last seen writable, not a whole interval later.
+    timer_.expires_at(started + options_.interval / 4);
     co_await timer_.async_wait(use_nothrow);
   }
 }
@@ -139,10 +164,11 @@ void FailoverManager::update(const std::function<void(ClusterHealth&)>& change) 
   board_->store(std::move(next));
 }
 
-asio::awaitable<Result> FailoverManager::run(std::size_t i, std::string sql) {
+asio::awaitable<Result> FailoverManager::run(std::size_t i, std::string sql, bool long_wait) {
   Node& n = *nodes_[i];
-  if (!n.admin || n.admin->broken()) {
-    n.admin = std::make_unique<Connection>(ex_, n.admin_options);
+  // Not reused when the server closed it (it restarted since).
+  if (!n.admin || n.admin->broken() || !n.admin->idle_ok() || long_wait) {
+    n.admin = std::make_unique<Connection>(ex_, long_wait ? n.wait_options : n.admin_options);
     if (auto err = co_await n.admin->connect()) {
       n.admin.reset();
       Result r;
@@ -151,8 +177,27 @@ asio::awaitable<Result> FailoverManager::run(std::size_t i, std::string sql) {
     }
   }
   auto r = co_await n.admin->query(sql);
+  if (long_wait) n.admin.reset();
   if (!r.ok()) spdlog::warn("db failover: {} on {}: {}", sql, n.admin_options->endpoint.str(), r.error.message);
   co_return r;
+}
+
+asio::awaitable<void> FailoverManager::run_each(std::vector<std::size_t> servers, std::string sql) {
+  // Side by side: a statement such as STOP SLAVE can take seconds on a replica
+  // whose IO thread is stuck connecting to a dead primary.
+  auto left = std::make_shared<std::size_t>(servers.size());
+  for (auto i : servers)
+    asio::co_spawn(
+        ex_, [this, i, sql, left]() -> asio::awaitable<void> {
+          co_await run(i, sql);
+          --*left;
+        },
+        asio::detached);
+  asio::steady_timer poll(ex_);
+  while (*left > 0) {
+    poll.expires_after(std::chrono::milliseconds(5));
+    co_await poll.async_wait(use_nothrow);
+  }
 }
 
 // A fresh look at one server (the snapshot may be an interval old).
@@ -188,10 +233,21 @@ asio::awaitable<void> FailoverManager::act(const ClusterHealth& h) {
     for (std::size_t i = 0; i < h.nodes.size(); ++i) {
       const ServerHealth& n = h.nodes[i];
       if (i == *p || !n.up || !n.role_known) continue;
+      if (Clock::now() - nodes_[i]->acted_at < 2 * options_.interval) continue;
       if (n.writable) {
+        nodes_[i]->acted_at = Clock::now();
         // An old primary back from a partition: it must never take a write again.
+        // (It cannot acknowledge one meanwhile: no replica follows it.)
         spdlog::warn("db failover: fencing {}: writable while {} is the primary", n.server, ph->server);
-        co_await run(i, "SET GLOBAL read_only = ON");
+        auto r = co_await run(i, "SET GLOBAL read_only = ON");
+        if (!r.ok() && r.error.timeout && h.quarantined[i].empty()) {
+          // read_only waits for running commits, and commits that wait for an
+          // ACK no replica will send never end: that server holds transactions
+          // nobody acknowledged. Restarting it lets crash recovery drop them.
+          auto why = "commits wait there for an acknowledgement no replica will send; restart it";
+          spdlog::error("db failover: quarantining {}: {}", n.server, why);
+          update([i, why](ClusterHealth& c) { c.quarantined[i] = why; });
+        }
         continue;
       }
       std::string why;
@@ -219,6 +275,7 @@ asio::awaitable<void> FailoverManager::act(const ClusterHealth& h) {
       }
       // Stopped with no error and never restarted: an operator stopped it; leave it.
       if (follows && !nodes_[i]->restarted) continue;
+      nodes_[i]->acted_at = Clock::now();
       co_await rejoin(i, *p, h);
     }
     co_return;
@@ -231,7 +288,7 @@ asio::awaitable<void> FailoverManager::act(const ClusterHealth& h) {
   }
   if (!lost_ || *lost_ != *p) {
     lost_ = p;
-    lost_since_ = Clock::now();
+    lost_since_ = ph->writable_at == Clock::time_point{} ? Clock::now() : ph->writable_at;
   }
   if (Clock::now() - lost_since_ < options_.failover_after) co_return;
   // Both views: a primary we cannot reach may only be cut off from us. While
@@ -239,9 +296,11 @@ asio::awaitable<void> FailoverManager::act(const ClusterHealth& h) {
   if (!ph->up) {
     for (std::size_t i = 0; i < h.nodes.size(); ++i) {
       const auto& n = h.nodes[i];
-      if (i != *p && n.up && n.io_state == "Yes" && n.master == ph->server) {
-        if (waiting_.empty()) spdlog::warn("db failover: primary {} unreachable from here but {} still replicates from it", ph->server, n.server);
-        waiting_ = "replica connected";
+      if (i != *p && n.up && n.io_connected && n.master == ph->server) {
+        auto why = n.server + " still receives from it (IO thread running)";
+        if (waiting_ != why)
+          spdlog::warn("db failover: primary {} unreachable from here, but {}; not failing over", ph->server, why);
+        waiting_ = why;
         co_return;
       }
     }
@@ -267,13 +326,13 @@ asio::awaitable<void> FailoverManager::promote(std::size_t lost, const ClusterHe
   spdlog::warn("db failover: primary {} has taken no writes for {} ms; failing over", h.nodes[lost].server,
                ms_since(lost_since_));
   // Freeze what each candidate received (the old primary may come back any moment).
-  for (auto i : candidates) co_await run(i, "STOP SLAVE IO_THREAD");
+  co_await run_each(candidates, "STOP SLAVE IO_THREAD");
   std::vector<std::pair<std::size_t, ServerHealth>> seen;
   for (auto i : candidates) {
     auto s = co_await inspect(i);
     if (!s) {
       spdlog::error("db failover: {} stopped answering; failover abandoned", h.nodes[i].server);
-      for (auto j : candidates) co_await run(j, "START SLAVE IO_THREAD");
+      co_await run_each(candidates, "START SLAVE IO_THREAD");
       co_return;
     }
     seen.emplace_back(i, std::move(*s));
@@ -289,7 +348,7 @@ asio::awaitable<void> FailoverManager::promote(std::size_t lost, const ClusterHe
   }
   if (!best) {
     spdlog::error("db failover: no replica holds everything the others received; failover abandoned");
-    for (auto j : candidates) co_await run(j, "START SLAVE IO_THREAD");
+    co_await run_each(candidates, "START SLAVE IO_THREAD");
     co_return;
   }
   const std::size_t c = seen[*best].first;
@@ -298,11 +357,11 @@ asio::awaitable<void> FailoverManager::promote(std::size_t lost, const ClusterHe
   // (a GTID replica purges its relay log when its threads start).
   if (!cs.gtid_io_pos.empty()) {
     auto secs = std::to_string(options_.catch_up_timeout.count() / 1000.0);
-    auto w = co_await run(c, "SELECT MASTER_GTID_WAIT(" + literal(cs.gtid_io_pos) + ", " + secs + ")");
+    auto w = co_await run(c, "SELECT MASTER_GTID_WAIT(" + literal(cs.gtid_io_pos) + ", " + secs + ")", true);
     if (!w.ok() || w.rows.empty() || w.rows[0].empty() || w.rows[0][0] != "0") {
       spdlog::error("db failover: {} did not apply its relay log ({}) in time; failover abandoned", cs.server,
                     cs.gtid_io_pos);
-      for (auto j : candidates) co_await run(j, "START SLAVE IO_THREAD");
+      co_await run_each(candidates, "START SLAVE IO_THREAD");
       co_return;
     }
   }
@@ -330,32 +389,31 @@ asio::awaitable<void> FailoverManager::promote(std::size_t lost, const ClusterHe
     s.nodes[lost].writable = false;
     s.primary = c;
   });
-  spdlog::warn("db failover: {} promoted (it had {}), {} ms after the primary was lost", cs.server,
-               cs.gtid_binlog_pos, ms_since(lost_since_));
-  for (auto i : candidates) {
-    if (i == c) continue;
-    co_await run(i, "STOP SLAVE");
-    co_await run(i, point_at(c));
-    co_await run(i, "START SLAVE");
-  }
+  spdlog::warn("db failover: {} promoted (it had {}), {} ms after the primary was last seen writable, {} ms after "
+               "the decision", cs.server, cs.gtid_binlog_pos, ms_since(lost_since_), ms_since(t0));
+  std::vector<std::size_t> followers;
+  for (auto i : candidates)
+    if (i != c) followers.push_back(i);
+  co_await run_each(followers, "STOP SLAVE");
+  co_await run_each(followers, point_at(c));
+  co_await run_each(followers, "START SLAVE");
   // Writes open once a replica is seen connected (db/roles.cpp): publish the
   // first that is, rather than wait for the monitor's next round.
   for (int round = 0; round < 40; ++round) {
     bool connected = false;
-    for (auto i : candidates) {
-      if (i == c) continue;
+    for (auto i : followers) {
       auto s = co_await inspect(i);
-      if (s && s->io_state == "Yes") {
+      if (s && s->io_connected) {
         update([i, &s](ClusterHealth& h) {
           auto& n = h.nodes[i];
           n.io_state = s->io_state;
-          n.io_running = true;
+          n.io_running = n.io_connected = true;
           n.master = s->master;
         });
         connected = true;
       }
     }
-    if (connected || candidates.size() < 2) break;
+    if (connected || followers.empty()) break;
     timer_.expires_after(std::chrono::milliseconds(25));
     co_await timer_.async_wait(use_nothrow);
   }

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,9 @@ class FailoverManager {
   asio::awaitable<void> promote(std::size_t lost, const ClusterHealth& h);
   asio::awaitable<void> reopen(std::size_t primary, const ClusterHealth& h);
   asio::awaitable<void> rejoin(std::size_t i, std::size_t primary, const ClusterHealth& h);
-  asio::awaitable<Result> run(std::size_t i, std::string sql);
+  // long_wait: for MASTER_GTID_WAIT (catch_up_timeout); else two intervals.
+  asio::awaitable<Result> run(std::size_t i, std::string sql, bool long_wait = false);
+  asio::awaitable<void> run_each(std::vector<std::size_t> servers, std::string sql);
   asio::awaitable<std::optional<ServerHealth>> inspect(std::size_t i);
   std::string point_at(std::size_t primary) const;  // CHANGE MASTER TO ... for that primary
   void update(const std::function<void(ClusterHealth&)>& change);
@@ -58,6 +61,8 @@ class FailoverManager {
   std::vector<std::unique_ptr<Node>> nodes_;
   asio::steady_timer timer_;
   std::shared_ptr<bool> stopped_;
+  std::chrono::steady_clock::time_point retry_at_{};  // no new GET_LOCK before this
+  std::mt19937_64 random_{std::random_device{}()};
   std::optional<std::size_t> lost_;  // the primary that stopped taking writes...
   std::chrono::steady_clock::time_point lost_since_{};  // ...and since when
   bool semi_sync_ = false;  // the primary had semi-sync on: its successor gets it too

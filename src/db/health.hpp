@@ -28,6 +28,7 @@ struct ServerHealth {
   bool status_known = false;   // replication status was read (monitor user); else io/sql are unknown
   std::string io_state;        // Slave_IO_Running: "Yes", "No", "Connecting"; "" when not configured
   bool io_running = false;     // Slave_IO_Running == "Yes"
+  bool io_connected = false;   // ...and not reconnecting: it hears from its primary
   bool sql_running = false;    // Slave_SQL_Running
   std::string master;          // "HOST:PORT" it replicates from ("" when not configured)
   unsigned replication_errno = 0;  // Last_IO_Errno, else Last_SQL_Errno
@@ -37,6 +38,8 @@ struct ServerHealth {
   std::string gtid_slave_pos;  // applied
   std::vector<Gtid> applied;   // parsed gtid_slave_pos
   std::string reason;          // why not healthy
+  // When the monitor last saw it reachable and writable (kept across failed checks).
+  std::chrono::steady_clock::time_point writable_at{};
 };
 
 struct ClusterHealth {

@@ -43,8 +43,9 @@ void Pool::release(std::unique_ptr<Connection> c) {
   if (!c->reusable()) {
     --total_;
     // Only a lost connection says the server failed; a discarded one (state
-    // unknown after a failed COMMIT, an abandoned transaction) is just dropped.
-    if (c->broken()) note_failure();
+    // unknown after a failed COMMIT, an abandoned transaction) or one that ran
+    // past its deadline (the server answers others) is just dropped.
+    if (c->broken() && !c->timed_out()) note_failure();
     c.reset();
   }
   if (!waiters_.empty()) {

@@ -30,6 +30,7 @@ ServerHealth assess_replica(const Result& status, std::optional<std::chrono::ste
   h.replication_errno = rs->last_errno;
   h.replication_error = rs->last_error;
   h.io_running = rs->io_running;
+  h.io_connected = rs->io_connected;
   h.sql_running = rs->sql_running;
   h.gtid_io_pos = rs->gtid_io_pos;
   h.gtid_slave_pos = rs->gtid_slave_pos;
@@ -102,6 +103,11 @@ struct ReplicaMonitor::Target {
   std::unique_ptr<Connection> conn;
   asio::steady_timer timer;
   std::optional<std::chrono::steady_clock::time_point> behind_since;
+  // When the replica last heard from its primary (a heartbeat or an event):
+  // an IO thread can hang in "Queueing master event" on a dead link, still "Yes".
+  std::uint64_t heartbeats = 0;
+  std::string io_pos;
+  std::chrono::steady_clock::time_point heard_at{};
 };
 
 ReplicaMonitor::ReplicaMonitor(asio::any_io_executor ex, std::vector<ServerOptions> servers, MonitorOptions options,
@@ -131,6 +137,7 @@ void ReplicaMonitor::stop() {
 
 void ReplicaMonitor::publish(std::size_t index, ServerHealth h) {
   auto next = std::make_shared<ClusterHealth>(*board_->load());
+  h.writable_at = h.up && h.writable ? std::chrono::steady_clock::now() : next->nodes[index].writable_at;
   next->nodes[index] = std::move(h);
   assign_roles(*next, next->primary);
   next->at = std::chrono::system_clock::now();
@@ -171,9 +178,17 @@ asio::awaitable<ServerHealth> ReplicaMonitor::check(Target& t) {
     r.server = state.server;
   }
   if (!r.ok() && r.error.connection) t.conn.reset();
-  h = assess_replica(r, t.behind_since, std::chrono::steady_clock::now(), options_.max_replica_lag);
+  const auto now = std::chrono::steady_clock::now();
+  h = assess_replica(r, t.behind_since, now, options_.max_replica_lag);
   h.unreachable = r.error.unreachable();
   h.server = t.options->endpoint.str();
+  if (auto rs = r.ok() ? parse_replica_status(r) : std::nullopt) {
+    if (rs->received_heartbeats != t.heartbeats || rs->gtid_io_pos != t.io_pos || !h.io_connected) t.heard_at = now;
+    t.heartbeats = rs->received_heartbeats;
+    t.io_pos = rs->gtid_io_pos;
+    // Heartbeats come every slave_net_timeout / 2 (1 s with ours): 2 s of silence is a lost primary.
+    if (now - t.heard_at > std::chrono::seconds(2)) h.io_connected = false;
+  }
   if (h.up && !read_node_state(state, h)) {
     h.up = h.healthy = false;
     h.reason = state.ok() ? "unexpected answer to the role query" : state.error.message;

@@ -21,6 +21,7 @@ std::optional<ReplicaStatus> parse_replica_status(const Result& r) {
   ReplicaStatus s;
   s.io_state = field("Slave_IO_Running");
   s.io_running = s.io_state == "Yes";
+  s.io_connected = s.io_running && field("Slave_IO_State").find("onnecting") == std::string_view::npos;
   s.sql_running = field("Slave_SQL_Running") == "Yes";
   auto sbm = field("Seconds_Behind_Master");
   double behind = 0;
@@ -39,6 +40,8 @@ std::optional<ReplicaStatus> parse_replica_status(const Result& r) {
     return v;
   };
   s.last_errno = number("Last_IO_Errno");
+  auto beats = field("Slave_received_heartbeats");
+  std::from_chars(beats.data(), beats.data() + beats.size(), s.received_heartbeats);
   s.last_error = field("Last_IO_Error");
   if (s.last_errno == 0) {
     s.last_errno = number("Last_SQL_Errno");

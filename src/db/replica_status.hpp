@@ -1,6 +1,7 @@
 #pragma once
 // A replica's replication state as MariaDB reports it. One parser, shared by the
 // replica monitor and `foobar status`.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,10 @@ inline constexpr std::string_view kReplicaStatusQuery = "SHOW ALL REPLICAS STATU
 struct ReplicaStatus {
   std::string io_state;                 // Slave_IO_Running: "Yes", "No" or "Connecting"
   bool io_running = false;              // io_state == "Yes"
+  // Slave_IO_State is "Yes" while the IO thread reconnects after a failed read;
+  // Slave_IO_State then says "Reconnecting ...". Connected: running and not that.
+  bool io_connected = false;
+  std::uint64_t received_heartbeats = 0;  // Slave_received_heartbeats
   bool sql_running = false;             // Slave_SQL_Running == "Yes"
   std::optional<double> seconds_behind; // Seconds_Behind_Master; NULL while a thread is not running
   std::string gtid_io_pos;              // received from the primary

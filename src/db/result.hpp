@@ -16,6 +16,9 @@ struct Error {
   bool connection = false;  // the server is unreachable or the connection broke
   bool timeout = false;     // the operation ran past its deadline
   bool busy = false;        // the pool is saturated (no connection, wait queue full)
+  // A write was sent but no answer came (connection lost, timeout): it may have
+  // taken effect. Unset, a failed write certainly did not.
+  bool indeterminate = false;
 
   explicit operator bool() const noexcept { return code != 0 || connection || busy; }
   // The server could not be reached or stopped answering (a client-side error,

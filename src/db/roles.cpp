@@ -78,7 +78,7 @@ void assign_roles(ClusterHealth& h, std::optional<std::size_t> previous, std::si
     // The primary's own count lags a replica cut off silently (its dump thread
     // notices late), so a replica must also be seen connected to it from here.
     const bool seen = std::any_of(h.nodes.begin(), h.nodes.end(), [&](const ServerHealth& n) {
-      return n.up && n.io_state == "Yes" && n.master == p->server;
+      return n.up && n.io_connected && n.master == p->server;
     });
     if ((p->semi_sync_clients && *p->semi_sync_clients == 0) || !seen)
       h.writes_refused = "no replica acknowledges writes on " + p->server;
@@ -100,9 +100,10 @@ void assign_roles(ClusterHealth& h, std::optional<std::size_t> previous, std::si
     if (primary_writable && n.master != p->server) {
       n.healthy = false;
       n.reason = n.master.empty() ? "not replicating" : "replicates from " + n.master + ", not from the primary";
-    } else if (!primary_writable && !n.healthy && n.lag_seconds && *n.lag_seconds == 0.0) {
-      // No primary takes writes: a replica that applied all it received is as
-      // current as the cluster can be, even with its IO thread stopped.
+    } else if (!primary_writable && !n.healthy && n.status_known) {
+      // No primary takes writes: nothing newer can be written meanwhile, and a
+      // replica's answer, even a lagging one, beats none (reads of a client's
+      // own write still wait for it or fail: db/cluster.cpp).
       n.healthy = true;
       n.reason.clear();
     }

@@ -46,7 +46,11 @@ asio::awaitable<void> send_db_error(http::Exchange& ex, const db::Error& e) {
   const auto& req = ex.request();
   spdlog::warn("app: {} {}: database error {}: {} (request {}, trace {})", http::method_name(req.method), req.path,
                e.code, e.message, req.ids.request_id(), req.ids.trace_id());
-  co_await send_json_error(ex, status, status == 503 ? "database unavailable, try again shortly" : "internal error");
+  // The client must know a write that may have been saved from one that was not.
+  co_await send_json_error(ex, status,
+                           e.indeterminate ? "the database did not answer in time; the write may have been saved"
+                           : status == 503 ? "database unavailable, try again shortly"
+                                           : "internal error");
 }
 
 bool is_get(const http::Request& r) { return r.method == http::Method::Get || r.method == http::Method::Head; }
