@@ -6,6 +6,7 @@
 #include "ctl/http_probe.hpp"
 #include "ctl/render.hpp"
 #include "ctl/status.hpp"
+#include "ctl/switchover.hpp"
 #include "ctl/up.hpp"
 
 namespace foobar::ctl {
@@ -105,6 +106,17 @@ void add_commands(CLI::App& cli, int& exit_code) {
     exit_code = status_config->empty() ? run_status(*status_dir, *json)
                                        : run_hosts_status(*status_config, *status_secrets, *json);
   });
+
+  CLI::App* sw = cli.add_subcommand("switchover", "Planned change of the database primary: writes wait, none fail");
+  auto sw_dir = std::make_shared<std::string>(".foobar");
+  auto sw_config = std::make_shared<std::string>();
+  auto sw_secrets = std::make_shared<std::string>();
+  auto sw_to = std::make_shared<std::string>();
+  sw->add_option("--to", *sw_to, "The new primary: a node name or HOST:PORT (default: the most advanced replica)");
+  sw->add_option("--state-dir", *sw_dir, "State dir of the stack")->capture_default_str();
+  sw->add_option("--config", *sw_config, "A topology of real hosts")->check(CLI::ExistingFile);
+  sw->add_option("--secrets", *sw_secrets, "With --config: the render's secrets (default: secrets/ beside it)");
+  sw->callback([=, &exit_code] { exit_code = run_switchover(*sw_dir, *sw_config, *sw_secrets, *sw_to); });
 }
 
 }  // namespace foobar::ctl

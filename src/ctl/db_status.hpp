@@ -4,7 +4,9 @@
 // app's monitor uses. Blocking (its own io_context); ctl only.
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "db/health.hpp"
 #include "net/address.hpp"
 
 namespace foobar::ctl {
@@ -21,7 +23,15 @@ struct DbNodeStatus {
   std::optional<long> seconds_behind;   // NULL while not running
   std::string gtid_io_pos;
   std::string last_error;
+  // The server as the app's monitor sees it, and its part, by the app's rules
+  // (db/roles.hpp): "primary", "replica" or "quarantined" (why in quarantine).
+  db::ServerHealth health;
+  std::string role;
+  std::string quarantine;
 };
+
+// Decides every node's role and quarantine together, as the failover leader does.
+void classify_db_nodes(const std::vector<DbNodeStatus*>& nodes);
 
 // Connects to address as user/password (2 s timeouts) and reads the node's state.
 DbNodeStatus query_db_status(const net::Address& address, const std::string& user, const std::string& password);

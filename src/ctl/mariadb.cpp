@@ -143,11 +143,11 @@ std::string mariadb_config(const MariadbInstance& inst) {
       << "innodb_buffer_pool_size=64M\n"
       << "innodb_log_file_size=32M\n"
       << "performance_schema=OFF\n"
-      // Every server starts read-only and does not start replicating by itself:
-      // which one is primary is decided outside it (bootstrap, the app's
-      // failover leader), so an old primary that restarts never takes a write.
+      // Every server starts read-only: which one is primary is decided outside
+      // it (bootstrap, the app's failover leader), so an old primary that
+      // restarts never takes a write. A replica resumes replicating by itself;
+      // an old primary's replication points at itself and stops at once.
       << "read_only=ON\n"
-      << "skip_slave_start=ON\n"
       // Semi-synchronous replication that can promise: a commit is acknowledged
       // only once a replica has it on disk, and never falls back to async
       // (the timeout is ~49 days; the app refuses writes while no replica acknowledges).

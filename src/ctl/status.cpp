@@ -50,10 +50,18 @@ std::string uptime_text(long long s) {
   return fmt::format("{}d{:02}h", s / 86400, s / 3600 % 24);
 }
 
-// Replicas are caught up when running, 0 s behind, at the primary's position.
-void mark_caught_up(StackStatus& out, const std::string& primary_gtid) {
+// Which server is primary (the writable one: a failover may have moved it),
+// and replicas are caught up when running, 0 s behind, at the primary's position.
+void classify_db(StackStatus& out) {
+  std::vector<DbNodeStatus*> dbs;
   for (auto& ns : out.nodes)
-    if (ns.db && ns.db->is_replica)
+    if (ns.db && ns.db->reachable) dbs.push_back(&*ns.db);
+  classify_db_nodes(dbs);
+  std::string primary_gtid;
+  for (auto* d : dbs)
+    if (d->role == "primary") primary_gtid = d->gtid_current_pos;
+  for (auto& ns : out.nodes)
+    if (ns.db && ns.db->role == "replica")
       ns.caught_up = ns.db->io_running && ns.db->sql_running && ns.db->seconds_behind == 0L &&
                      ns.db->gtid_current_pos == primary_gtid;
 }
@@ -68,7 +76,6 @@ StackStatus collect_hosts_status(const Topology& topo, const fs::path& secrets) 
   out.all_up = true;
   if (!topo.lb.vip.empty()) out.stack.url = "http://" + topo.vip_address() + "/";
   const std::string password = read_secret(secrets / "monitor.password");
-  std::string primary_gtid;
   for (const Node& n : nodes(topo)) {
     NodeStatus ns;
     ns.rec = {n.name + "@" + n.host, std::string(role_name(n.role)), n.address.str(),
@@ -78,14 +85,12 @@ StackStatus collect_hosts_status(const Topology& topo, const fs::path& secrets) 
     ns.up = tcp_accepts(n.admin.port() ? n.admin : n.address, 1000ms);
     ns.rec.state = ns.up ? "up" : "down";
     if (ns.up && n.admin.port()) ns.requests = requests_served(ns.rec.admin);
-    if (ns.up && (n.role == Role::db_primary || n.role == Role::db_replica)) {
+    if (ns.up && (n.role == Role::db_primary || n.role == Role::db_replica))
       ns.db = query_db_status(n.address, topo.db.monitor_user, password);
-      if (n.role == Role::db_primary) primary_gtid = ns.db->gtid_current_pos;
-    }
     out.all_up = out.all_up && ns.up;
     out.nodes.push_back(std::move(ns));
   }
-  mark_caught_up(out, primary_gtid);
+  classify_db(out);
   return out;
 }
 
@@ -106,7 +111,6 @@ StackStatus collect_status(const fs::path& state_dir, bool with_db) {
 
   auto now = std::chrono::system_clock::now().time_since_epoch() / 1s;
 
-  std::string primary_gtid;
   out.all_up = out.running;
   for (const auto& rec : stack->nodes) {
     NodeStatus ns;
@@ -118,15 +122,13 @@ StackStatus collect_status(const fs::path& state_dir, bool with_db) {
     if (ns.up && !rec.admin.empty()) ns.requests = requests_served(rec.admin);
     if (ns.up && rec.role == "lb" && !rec.admin.empty())
       if (auto a = http_probe(address_of(rec.admin), "/alerts", 1500ms); a.status == 200) out.alerts_json = a.body;
-    if (with_db && ns.up && topo && (rec.role == "db-primary" || rec.role == "db-replica")) {
+    if (with_db && ns.up && topo && (rec.role == "db-primary" || rec.role == "db-replica"))
       ns.db = query_db_status(address_of(rec.address), topo->db.monitor_user,
                               read_secret(dir.secret_path("monitor.password")));
-      if (rec.role == "db-primary") primary_gtid = ns.db->gtid_current_pos;
-    }
     if (!ns.up || ns.rec.state == "crashing") out.all_up = false;
     out.nodes.push_back(std::move(ns));
   }
-  mark_caught_up(out, primary_gtid);
+  classify_db(out);
   return out;
 }
 
@@ -157,13 +159,21 @@ std::string render_table(const StackStatus& s) {
     if (n.db) {
       if (!n.db->reachable)
         db = "unreachable: " + n.db->error;
-      else if (n.db->is_replica)
-        db = fmt::format("replica, replication {}, {} behind, gtid {}",
+      else if (n.db->role == "quarantined")
+        db = "QUARANTINED: " + n.db->quarantine;
+      else if (n.db->role == "replica")
+        db = fmt::format("replica of {}, replication {}, {} behind, gtid {}",
+                         n.db->health.master.empty() ? "-" : n.db->health.master,
                          n.db->io_running && n.db->sql_running ? "running" : "STOPPED",
                          n.db->seconds_behind ? fmt::format("{} s", *n.db->seconds_behind) : "? s",
                          n.db->gtid_current_pos.empty() ? "-" : n.db->gtid_current_pos);
       else
-        db = fmt::format("primary, gtid {}", n.db->gtid_current_pos.empty() ? "-" : n.db->gtid_current_pos);
+        db = fmt::format("primary{}, gtid {}",
+                         n.db->health.semi_sync_master
+                             ? fmt::format(" (semi-sync, {} replica(s) acknowledging)",
+                                           n.db->health.semi_sync_clients.value_or(0))
+                             : "",
+                         n.db->gtid_current_pos.empty() ? "-" : n.db->gtid_current_pos);
     }
     std::string state = n.up ? n.rec.state : n.rec.state.empty() ? "down" : n.rec.state;
     if (n.rec.state == "crashing" || (!n.up && n.rec.restarts > 0 && !n.rec.last_exit.empty()))
@@ -196,9 +206,15 @@ std::string render_json(const StackStatus& s) {
     }
     if (n.db) {
       json d = {{"reachable", n.db->reachable}, {"gtid_current_pos", n.db->gtid_current_pos},
-                {"read_only", n.db->read_only}};
+                {"read_only", n.db->read_only}, {"role", n.db->role}};
+      if (!n.db->quarantine.empty()) d["quarantined"] = n.db->quarantine;
+      if (!n.db->health.master.empty()) d["replicates_from"] = n.db->health.master;
+      if (n.db->role == "primary") {
+        d["semi_sync"] = n.db->health.semi_sync_master;
+        if (n.db->health.semi_sync_clients) d["semi_sync_clients"] = *n.db->health.semi_sync_clients;
+      }
       if (!n.db->error.empty()) d["error"] = n.db->error;
-      if (n.db->is_replica) {
+      if (n.db->role != "primary" && n.db->is_replica) {
         d["replication_running"] = n.db->io_running && n.db->sql_running;
         d["io_running"] = n.db->io_running;
         d["sql_running"] = n.db->sql_running;

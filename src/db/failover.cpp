@@ -206,10 +206,8 @@ asio::awaitable<std::optional<ServerHealth>> FailoverManager::inspect(std::size_
   if (!state.ok()) co_return std::nullopt;
   auto status = co_await run(i, std::string(kReplicaStatusQuery));
   if (!status.ok()) co_return std::nullopt;
-  std::optional<Clock::time_point> since;
-  ServerHealth h = assess_replica(status, since, Clock::now(), 1e9);
-  h.server = nodes_[i]->admin_options->endpoint.str();
-  if (!read_node_state(state, h)) co_return std::nullopt;
+  auto h = server_health(nodes_[i]->admin_options->endpoint.str(), state, status);
+  if (!h.up) co_return std::nullopt;
   co_return h;
 }
 
@@ -457,8 +455,9 @@ asio::awaitable<void> FailoverManager::rejoin(std::size_t i, std::size_t primary
                n.gtid_binlog_pos.empty() ? "the start" : n.gtid_binlog_pos);
   // Its own binlog is part of the primary's history: continue after it (an old
   // primary's gtid_slave_pos predates its own writes).
-  for (auto sql : {std::string("STOP SLAVE"), std::string("SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos"),
-                   point_at(primary), std::string("START SLAVE")}) {
+  for (auto sql : {std::string("STOP SLAVE"), std::string("SET GLOBAL rpl_semi_sync_master_enabled = OFF"),
+                   std::string("SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos"), point_at(primary),
+                   std::string("START SLAVE")}) {
     if (sql.find("gtid_slave_pos") != std::string::npos && n.gtid_binlog_pos.empty()) continue;
     if (!(co_await run(i, sql)).ok()) co_return;
   }

@@ -83,6 +83,17 @@ bool read_node_state(const Result& r, ServerHealth& h) {
   return true;
 }
 
+ServerHealth server_health(std::string server, const Result& state, const Result& status) {
+  std::optional<std::chrono::steady_clock::time_point> since;
+  ServerHealth h = assess_replica(status.ok() ? status : state, since, std::chrono::steady_clock::now(), 1e9);
+  h.server = std::move(server);
+  if (h.up && !read_node_state(state, h)) {
+    h.up = false;
+    h.reason = state.ok() ? "unexpected answer to the role query" : state.error.message;
+  }
+  return h;
+}
+
 std::shared_ptr<const ClusterHealth> initial_health(const std::vector<ServerOptions>& servers) {
   auto s = std::make_shared<ClusterHealth>();
   for (const auto& o : servers) {

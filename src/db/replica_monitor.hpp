@@ -40,6 +40,11 @@ inline constexpr std::string_view kNodeStateQuery =
 // Copies kNodeStateQuery's answer into h (role_known, writable, positions...); false if malformed.
 bool read_node_state(const Result& r, ServerHealth& h);
 
+// One look at a server from the answers to kNodeStateQuery and
+// kReplicaStatusQuery (no lag history: lag is Seconds_Behind_Master, or 0 when
+// caught up). For one-off looks: the failover leader, `foobar status`.
+ServerHealth server_health(std::string server, const Result& state, const Result& status);
+
 class ReplicaMonitor {
  public:
   // Servers' options carry the monitor user's credentials; servers[0] is the

@@ -66,6 +66,8 @@ void assign_roles(ClusterHealth& h, std::optional<std::size_t> previous, std::si
   const bool primary_writable = p && p->up && (!roles_known || p->writable);
   if (!p) {
     h.writes_refused = "no primary";
+  } else if (!p->checked) {
+    // Not looked at yet (start-up): let the write try.
   } else if (!p->up) {
     h.writes_refused = "primary " + p->server + " unreachable";
   } else if (!primary_writable) {
@@ -78,7 +80,7 @@ void assign_roles(ClusterHealth& h, std::optional<std::size_t> previous, std::si
     // The primary's own count lags a replica cut off silently (its dump thread
     // notices late), so a replica must also be seen connected to it from here.
     const bool seen = std::any_of(h.nodes.begin(), h.nodes.end(), [&](const ServerHealth& n) {
-      return n.up && n.io_connected && n.master == p->server;
+      return !n.checked || (n.up && n.io_connected && n.master == p->server);
     });
     if ((p->semi_sync_clients && *p->semi_sync_clients == 0) || !seen)
       h.writes_refused = "no replica acknowledges writes on " + p->server;

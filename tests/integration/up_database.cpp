@@ -45,9 +45,14 @@ TEST(UpDatabase, PrimaryReplicaSupervisedAndPersistent) {
   EXPECT_NE(out.find("wait for db-replica1 to catch up"), std::string::npos) << out;
 
   json st = s.status();
-  ASSERT_EQ(st["nodes"].size(), 2u) << st.dump(2);
+  ASSERT_EQ(st["nodes"].size(), 3u) << st.dump(2);  // a primary and two replicas
   EXPECT_EQ(st["nodes"][0]["db"]["read_only"], false);
-  EXPECT_EQ(st["nodes"][1]["db"]["read_only"], true);
+  EXPECT_EQ(st["nodes"][0]["db"]["role"], "primary");
+  EXPECT_EQ(st["nodes"][0]["db"]["semi_sync"], true);
+  for (int i : {1, 2}) {
+    EXPECT_EQ(st["nodes"][i]["db"]["read_only"], true);
+    EXPECT_EQ(st["nodes"][i]["db"]["role"], "replica");
+  }
   EXPECT_TRUE(eventually([&] { return caught_up(s); }, 10s)) << s.status().dump(2);
 
   // Secrets: 0600, and never printed or logged.

@@ -74,7 +74,7 @@ TEST(UpStack, WholeInfrastructureOnOneMachine) {
     return true;
   }, 20s)) << s.status().dump(2);
   json st = s.status();
-  EXPECT_EQ(st["nodes"].size(), 7u);
+  EXPECT_EQ(st["nodes"].size(), 8u);  // a primary, two replicas, two apps, two webs, the lb
   for (auto& n : st["nodes"]) EXPECT_EQ(n["state"], "up") << n.dump();
 
   // SIGKILL one app server: restarted by the supervisor, requests keep succeeding.
