@@ -82,8 +82,12 @@ void assign_roles(ClusterHealth& h, std::optional<std::size_t> previous, std::si
     const bool seen = std::any_of(h.nodes.begin(), h.nodes.end(), [&](const ServerHealth& n) {
       return !n.checked || (n.up && n.io_connected && n.master == p->server);
     });
-    if ((p->semi_sync_clients && *p->semi_sync_clients == 0) || !seen)
+    if ((p->semi_sync_clients && *p->semi_sync_clients == 0) || !seen) {
       h.writes_refused = "no replica acknowledges writes on " + p->server;
+      // Right after a change of primary its replicas are still connecting:
+      // a write waits a moment (write_wait) for one rather than fail at once.
+      h.writes_wait = true;
+    }
   }
 
   for (std::size_t i = 0; i < h.nodes.size(); ++i) {

@@ -177,3 +177,37 @@ TEST(ErrorKind, UnreachableMeansNoAnswerAtAll) {
 }
 
 }  // namespace foobar::db
+
+namespace foobar::db {
+
+TEST(NodeState, ReadsRoleAndPositionsFromTheRealAnswer) {
+  ServerHealth p, r;
+  ASSERT_TRUE(read_node_state(captured("node_state.primary"), p));
+  ASSERT_TRUE(read_node_state(captured("node_state.replica"), r));
+  EXPECT_TRUE(p.writable);
+  EXPECT_TRUE(p.semi_sync_master);
+  EXPECT_EQ(p.semi_sync_clients, 1u);
+  EXPECT_EQ(p.gtid_binlog_state, "0-1-65,0-2-69");
+  EXPECT_FALSE(r.writable);
+  EXPECT_FALSE(r.semi_sync_master);
+  ServerHealth bad;
+  EXPECT_FALSE(read_node_state(captured("show_all_replicas_status.running"), bad));
+}
+
+TEST(ReplicaStatus, MasterAndConnectionFromTheRealAnswer) {
+  auto running = parse_replica_status(captured("show_all_replicas_status.running"));
+  ASSERT_TRUE(running);
+  EXPECT_FALSE(running->master.empty());
+  EXPECT_TRUE(running->io_connected);
+  // "Yes" while reconnecting after a failed read: not connected.
+  auto reconnecting = parse_replica_status(with(captured("show_all_replicas_status.running"),
+                                                {{"Slave_IO_State", "Reconnecting after a failed master event read"}}));
+  ASSERT_TRUE(reconnecting);
+  EXPECT_TRUE(reconnecting->io_running);
+  EXPECT_FALSE(reconnecting->io_connected);
+  auto gone = parse_replica_status(captured("show_all_replicas_status.primary_gone"));
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(gone->io_connected);
+}
+
+}  // namespace foobar::db
