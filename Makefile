@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS  ?= $(shell nproc)
 export CCACHE_BASEDIR := $(CURDIR)
 
-.PHONY: all deps build build-asan test test-unit test-asan fuzz run bench deb clean
+.PHONY: all deps build build-asan test test-unit test-asan test-package fuzz run bench deb clean
 
 all: build
 
@@ -20,9 +20,13 @@ build-asan: deps
 
 # Everything: unit + integration tests (release), unit tests under ASan+UBSan, a bounded fuzz run.
 test: build build-asan
-	@ctest --preset release -j $(JOBS)
+	@ctest --preset release -j $(JOBS) -LE package
 	@ctest --preset asan -j $(JOBS)
 	@bash scripts/fuzz.sh 60
+
+# The Debian package installed into a clean bookworm root (debootstrap: minutes; CI runs it after `make test`).
+test-package: build
+	@ctest --preset release -L package
 
 test-unit: build
 	@ctest --preset release -L unit -j $(JOBS)

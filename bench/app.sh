@@ -2,7 +2,9 @@
 # foobar app's DB reads vs the database's own limit, side by side on the same replica:
 #   sysbench oltp_point_select (TCP, THREADS threads) on the replica, then
 #   wrk GET /api/posts/<random id> through `foobar app` (reads routed to that replica).
-# Prints both rates and the ratio. Bounded: a few seconds per run.
+# Prints both rates and the ratio; then POST /api/posts with and without semi-sync
+# replication (the cost of never acknowledging a write on one machine only).
+# Bounded: a few seconds per run.
 # Usage: bench/app.sh   (env: DURATION=5 ROUNDS=3 CONNECTIONS=64 THREADS=16 APP_THREADS=1 POSTS=10000)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -108,3 +110,46 @@ sel_after=$(sql replica "SHOW GLOBAL STATUS LIKE 'Com_select'" | awk '{print $2}
 printf '%-34s %12s\n' "sysbench point selects/s" "$sm" "foobar app GET /api/posts/ID/s" "$am"
 printf '%-34s %12s\n' "ratio (app / sysbench)" "$(ratio "$am" "$sm")"
 echo "(replica Com_select grew by $((sel_after - sel_before)): the app's reads ran there)"
+
+# Writes: POST /api/posts (16 connections) with and without semi-synchronous
+# replication, rounds alternating, both with the durability foobar's servers run
+# with (sync_binlog=1, sync_relay_log=1, innodb_flush_log_at_trx_commit=1).
+WRITE_CONNECTIONS=${WRITE_CONNECTIONS:-16}
+sql primary "SET GLOBAL sync_binlog=1, GLOBAL innodb_flush_log_at_trx_commit=1,
+  GLOBAL rpl_semi_sync_master_wait_point=AFTER_SYNC, GLOBAL rpl_semi_sync_master_timeout=4294967295"
+sql replica "SET GLOBAL sync_relay_log=1, GLOBAL rpl_semi_sync_slave_enabled=ON; STOP SLAVE IO_THREAD; START SLAVE IO_THREAD"
+cat > "$work/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"author":"bench","body":"a benchmark post of a modest length"}'
+LUA
+semi_sync() {  # semi_sync ON|OFF: switch it and wait until the app sees the replica acknowledging
+  sql primary "SET GLOBAL rpl_semi_sync_master_enabled=$1"
+  if [ "$1" = ON ]; then
+    for _ in $(seq 100); do
+      [ "$(sql primary "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'" | awk '{print $2}')" = 1 ] && break
+      sleep 0.1
+    done
+  fi
+  sleep 2  # the app's monitor looks once a second
+  local code; code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+    -d '{"author":"bench","body":"probe"}' "http://127.0.0.1:$aport/api/posts")
+  [ "$code" = 201 ] || { echo "POST answers $code with semi-sync $1" >&2; tail "$work/app.log" >&2; exit 1; }
+}
+post_rps() {
+  wrk -t1 -c"$WRITE_CONNECTIONS" -d"${DURATION}s" -s "$work/post.lua" "http://127.0.0.1:$aport/api/posts" > "$work/wrk-post.out"
+  if grep -q "Non-2xx" "$work/wrk-post.out"; then echo "warning: $(grep Non-2xx "$work/wrk-post.out")" >&2; fi
+  awk '/Requests\/sec/ {print $2}' "$work/wrk-post.out"
+}
+off=(); on=()
+for round in $(seq "$ROUNDS"); do
+  semi_sync OFF; off+=("$(post_rps)")
+  semi_sync ON; on+=("$(post_rps)")
+done
+[ "$(sql primary "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_yes_tx'" | awk '{print $2}')" -gt 0 ] ||
+  { echo "no transaction was acknowledged semi-synchronously" >&2; exit 1; }
+offm=$(median "${off[@]}"); onm=$(median "${on[@]}")
+echo
+echo "foobar app POST /api/posts (wrk -t1 -c$WRITE_CONNECTIONS), ${DURATION}s x $ROUNDS rounds, sync_binlog=1:"
+printf '%-34s %12s\n' "asynchronous replication, POST/s" "$offm" "semi-sync (AFTER_SYNC), POST/s" "$onm"
+printf '%-34s %12s\n' "ratio (semi-sync / async)" "$(ratio "$onm" "$offm")"

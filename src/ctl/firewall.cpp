@@ -53,18 +53,18 @@ std::vector<Flow> inbound_flows(const Topology& t, const Host& host) {
       }
       case Role::web: flows.push_back({hosts_with(t, Role::lb), {port}, false, "lb hosts to this web server"}); break;
       case Role::app: flows.push_back({hosts_with(t, Role::web), {port}, false, "web hosts to this app server"}); break;
-      case Role::db_primary: {
+      case Role::db_primary:
+      case Role::db_replica: {
+        // Any database server may be the primary after a failover: the app
+        // hosts and every other database server reach each one.
         db_port = port;
         auto from = hosts_with(t, Role::app);
-        auto replicas = hosts_with(t, Role::db_replica);
-        from.insert(from.end(), replicas.begin(), replicas.end());
-        flows.push_back({from, {port}, false, "app hosts and replicas to the MariaDB primary"});
+        for (auto role : {Role::db_primary, Role::db_replica})
+          for (const auto& a : hosts_with(t, role))
+            if (a != host.address) from.push_back(a);
+        flows.push_back({from, {port}, false, "app hosts and the other database servers to MariaDB"});
         break;
       }
-      case Role::db_replica:
-        db_port = port;
-        flows.push_back({hosts_with(t, Role::app), {port}, false, "app hosts to this MariaDB replica"});
-        break;
     }
     if (n.admin.port()) admin_ports.push_back(n.admin.port());
   }

@@ -1,7 +1,7 @@
 #pragma once
 // The nftables ruleset of one host: input policy drop, then exactly the flows
 // the topology needs (clients -> lb, lb -> web, web -> app, app -> MariaDB,
-// replicas -> primary, VRRP in the lb pair, monitoring -> admin ports, admin -> SSH).
+// app and database servers -> every database server (any may be primary after a failover), VRRP in the lb pair, monitoring -> admin ports, admin -> SSH).
 #include <string>
 #include <vector>
 

@@ -141,7 +141,7 @@ TEST(Firewall, ExactlyTheFlowsEachHostNeeds) {
   EXPECT_EQ(flows("web2"), (std::vector<std::string>{"10.0.0.11,10.0.0.12>8080", "10.0.0.51>8405", "10.0.9.0/24>22"}));
   EXPECT_EQ(flows("app1"), (std::vector<std::string>{"10.0.0.21,10.0.0.22>9000", "10.0.0.51>8406", "10.0.9.0/24>22"}));
   EXPECT_EQ(flows("db1"), (std::vector<std::string>{"10.0.0.31,10.0.0.42>3306", "10.0.0.51>3306", "10.0.9.0/24>22"}));
-  EXPECT_EQ(flows("db2"), (std::vector<std::string>{"10.0.0.31>3306", "10.0.0.51>3306", "10.0.9.0/24>22"}));
+  EXPECT_EQ(flows("db2"), (std::vector<std::string>{"10.0.0.31,10.0.0.41>3306", "10.0.0.51>3306", "10.0.9.0/24>22"}));
   EXPECT_EQ(flows("mon"), (std::vector<std::string>{"10.0.9.0/24>22"}));
   const auto nft = nft_ruleset(t, *t.find_host("db1"));
   EXPECT_NE(nft.find("policy drop;"), std::string::npos);
