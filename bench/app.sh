@@ -38,6 +38,9 @@ collation_server=utf8mb4_unicode_ci
 max_connections=1000
 innodb_buffer_pool_size=128M
 performance_schema=OFF
+rpl_semi_sync_master_wait_point=AFTER_SYNC
+rpl_semi_sync_master_timeout=4294967295
+rpl_semi_sync_slave_enabled=ON
 ${4:+read_only=ON}
 $( [ "$(id -u)" -eq 0 ] && echo "user=root" )
 CNF
@@ -114,26 +117,36 @@ echo "(replica Com_select grew by $((sel_after - sel_before)): the app's reads r
 # Writes: POST /api/posts (16 connections) with and without semi-synchronous
 # replication, rounds alternating, both with the durability foobar's servers run
 # with (sync_binlog=1, sync_relay_log=1, innodb_flush_log_at_trx_commit=1).
-WRITE_CONNECTIONS=${WRITE_CONNECTIONS:-16}
-sql primary "SET GLOBAL sync_binlog=1, GLOBAL innodb_flush_log_at_trx_commit=1,
-  GLOBAL rpl_semi_sync_master_wait_point=AFTER_SYNC, GLOBAL rpl_semi_sync_master_timeout=4294967295"
-sql replica "SET GLOBAL sync_relay_log=1, GLOBAL rpl_semi_sync_slave_enabled=ON; STOP SLAVE IO_THREAD; START SLAVE IO_THREAD"
+WRITE_CONNECTIONS=${WRITE_CONNECTIONS:-16}  # env SYNC_RELAY_LOG=0: the replica acknowledges before its fsync
+sql primary "SET GLOBAL sync_binlog=1, GLOBAL innodb_flush_log_at_trx_commit=1"
+sql replica "SET GLOBAL sync_relay_log=${SYNC_RELAY_LOG:-1}"  # foobar runs 1; 0 shows what the fsync costs
 cat > "$work/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"author":"bench","body":"a benchmark post of a modest length"}'
 LUA
 semi_sync() {  # semi_sync ON|OFF: switch it and wait until the app sees the replica acknowledging
+  # Each round starts caught up: an asynchronous round leaves the replica behind
+  # (with sync_relay_log=1 it receives at its disk's fsync rate).
+  local pos; pos=$(sql primary "SELECT @@gtid_binlog_pos")
+  [ "$(sql replica "SELECT MASTER_GTID_WAIT('$pos', 300)")" = 0 ] || { echo "replica did not catch up" >&2; exit 1; }
   sql primary "SET GLOBAL rpl_semi_sync_master_enabled=$1"
+  sql replica "STOP SLAVE IO_THREAD; START SLAVE IO_THREAD"  # it asks for semi-sync when it connects
   if [ "$1" = ON ]; then
     for _ in $(seq 100); do
       [ "$(sql primary "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'" | awk '{print $2}')" = 1 ] && break
       sleep 0.1
     done
+    [ "$(sql primary "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'" | awk '{print $2}')" = 1 ] ||
+      { echo "the replica does not acknowledge semi-synchronously" >&2; exit 1; }
   fi
-  sleep 2  # the app's monitor looks once a second
-  local code; code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
-    -d '{"author":"bench","body":"probe"}' "http://127.0.0.1:$aport/api/posts")
+  local code
+  for _ in $(seq 20); do  # the app's monitor looks once a second
+    sleep 0.5
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+      -d '{"author":"bench","body":"probe"}' "http://127.0.0.1:$aport/api/posts")
+    [ "$code" = 201 ] && break
+  done
   [ "$code" = 201 ] || { echo "POST answers $code with semi-sync $1" >&2; tail "$work/app.log" >&2; exit 1; }
 }
 post_rps() {
@@ -150,6 +163,6 @@ done
   { echo "no transaction was acknowledged semi-synchronously" >&2; exit 1; }
 offm=$(median "${off[@]}"); onm=$(median "${on[@]}")
 echo
-echo "foobar app POST /api/posts (wrk -t1 -c$WRITE_CONNECTIONS), ${DURATION}s x $ROUNDS rounds, sync_binlog=1:"
+echo "foobar app POST /api/posts (wrk -t1 -c$WRITE_CONNECTIONS), ${DURATION}s x $ROUNDS rounds, sync_binlog=1, replica sync_relay_log=${SYNC_RELAY_LOG:-1}:"
 printf '%-34s %12s\n' "asynchronous replication, POST/s" "$offm" "semi-sync (AFTER_SYNC), POST/s" "$onm"
 printf '%-34s %12s\n' "ratio (semi-sync / async)" "$(ratio "$onm" "$offm")"
