@@ -12,7 +12,7 @@ void add_db_metrics(core::metrics::Registry& r, std::shared_ptr<const db::Health
   using Read = std::function<double(const db::ClusterHealth&, std::size_t)>;
   auto per_node = [&](const char* name, const char* help, Read read) {
     for (std::size_t i = 0; i < initial->nodes.size(); ++i)
-      r.callback(name, help, {{"node", initial->nodes[i].server}}, [board, i, read] {
+      r.callback(name, help, {{"server", initial->nodes[i].server}}, [board, i, read] {
         const auto h = board->load();
         return i < h->nodes.size() ? read(*h, i) : 0.0;
       });

@@ -15,6 +15,7 @@
 #include "ctl/state_dir.hpp"
 #include "db/connection.hpp"
 #include "db/replica_status.hpp"
+#include "db/replication_sql.hpp"
 
 namespace foobar::ctl {
 
@@ -170,31 +171,16 @@ std::string mariadb_config(const MariadbInstance& inst) {
   return cnf.str();
 }
 
-namespace {
-// A SQL string literal (the server's default sql_mode: backslash escapes).
-std::string literal(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    switch (c) {
-      case '\0': out += "\\0"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\x1a': out += "\\Z"; break;
-      case '\'': case '\\': out += '\\'; out += c; break;
-      default: out += c;
-    }
-  }
-  return out + "'";
-}
-}  // namespace
+using db::sql_literal;
+
 
 std::string bootstrap_sql(const ClusterAccounts& a, const std::string& schema) {
   if (a.database.find('`') != std::string::npos) throw std::runtime_error("bad database name");
   const auto db = "`" + a.database + "`";
-  auto account = [&](const Account& acc) { return literal(acc.user) + "@" + literal(a.client_host); };
+  auto account = [&](const Account& acc) { return sql_literal(acc.user) + "@" + sql_literal(a.client_host); };
   auto create = [&](const Account& acc) {
-    return "CREATE USER IF NOT EXISTS " + account(acc) + " IDENTIFIED BY " + literal(acc.password) + ";\n" +
-           "ALTER USER " + account(acc) + " IDENTIFIED BY " + literal(acc.password) + ";\n";
+    return "CREATE USER IF NOT EXISTS " + account(acc) + " IDENTIFIED BY " + sql_literal(acc.password) + ";\n" +
+           "ALTER USER " + account(acc) + " IDENTIFIED BY " + sql_literal(acc.password) + ";\n";
   };
   return "CREATE DATABASE IF NOT EXISTS " + db + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n" +
          create(a.app) + "GRANT SELECT, INSERT, UPDATE, DELETE ON " + db + ".* TO " + account(a.app) + ";\n" +
@@ -210,8 +196,8 @@ std::string bootstrap_sql(const ClusterAccounts& a, const std::string& schema) {
 
 namespace {
 std::string change_master(const std::string& host, int port, const Account& repl) {
-  return "CHANGE MASTER TO MASTER_HOST=" + literal(host) + ", MASTER_PORT=" + std::to_string(port) +
-         ", MASTER_USER=" + literal(repl.user) + ", MASTER_PASSWORD=" + literal(repl.password) +
+  return "CHANGE MASTER TO MASTER_HOST=" + sql_literal(host) + ", MASTER_PORT=" + std::to_string(port) +
+         ", MASTER_USER=" + sql_literal(repl.user) + ", MASTER_PASSWORD=" + sql_literal(repl.password) +
          ", MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1;\n";
 }
 }  // namespace

@@ -13,6 +13,7 @@
 #include "db/connection.hpp"
 #include "db/replica_monitor.hpp"
 #include "db/replica_status.hpp"
+#include "db/replication_sql.hpp"
 #include "db/roles.hpp"
 
 namespace foobar::ctl {
@@ -21,20 +22,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::string literal(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "'";
-}
-
-std::string point_at(const net::Address& a) {
-  return "CHANGE MASTER TO MASTER_HOST = " + literal(a.host()) + ", MASTER_PORT = " + std::to_string(a.port()) +
-         ", MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1";
-}
 
 struct Link {
   const DbServer* server;
@@ -116,7 +103,7 @@ asio::awaitable<int> change_primary(asio::any_io_executor ex, const std::vector<
   auto pos = co_await primary->conn->query("SELECT @@gtid_binlog_pos");
   const std::string gtid = pos.ok() && !pos.rows.empty() ? pos.rows[0][0].value_or("") : "";
   if (!gtid.empty()) {
-    auto w = co_await target->conn->query("SELECT MASTER_GTID_WAIT(" + literal(gtid) + ", 10)");
+    auto w = co_await target->conn->query("SELECT MASTER_GTID_WAIT(" + db::sql_literal(gtid) + ", 10)");
     if (!w.ok() || w.rows.empty() || w.rows[0][0] != "0") {
       fmt::print(stderr, "foobar switchover: {} did not reach {} in 10 s; {} stays primary\n", target->server->name,
                  gtid, primary->server->name);
@@ -125,7 +112,7 @@ asio::awaitable<int> change_primary(asio::any_io_executor ex, const std::vector<
     }
   }
   // 3. The target becomes the primary, as a failover would make it.
-  for (const auto& sql : {std::string("STOP SLAVE"), point_at(target->server->address),
+  for (const auto& sql : {std::string("STOP SLAVE"), db::follow_sql(target->server->address),
                           std::string("SET GLOBAL rpl_semi_sync_master_enabled = ") +
                               (primary->health.semi_sync_master ? "ON" : "OFF"),
                           std::string("SET GLOBAL read_only = OFF")})
@@ -139,7 +126,7 @@ asio::awaitable<int> change_primary(asio::any_io_executor ex, const std::vector<
       steps.push_back("SET GLOBAL rpl_semi_sync_master_enabled = OFF");
       steps.push_back("SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos");
     }
-    steps.push_back(point_at(target->server->address));
+    steps.push_back(db::follow_sql(target->server->address));
     steps.push_back("START SLAVE");
     for (const auto& sql : steps)
       if (!co_await run(l, sql)) co_return 1;

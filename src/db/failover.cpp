@@ -7,6 +7,7 @@
 
 #include "db/replica_monitor.hpp"
 #include "db/replica_status.hpp"
+#include "db/replication_sql.hpp"
 #include "db/roles.hpp"
 
 namespace foobar::db {
@@ -14,15 +15,6 @@ namespace foobar::db {
 namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::string_view kLock = "foobar_failover";
-
-std::string literal(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "'";
-}
 
 long long ms_since(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
@@ -50,7 +42,8 @@ struct FailoverManager::Node {
 
 FailoverManager::FailoverManager(asio::any_io_executor ex, std::vector<ServerOptions> servers,
                                  FailoverOptions options, std::shared_ptr<HealthBoard> board)
-    : ex_(ex), options_(options), board_(std::move(board)), timer_(ex), stopped_(std::make_shared<bool>(false)) {
+    : ex_(ex), options_(options), board_(std::move(board)), timer_(ex), stopped_(std::make_shared<bool>(false)),
+      semi_sync_(servers.size() > 1) {
   for (auto& s : servers) {
     s.database.clear();
     s.track_gtid = false;
@@ -212,12 +205,7 @@ asio::awaitable<std::optional<ServerHealth>> FailoverManager::inspect(std::size_
 }
 
 std::string FailoverManager::point_at(std::size_t primary) const {
-  const auto& ep = nodes_[primary]->admin_options->endpoint;
-  // Only host and port: the replication user and password stay what the
-  // server was set up with (CHANGE MASTER keeps what it is not given), so they
-  // never leave the database servers.
-  return "CHANGE MASTER TO MASTER_HOST = " + literal(ep.host()) + ", MASTER_PORT = " + std::to_string(ep.port()) +
-         ", MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1";
+  return follow_sql(nodes_[primary]->admin_options->endpoint);
 }
 
 asio::awaitable<void> FailoverManager::act(const ClusterHealth& h) {
@@ -259,6 +247,15 @@ asio::awaitable<void> FailoverManager::act(const ClusterHealth& h) {
       }
       const bool follows = n.master == ph->server;
       const bool running = n.io_state != "No" && !n.io_state.empty() && n.sql_running;
+      if (follows && n.io_running && !n.io_connected) {
+        // "Yes" but silent for 2 s while the primary is fine: an IO thread hung
+        // (after a partition) that will not reconnect by itself. Restart it.
+        spdlog::warn("db failover: {}'s IO thread hears nothing from {}; restarting it", n.server, ph->server);
+        nodes_[i]->acted_at = Clock::now();
+        co_await run(i, "STOP SLAVE IO_THREAD");
+        co_await run(i, "START SLAVE IO_THREAD");
+        continue;
+      }
       if (follows && running) {
         nodes_[i]->restarted = false;
         continue;
@@ -355,7 +352,7 @@ asio::awaitable<void> FailoverManager::promote(std::size_t lost, const ClusterHe
   // (a GTID replica purges its relay log when its threads start).
   if (!cs.gtid_io_pos.empty()) {
     auto secs = std::to_string(options_.catch_up_timeout.count() / 1000.0);
-    auto w = co_await run(c, "SELECT MASTER_GTID_WAIT(" + literal(cs.gtid_io_pos) + ", " + secs + ")", true);
+    auto w = co_await run(c, "SELECT MASTER_GTID_WAIT(" + sql_literal(cs.gtid_io_pos) + ", " + secs + ")", true);
     if (!w.ok() || w.rows.empty() || w.rows[0].empty() || w.rows[0][0] != "0") {
       spdlog::error("db failover: {} did not apply its relay log ({}) in time; failover abandoned", cs.server,
                     cs.gtid_io_pos);

@@ -65,7 +65,9 @@ class FailoverManager {
   std::mt19937_64 random_{std::random_device{}()};
   std::optional<std::size_t> lost_;  // the primary that stopped taking writes...
   std::chrono::steady_clock::time_point lost_since_{};  // ...and since when
-  bool semi_sync_ = false;  // the primary had semi-sync on: its successor gets it too
+  // The primary had semi-sync on: its successor gets it too. Until one is seen
+  // (a leader that started with the primary down), on whenever there are replicas.
+  bool semi_sync_ = false;
   std::string waiting_;     // why a due failover is not happening (logged once)
 };
 

@@ -87,16 +87,16 @@ async function refresh() {
        (m) => `${tier(m)} ${m.q}`);
   draw('saturation', conns, tier);
   const [up, backends, primary, rup, io, sql, lag] = await Promise.all([
-    query('up'), query('foobar_lb_backend_up'), query('max by (node) (foobar_db_node_primary)'),
-    query('max by (node) (foobar_db_node_up)'), query('max by (node) (foobar_db_replica_io_running)'),
-    query('max by (node) (foobar_db_replica_sql_running)'), query('max by (node) (foobar_db_replica_lag_seconds)')]);
+    query('up'), query('foobar_lb_backend_up'), query('max by (server) (foobar_db_node_primary)'),
+    query('max by (server) (foobar_db_node_up)'), query('max by (server) (foobar_db_replica_io_running)'),
+    query('max by (server) (foobar_db_replica_sql_running)'), query('max by (server) (foobar_db_replica_lag_seconds)')]);
   table('nodes', ['node', 'tier', 'address', 'state'], up.map((s) => [s.metric.node || s.metric.job, tier(s.metric),
     s.metric.instance, state(s.value[1] === '1', 'up', 'down')]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
   table('backends', ['backend', 'state'], backends.map((s) => [s.metric.backend, state(s.value[1] === '1', 'up', 'down')]));
-  const by = (list) => Object.fromEntries(list.map((s) => [s.metric.node, s.value[1]]));
+  const by = (list) => Object.fromEntries(list.map((s) => [s.metric.server, s.value[1]]));
   const [isPrimary, ioOf, sqlOf, lagOf] = [by(primary), by(io), by(sql), by(lag)];
   table('replication', ['node', 'role', 'state', 'IO thread', 'SQL thread', 'lag (s)'], rup.map((s) => {
-    const n = s.metric.node, up = state(s.value[1] === '1', 'up', 'unreachable');
+    const n = s.metric.server, up = state(s.value[1] === '1', 'up', 'unreachable');
     return isPrimary[n] === '1' ? [n, 'primary', up, '', '', '']
       : [n, 'replica', up, state(ioOf[n] === '1', 'running', 'stopped'), state(sqlOf[n] === '1', 'running', 'stopped'), lagOf[n] ?? '?'];
   }));

@@ -266,9 +266,10 @@ bool allowed(const std::string& from, const std::string& to, int port) {
     case 443: return is(to, "lb");
     case 8080: return is(to, "web") && is(from, "lb");
     case 9000: return to == "app1" && is(from, "web");
-    case 3306:  // the monitoring host too: foobar status reads replication with the monitor user
+    case 3306:  // the monitoring host too: foobar status reads replication with the monitor user;
+                // each database host from the other: either may be the primary after a failover
       return (to == "db1" && (from == "app1" || from == "db2" || from == "mon")) ||
-             (to == "db2" && (from == "app1" || from == "mon"));
+             (to == "db2" && (from == "app1" || from == "db1" || from == "mon"));
     case 8404: return is(to, "lb") && from == "mon";
     case 8405: return is(to, "web") && from == "mon";
     case 8406: return to == "app1" && from == "mon";
