@@ -58,12 +58,6 @@ class AdminConnection {
   AdminConnection(const AdminConnection&) = delete;
   AdminConnection& operator=(const AdminConnection&) = delete;
 
-  std::string quote(const std::string& s) {
-    std::string out(s.size() * 2 + 1, '\0');
-    out.resize(mysql_real_escape_string(mysql_, out.data(), s.data(), s.size()));
-    return "'" + out + "'";
-  }
-
   // One statement's answer with its column names, as the app's connection gives it.
   db::Result result(const std::string& sql) {
     if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0)
@@ -311,7 +305,7 @@ void setup_replica(const MariadbInstance& replica, const MariadbInstance& primar
   AdminConnection c(replica);
   // Its own binlog (an old primary's writes) is history the primary shares
   // (callers check): replication continues after it.
-  c.query("STOP SLAVE; SET GLOBAL gtid_slave_pos = IF(@@gtid_binlog_pos = '', @@gtid_slave_pos, @@gtid_binlog_pos)");
+  c.query("STOP SLAVE; " + std::string(db::kResumeAfterOwnBinlog));
   c.query(replica_sql(primary.host, primary.port, repl));
 }
 
@@ -338,7 +332,7 @@ void wait_caught_up(const MariadbInstance& replica, const MariadbInstance& prima
   if (target.empty()) return;
   AdminConnection c(replica);
   auto seconds = std::to_string(timeout.count() / 1000.0);
-  auto rows = c.query("SELECT MASTER_GTID_WAIT(" + c.quote(target) + ", " + seconds + ")");
+  auto rows = c.query("SELECT MASTER_GTID_WAIT(" + sql_literal(target) + ", " + seconds + ")");
   if (rows.empty() || rows[0].empty() || rows[0][0] != "0") {
     std::string state;
     for (auto& row : c.query("SHOW REPLICA STATUS"))
@@ -354,7 +348,7 @@ std::vector<std::vector<std::string>> admin_query(const MariadbInstance& inst, c
 
 long long global_status(const MariadbInstance& inst, const std::string& name) {
   AdminConnection c(inst);
-  auto rows = c.query("SHOW GLOBAL STATUS LIKE " + c.quote(name));
+  auto rows = c.query("SHOW GLOBAL STATUS LIKE " + sql_literal(name));
   if (rows.empty() || rows[0].size() < 2) throw std::runtime_error("no status variable " + name);
   return std::stoll(rows[0][1]);
 }

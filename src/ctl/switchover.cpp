@@ -112,23 +112,13 @@ asio::awaitable<int> change_primary(asio::any_io_executor ex, const std::vector<
     }
   }
   // 3. The target becomes the primary, as a failover would make it.
-  for (const auto& sql : {std::string("STOP SLAVE"), db::follow_sql(target->server->address),
-                          std::string("SET GLOBAL rpl_semi_sync_master_enabled = ") +
-                              (primary->health.semi_sync_master ? "ON" : "OFF"),
-                          std::string("SET GLOBAL read_only = OFF")})
+  for (const auto& sql : db::promote_steps(target->server->address, primary->health.semi_sync_master))
     if (!co_await run(*target, sql)) co_return 1;
   const auto promoted_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
   // 4. Everyone else follows it; the old primary continues after its own binlog.
   for (auto& l : links) {
     if (&l == target) continue;
-    std::vector<std::string> steps{"STOP SLAVE"};
-    if (&l == primary) {
-      steps.push_back("SET GLOBAL rpl_semi_sync_master_enabled = OFF");
-      steps.push_back("SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos");
-    }
-    steps.push_back(db::follow_sql(target->server->address));
-    steps.push_back("START SLAVE");
-    for (const auto& sql : steps)
+    for (const auto& sql : db::rejoin_steps(target->server->address))
       if (!co_await run(l, sql)) co_return 1;
   }
   fmt::print("switchover: {} -> {}: writes paused {} ms (at {})\n", primary->server->name, target->server->name,

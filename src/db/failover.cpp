@@ -204,10 +204,6 @@ asio::awaitable<std::optional<ServerHealth>> FailoverManager::inspect(std::size_
   co_return h;
 }
 
-std::string FailoverManager::point_at(std::size_t primary) const {
-  return follow_sql(nodes_[primary]->admin_options->endpoint);
-}
-
 asio::awaitable<void> FailoverManager::act(const ClusterHealth& h) {
   const auto p = h.primary;
   const ServerHealth* ph = h.primary_health();
@@ -366,9 +362,7 @@ asio::awaitable<void> FailoverManager::promote(std::size_t lost, const ClusterHe
   }
   // Pointed at itself (not started): it keeps its replication credentials for
   // when it is a replica again, and says where its writes come from.
-  for (auto sql : {std::string("STOP SLAVE"), point_at(c),
-                   std::string("SET GLOBAL rpl_semi_sync_master_enabled = ") + (semi_sync_ ? "ON" : "OFF"),
-                   std::string("SET GLOBAL read_only = OFF")}) {
+  for (const auto& sql : promote_steps(nodes_[c]->admin_options->endpoint, semi_sync_)) {
     auto r = co_await run(c, sql);
     if (!r.ok()) {
       spdlog::error("db failover: promoting {} failed at '{}': {}", cs.server, sql, r.error.message);
@@ -389,9 +383,7 @@ asio::awaitable<void> FailoverManager::promote(std::size_t lost, const ClusterHe
   std::vector<std::size_t> followers;
   for (auto i : candidates)
     if (i != c) followers.push_back(i);
-  co_await run_each(followers, "STOP SLAVE");
-  co_await run_each(followers, point_at(c));
-  co_await run_each(followers, "START SLAVE");
+  for (const auto& sql : rejoin_steps(nodes_[c]->admin_options->endpoint)) co_await run_each(followers, sql);
   // Writes open once a replica is seen connected (db/roles.cpp): publish the
   // first that is, rather than wait for the monitor's next round.
   for (int round = 0; round < 40; ++round) {
@@ -436,8 +428,8 @@ asio::awaitable<void> FailoverManager::reopen(std::size_t p, const ClusterHealth
     }
   }
   spdlog::warn("db failover: reopening {} for writes (failover is off)", ph.server);
-  co_await run(p, std::string("SET GLOBAL rpl_semi_sync_master_enabled = ") + (semi_sync_ ? "ON" : "OFF"));
-  co_await run(p, "SET GLOBAL read_only = OFF");
+  for (const auto& sql : promote_steps(nodes_[p]->admin_options->endpoint, semi_sync_))
+    if (!(co_await run(p, sql)).ok()) co_return;
 }
 
 asio::awaitable<void> FailoverManager::rejoin(std::size_t i, std::size_t primary, const ClusterHealth& h) {
@@ -450,14 +442,8 @@ asio::awaitable<void> FailoverManager::rejoin(std::size_t i, std::size_t primary
   }
   spdlog::info("db failover: {} rejoins as a replica of {} (from {})", n.server, h.nodes[primary].server,
                n.gtid_binlog_pos.empty() ? "the start" : n.gtid_binlog_pos);
-  // Its own binlog is part of the primary's history: continue after it (an old
-  // primary's gtid_slave_pos predates its own writes).
-  for (auto sql : {std::string("STOP SLAVE"), std::string("SET GLOBAL rpl_semi_sync_master_enabled = OFF"),
-                   std::string("SET GLOBAL gtid_slave_pos = @@gtid_binlog_pos"), point_at(primary),
-                   std::string("START SLAVE")}) {
-    if (sql.find("gtid_slave_pos") != std::string::npos && n.gtid_binlog_pos.empty()) continue;
+  for (const auto& sql : rejoin_steps(nodes_[primary]->admin_options->endpoint))
     if (!(co_await run(i, sql)).ok()) co_return;
-  }
   nodes_[i]->restarted = false;
 }
 

@@ -52,7 +52,6 @@ class FailoverManager {
   asio::awaitable<Result> run(std::size_t i, std::string sql, bool long_wait = false);
   asio::awaitable<void> run_each(std::vector<std::size_t> servers, std::string sql);
   asio::awaitable<std::optional<ServerHealth>> inspect(std::size_t i);
-  std::string point_at(std::size_t primary) const;  // CHANGE MASTER TO ... for that primary
   void update(const std::function<void(ClusterHealth&)>& change);
 
   asio::any_io_executor ex_;

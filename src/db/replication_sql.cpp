@@ -22,4 +22,15 @@ std::string follow_sql(const net::Address& primary) {
          std::to_string(primary.port()) + ", MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1";
 }
 
+std::vector<std::string> promote_steps(const net::Address& self, bool semi_sync) {
+  return {"STOP SLAVE", follow_sql(self),
+          std::string("SET GLOBAL rpl_semi_sync_master_enabled = ") + (semi_sync ? "ON" : "OFF"),
+          "SET GLOBAL read_only = OFF"};
+}
+
+std::vector<std::string> rejoin_steps(const net::Address& primary) {
+  return {"STOP SLAVE", "SET GLOBAL rpl_semi_sync_master_enabled = OFF", std::string(kResumeAfterOwnBinlog),
+          follow_sql(primary), "START SLAVE"};
+}
+
 }  // namespace foobar::db
