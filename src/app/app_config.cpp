@@ -27,11 +27,11 @@ std::string read_secret(const std::string& file, const char* env, const char* wh
 void read_app_config(const core::ConfigFile& file, AppConfig& cfg) {
   auto app = file.root().table("app");
   if (!app) return;
-  app->allow_only({"listen", "tls", "admin", "access_log", "limits", "threads", "shutdown_timeout_ms", "db_primary", "db_replicas",
+  app->allow_only(http::server_config_keys({"threads", "db_primary", "db_replicas",
                    "db_name", "db_user", "db_password_file", "db_monitor_user", "db_monitor_password_file",
                    "max_replica_lag", "monitor_interval_ms", "causal_wait_ms", "db_pool_size",
                    "db_connect_timeout_ms", "db_query_timeout_ms",
-                   "db_network_timeout_ms", "db_failover_after_ms"});
+                   "db_network_timeout_ms", "db_failover_after_ms"}));
   http::read_server_config(*app, cfg.server);
   if (auto t = app->integer("threads", 0, 1024)) cfg.threads = static_cast<unsigned>(*t);
   constexpr auto connect = net::Address::Use::Connect;

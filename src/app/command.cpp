@@ -74,7 +74,7 @@ int run(const AppConfig& cfg) {
   http::Server server(rt, server_cfg, [&](unsigned, asio::io_context& io) {
     return std::make_unique<site::BoardHandler>(std::make_unique<db::Cluster>(io.get_executor(), co, board));
   });
-  auto admin = http::open_admin(rt, cfg.server, [&metrics](unsigned, asio::io_context&) {
+  auto admin = http::open_admin(rt, cfg.server, metrics, [&metrics](unsigned, asio::io_context&) {
     return std::make_unique<http::MetricsHandler>([&metrics] { return metrics.render(); });
   });
   rt.on_stop([&] {

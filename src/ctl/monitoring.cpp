@@ -42,7 +42,7 @@ std::string prometheus_config(const Topology& t, const std::string& rules_file) 
   return o;
 }
 
-std::string alertmanager_config(const Topology& t) {
+std::string alertmanager_config(const Topology& t, const fs::path& admin_token_file) {
   std::string url;
   for (const Node& n : nodes(t))
     if (n.role == Role::lb) url = fmt::format("http://{}/alerts", n.admin.str());
@@ -53,7 +53,10 @@ std::string alertmanager_config(const Topology& t) {
       "receivers:\n  - name: foobar\n";
   // The stack's own receiver: the lb's admin listener keeps the latest alerts
   // for `foobar status`. Email or chat receivers go beside it (docs/monitoring.md).
-  if (!url.empty()) o += fmt::format("    webhook_configs:\n      - url: '{}'\n        send_resolved: true\n", url);
+  if (!url.empty())
+    o += fmt::format("    webhook_configs:\n      - url: '{}'\n        send_resolved: true\n"
+                     "        http_config:\n          authorization:\n            credentials_file: '{}'\n",
+                     url, admin_token_file.string());
   return o;
 }
 
@@ -63,7 +66,7 @@ std::vector<ChildSpec> monitoring_specs(const Topology& t, const StateDir& dir, 
   fs::create_directories(root / "alertmanager");
   const auto m = monitoring_ports(t);
   write_file_atomic(root / "prometheus.yml", prometheus_config(t, site.alert_rules.string()));
-  write_file_atomic(root / "alertmanager.yml", alertmanager_config(t));
+  write_file_atomic(root / "alertmanager.yml", alertmanager_config(t, dir.secret_path("admin.token")));
   auto spec = [&](const std::string& name, std::vector<std::string> argv, int port) {
     ChildSpec s;
     s.name = name;

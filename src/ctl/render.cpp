@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "ctl/firewall.hpp"
@@ -76,8 +78,15 @@ class HostRender {
     bool low_port = false;             // binds a port below 1024
   };
   // A role's unit: Type=notify (the role says READY=1 once listening), restarted
-  // on failure, its own user, and only what it needs of the system.
-  void role_unit(const Unit& u) {
+  // on failure, its own user, and only what it needs of the system. Its admin
+  // listener, reachable from the monitoring hosts, takes changes only with the
+  // host's admin token (a systemd credential, like every secret).
+  void role_unit(Unit u) {
+    const auto token = "etc/foobar/secrets/admin.token";
+    if (std::none_of(files_.begin(), files_.end(), [&](const auto& f) { return f.path == token; }))
+      add(token, secret("admin.token"), 0600);
+    u.exec += " --admin-token-file %d/admin.token";
+    u.service.push_back("LoadCredential=admin.token:" + on_host(token));
     std::string s = header("#");
     s += fmt::format(
         "[Unit]\n"

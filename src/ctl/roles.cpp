@@ -68,12 +68,16 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
   s.ready = {node.address};
   s.stop_timeout = 15s;  // roles finish in-flight requests within 10 s by default
   auto& a = s.argv;
+  dir.secret("admin.token");  // made on first use, like the passwords
+  const std::vector<std::string> admin{"--admin", node.admin.str(), "--admin-token-file",
+                                       dir.secret_path("admin.token").string()};
   switch (node.role) {
     case Role::lb:
-      a = {"foobar", "lb", "--listen", node.address.str(), "--admin", node.admin.str(), "--balance", topo.lb.balance,
+      a = {"foobar", "lb", "--listen", node.address.str(), "--balance", topo.lb.balance,
            "--health-check", topo.lb.health_check, "--health-interval-ms", std::to_string(topo.lb.health_interval_ms),
            "--rise", std::to_string(topo.lb.rise), "--fall", std::to_string(topo.lb.fall), "--threads",
            std::to_string(topo.lb.threads)};
+      a.insert(a.end(), admin.begin(), admin.end());
       for (const Node& n : nodes(topo))
         if (n.role == Role::web) a.insert(a.end(), {"--backend", n.address.str()});
       s.ready.push_back(node.admin);
@@ -96,7 +100,7 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
            std::to_string(topo.web.threads), "--access-log",
            topo.web.access_log ? dir.logs().string() + "/" + node.name + ".access.log" : "off"};
       if (topo.app.count > 0) a.insert(a.end(), {"--proxy", "/api/=" + join_nodes(topo, Role::app)});
-      a.insert(a.end(), {"--admin", node.admin.str()});
+      a.insert(a.end(), admin.begin(), admin.end());
       s.ready.push_back(node.admin);
       break;
     case Role::app: {
@@ -110,7 +114,7 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
         if (n.role == Role::db_primary) a.insert(a.end(), {"--db-primary", n.address.str()});
         if (n.role == Role::db_replica) a.insert(a.end(), {"--db-replica", n.address.str()});
       }
-      a.insert(a.end(), {"--admin", node.admin.str()});
+      a.insert(a.end(), admin.begin(), admin.end());
       s.ready.push_back(node.admin);
       break;
     }

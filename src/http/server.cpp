@@ -149,14 +149,23 @@ const tcp::endpoint& Server::local_endpoint() const noexcept { return impl_->loc
 const std::vector<tcp::endpoint>& Server::tls_endpoints() const noexcept { return impl_->tls_local; }
 
 
-std::unique_ptr<Server> open_admin(core::Runtime& rt, const ServerConfig& config, HandlerFactory factory) {
+std::unique_ptr<Server> open_admin(core::Runtime& rt, const ServerConfig& config, core::metrics::Registry& metrics,
+                                   HandlerFactory factory) {
   if (!config.admin) return nullptr;
+  if (!config.admin->is_loopback() && config.admin_auth.token_file.empty())
+    throw core::ConfigError(fmt::format(
+        "{}: admin listener {} is off loopback: it needs admin_token_file (--admin-token-file), or a loopback address",
+        config.name, config.admin->str()));
   ServerConfig ac;
   ac.name = "admin";
   ac.listen = *config.admin;
-  if (!ac.listen.is_loopback())
-    spdlog::warn("admin listener on {} is reachable from the network and has no authentication", ac.listen.str());
-  return std::make_unique<Server>(rt, ac, std::move(factory));
+  auto auth = std::make_shared<AdminAuth>(config.admin_auth, metrics);
+  return std::make_unique<Server>(rt, ac, [auth, factory = std::move(factory)](unsigned worker, asio::io_context& io) {
+    auto chain = std::make_unique<HandlerChain>();
+    chain->add(AdminAuth::gate(auth, worker));
+    chain->add(factory(worker, io));
+    return chain;
+  });
 }
 
 void Server::stop() {

@@ -13,6 +13,7 @@
 #include "core/asio.hpp"
 #include "core/metrics.hpp"
 #include "core/runtime.hpp"
+#include "http/admin_auth.hpp"
 #include "http/exchange.hpp"
 #include "http/parser.hpp"
 #include "net/address.hpp"
@@ -39,6 +40,7 @@ struct ServerConfig {
   net::Address listen;          // port 0 -> an ephemeral port shared by every worker
   net::TlsConfig tls;           // TLS listeners beside the plain one
   std::optional<net::Address> admin;  // the role's admin listener (/metrics...), if asked for
+  AdminAuthConfig admin_auth;         // its bearer tokens
   ServerLimits limits;
   std::string access_log;       // "" or "off": none; "-": stdout; else a file path
   // Where the server's series go (requests, durations, connections, TLS
@@ -69,7 +71,10 @@ class Server {
 };
 
 // The role's admin listener on rt, as config.admin asks (nullptr when not):
-// the same workers, its own handlers; warns when it is reachable from the network.
-std::unique_ptr<Server> open_admin(core::Runtime& rt, const ServerConfig& config, HandlerFactory factory);
+// the same workers, its own handlers behind the bearer-token gate
+// (http/admin_auth), whose refusals are counted in metrics. Throws
+// core::ConfigError for an address off loopback without an admin token.
+std::unique_ptr<Server> open_admin(core::Runtime& rt, const ServerConfig& config, core::metrics::Registry& metrics,
+                                   HandlerFactory factory);
 
 }  // namespace foobar::http

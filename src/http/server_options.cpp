@@ -113,6 +113,8 @@ void read_server_config(const core::ConfigSection& section, ServerConfig& out) {
   if (auto a = net::read_address(section, "listen", net::Address::Use::Listen)) out.listen = *a;
   if (auto v = section.integer("shutdown_timeout_ms", 0, kMaxMs)) out.limits.shutdown_timeout = ms(*v);
   if (auto a = net::read_address(section, "admin", net::Address::Use::Listen)) out.admin = *a;
+  if (auto f = section.string("admin_token_file")) out.admin_auth.token_file = *f;
+  if (auto f = section.string("admin_read_token_file")) out.admin_auth.read_token_file = *f;
   if (auto log = section.string("access_log")) out.access_log = *log;
   if (auto tls = section.table("tls")) read_tls_config(*tls, out.tls);
   if (auto limits = section.table("limits")) {
@@ -123,6 +125,13 @@ void read_server_config(const core::ConfigSection& section, ServerConfig& out) {
     }
     limits->allow_only(keys);
   }
+}
+
+std::vector<std::string_view> server_config_keys(std::initializer_list<std::string_view> role_keys) {
+  std::vector<std::string_view> keys{"listen", "admin", "admin_token_file", "admin_read_token_file", "access_log",
+                                     "shutdown_timeout_ms", "tls", "limits"};
+  keys.insert(keys.end(), role_keys);
+  return keys;
 }
 
 void add_server_flags(CLI::App& cmd, ServerConfig& out, const std::string& admin_help) {
@@ -142,6 +151,12 @@ void add_server_flags(CLI::App& cmd, ServerConfig& out, const std::string& admin
          },
          admin_help)
       ->type_name("[HOST:]PORT");
+  cmd.add_option("--admin-token-file", out.admin_auth.token_file,
+                 "file with the bearer token that admin changes (POST) need; required off loopback")
+      ->type_name("FILE");
+  cmd.add_option("--admin-read-token-file", out.admin_auth.read_token_file,
+                 "file with a bearer token that admin reads (GET /metrics...) need (default: reads are open)")
+      ->type_name("FILE");
   add_tls_flags(cmd, out.tls);
   core::add_ms_flag(cmd, "--shutdown-timeout-ms", out.limits.shutdown_timeout, 0, kMaxMs,
                     "how long a graceful stop waits for in-flight requests (default 10000)");

@@ -1,6 +1,10 @@
 #pragma once
 // The listener settings every role shares (limits, timeouts, access log), from
 // a config section and from command-line flags, so each role spells them the same.
+#include <initializer_list>
+#include <string_view>
+#include <vector>
+
 #include "core/config.hpp"
 #include "http/server.hpp"
 
@@ -13,6 +17,9 @@ namespace foobar::http {
 // Reads listen, admin, access_log, shutdown_timeout_ms, a [<role>.tls] and a [<role>.limits]
 // table from section. Keys: see docs/configuration.md. Throws core::ConfigError.
 void read_server_config(const core::ConfigSection& section, ServerConfig& out);
+
+// The keys read_server_config reads, followed by role_keys: a role section's allow_only list.
+std::vector<std::string_view> server_config_keys(std::initializer_list<std::string_view> role_keys);
 
 // --listen, --admin (admin_help says what it serves), --access-log,
 // --shutdown-timeout-ms, the TLS flags (--listen-tls, --tls-cert, --tls-key,

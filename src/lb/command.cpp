@@ -29,7 +29,7 @@ int run(const LbConfig& cfg) {
   if (cfg.server.admin) server_cfg.metrics = &metrics;  // counted only where someone can read them
   http::Server server(rt, server_cfg, [svc](unsigned, asio::io_context& io) { return svc->make_handler(io); });
   auto alerts = std::make_shared<AlertInbox>();
-  auto admin = http::open_admin(rt, cfg.server, [svc, &metrics, alerts, &cfg](unsigned, asio::io_context&) {
+  auto admin = http::open_admin(rt, cfg.server, metrics, [svc, &metrics, alerts, &cfg](unsigned, asio::io_context&) {
     return std::make_unique<AdminHandler>(svc, [&metrics] { return metrics.render(); }, alerts, cfg.prometheus);
   });
   rt.on_stop([&] {

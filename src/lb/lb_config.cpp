@@ -19,10 +19,10 @@ LbConfig::LbConfig() {
 }
 
 void read_lb_config(const core::ConfigSection& lb, LbConfig& out) {
-  lb.allow_only({"listen", "tls", "access_log", "limits", "shutdown_timeout_ms", "backends", "balance", "health_check",
-                 "health_interval_ms", "health_timeout_ms", "rise", "fall", "passive_fall", "admin",
+  lb.allow_only(http::server_config_keys(
+      {"backends", "balance", "health_check", "health_interval_ms", "health_timeout_ms", "rise", "fall", "passive_fall",
                  "threads", "retries", "connect_timeout_ms", "server_timeout_ms", "queue_timeout_ms",
-                 "max_queue", "pool_idle_max", "pool_idle_timeout_ms", "prometheus"});
+                 "max_queue", "pool_idle_max", "pool_idle_timeout_ms", "prometheus"}));
   http::read_server_config(lb, out.server);
   if (auto a = net::read_address(lb, "prometheus", net::Address::Use::Connect)) out.prometheus = *a;
   constexpr std::int64_t day_ms = 24LL * 3600 * 1000;

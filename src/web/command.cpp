@@ -35,7 +35,7 @@ int run(const WebConfig& cfg) {
     chain->add(std::make_unique<StaticHandler>(files, root_fd));
     return chain;
   });
-  auto admin = http::open_admin(rt, cfg.server, [&metrics](unsigned, asio::io_context&) {
+  auto admin = http::open_admin(rt, cfg.server, metrics, [&metrics](unsigned, asio::io_context&) {
     return std::make_unique<http::MetricsHandler>([&metrics] { return metrics.render(); });
   });
   rt.on_stop([&] {

@@ -7,9 +7,8 @@ namespace foobar::web {
 void read_web_config(const core::ConfigFile& file, WebConfig& cfg) {
   auto web = file.root().table("web");
   if (!web) return;
-  web->allow_only({"listen", "tls", "admin", "root", "threads", "access_log", "shutdown_timeout_ms", "limits",
-                   "open_file_cache_valid_ms", "open_file_cache_max", "open_file_cache_max_memory",
-                   "max_cached_file_bytes", "cache_control", "proxy"});
+  web->allow_only(http::server_config_keys({"root", "threads", "open_file_cache_valid_ms", "open_file_cache_max", "open_file_cache_max_memory",
+                   "max_cached_file_bytes", "cache_control", "proxy"}));
   http::read_server_config(*web, cfg.server);
   if (auto root = web->string("root")) cfg.files.root = *root;
   if (auto t = web->integer("threads", 0, 1024)) cfg.threads = static_cast<unsigned>(*t);

@@ -272,14 +272,30 @@ struct Backend {
 
 // ------------------------------------------------------------ lb process
 
+// A bearer-token file for an admin listener, removed with the object.
+struct TokenFile {
+  std::string path, token;
+  explicit TokenFile(std::string value = "test-admin-token-0123456789") : token(std::move(value)) {
+    char name[] = "/tmp/foobar-token-XXXXXX";
+    int fd = ::mkstemp(name);
+    path = name;
+    if (fd < 0 || ::write(fd, token.data(), token.size()) != static_cast<ssize_t>(token.size())) std::abort();
+    ::close(fd);
+  }
+  ~TokenFile() { ::unlink(path.c_str()); }
+  TokenFile(const TokenFile&) = delete;
+  TokenFile& operator=(const TokenFile&) = delete;
+};
+
 struct Lb {
+  TokenFile token;
   std::unique_ptr<Process> proc;
   int port = 0;
   int admin = 0;
 
   explicit Lb(std::vector<std::string> args) {
     std::vector<std::string> argv{foobar::test::foobar_bin(), "lb", "--listen", "127.0.0.1:0", "--admin",
-                                  "127.0.0.1:0", "--threads", "1"};
+                                  "127.0.0.1:0", "--admin-token-file", token.path, "--threads", "1"};
     argv.insert(argv.end(), args.begin(), args.end());
     proc = std::make_unique<Process>(argv);
     port = proc->wait_port("lb");
@@ -294,8 +310,11 @@ struct Lb {
     return out;
   }
   std::string stats() const { return foobar::test::http_get(admin, "/stats.json").body; }
+  // POST path on the admin listener with the admin token.
   int post(const std::string& path) const {
-    return foobar::test::http_raw(admin, "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").status;
+    return foobar::test::http_raw(admin, "POST " + path + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                             token.token + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        .status;
   }
   nlohmann::json backend_stats(const Backend& b) const {
     auto j = nlohmann::json::parse(stats(), nullptr, false);

@@ -107,13 +107,15 @@ TEST(Render, SecretsStayInRootOnlyFiles) {
     o.site = dir;
     for (const auto& f : render_host(t, o)) {
       const bool secret = f.text.find("IDENTIFIED BY") != std::string::npos ||
-                          f.text.find("PRIVATE KEY") != std::string::npos || f.path.extension() == ".password";
+                          f.text.find("PRIVATE KEY") != std::string::npos || f.path.extension() == ".password" ||
+                          f.path.extension() == ".token";
       EXPECT_EQ(f.mode, secret ? 0600u : 0644u) << f.path;
-      if (f.path.extension() == ".password") secret_values.insert(f.text);
+      if (f.path.extension() == ".password" || f.path.extension() == ".token") secret_values.insert(f.text);
     }
   }
-  EXPECT_EQ(secret_values.size(), 2u);  // the app's and the monitor's, the same across renders
-  for (const auto& name : {"secrets/app.password", "secrets/monitor.password", "secrets/replication.password"})
+  EXPECT_EQ(secret_values.size(), 3u);  // the app's, the monitor's and the admin token, the same across renders
+  for (const auto& name : {"secrets/app.password", "secrets/monitor.password", "secrets/replication.password",
+                           "secrets/admin.token"})
     EXPECT_EQ(std::filesystem::status(dir / name).permissions() & std::filesystem::perms::all,
               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
         << name;
