@@ -197,6 +197,10 @@ class HostRender {
                      t_.web.threads, toml_quote(t_.web.access_log ? on_host("var/log/foobar/web.access.log") : "off"));
     auto apps = addresses(Role::app);
     if (!apps.empty()) c += fmt::format("proxy = [{}]\n", toml_quote(fmt::format("/api/={}", fmt::join(apps, ","))));
+    std::vector<std::string> lbs;  // the app sees the client the lb saw
+    for (const auto& h : t_.hosts)
+      if (h.runs(Role::lb)) lbs.push_back(toml_quote(h.address));
+    if (!lbs.empty()) c += fmt::format("trusted_proxies = [{}]\n", fmt::join(lbs, ", "));
     add("etc/foobar/web.toml", c);
     role_unit({"foobar-web", "foobar web: static files and /api/ to the app servers",
                fmt::format("{} web --config {}", o_.binary.string(), on_host("etc/foobar/web.toml")),

@@ -100,6 +100,8 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
            std::to_string(topo.web.threads), "--access-log",
            topo.web.access_log ? dir.logs().string() + "/" + node.name + ".access.log" : "off"};
       if (topo.app.count > 0) a.insert(a.end(), {"--proxy", "/api/=" + join_nodes(topo, Role::app)});
+      for (const Node& n : nodes(topo))  // the app sees the client the lb saw
+        if (n.role == Role::lb) a.insert(a.end(), {"--trusted-proxy", n.admin.host()});
       a.insert(a.end(), admin.begin(), admin.end());
       s.ready.push_back(node.admin);
       break;

@@ -49,6 +49,7 @@ Connection::~Connection() {
   give_back();
   worker_->connections.erase(worker_->connections.iterator_to(*this));
   if (worker_->metrics) worker_->metrics->connection_closed(worker_->index);
+  if (worker_->gate) worker_->gate->closed(peer_);
 }
 
 void Connection::start() {

@@ -142,6 +142,7 @@ struct Worker : std::enable_shared_from_this<Worker> {
   asio::steady_timer sweeper;
   unsigned index = 0;                  // the runtime worker this is (its metric cells)
   ServerMetrics* metrics = nullptr;    // the server's series; nullptr for the admin listener
+  std::shared_ptr<ConnectionGate> gate;  // per-client admission, if configured
   bool stopping = false;
 
   asio::awaitable<void> accept_loop(Listener& listener);

@@ -25,7 +25,7 @@ asio::awaitable<bool> send_error(Exchange& ex, int status, std::string_view mess
   auto& h = ex.begin(status);
   h.add_trusted("Content-Type", how.json ? "application/json" : "text/plain; charset=utf-8");
   h.add_trusted("Cache-Control", "no-store");
-  if (status == 503) h.add("Retry-After", how.retry_after);
+  if (status == 503 || status == 429) h.add("Retry-After", how.retry_after);
   for (const auto& f : how.extra) h.add(f.name, f.value);
   h.add("Content-Length", body.size());
   bool ok = co_await ex.send(body);

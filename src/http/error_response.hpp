@@ -11,7 +11,7 @@ namespace foobar::http {
 struct ErrorReply {
   bool json = false;            // {"error":"message"} instead of "message\n"
   bool close = false;           // the connection closes after the response
-  unsigned retry_after = 1;     // seconds, sent with 503
+  unsigned retry_after = 1;     // seconds, sent with 503 and 429
   std::span<const Header> extra = {};  // e.g. Allow for 405, Location
 };
 

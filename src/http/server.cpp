@@ -40,6 +40,14 @@ asio::awaitable<void> Worker::accept_loop(Listener& listener) {
       continue;
     }
     if (connections.size() >= limits.max_connections) continue;  // socket closes here
+    if (gate) {
+      error_code peer_ec;
+      const auto peer = socket.remote_endpoint(peer_ec);
+      if (peer_ec || !gate->admit(peer, index)) {
+        socket.set_option(asio::socket_base::linger(true, 0), peer_ec);  // a reset, at once: no FIN_WAIT kept
+        continue;
+      }
+    }
     std::make_shared<Connection>(self, std::move(socket), listener.tls)->start();
   }
 }
@@ -119,6 +127,7 @@ Server::Server(core::Runtime& rt, ServerConfig config, HandlerFactory factory)
     auto w = std::make_shared<Worker>(rt.context(i), cfg.limits);
     w->index = i;
     w->metrics = impl_->metrics.get();
+    w->gate = cfg.gate;
     for (auto& [acceptors, tls] : per_address) w->listeners.push_back({std::move(acceptors[i]), tls});
     w->tls = impl_->tls;
     w->hsts = hsts;

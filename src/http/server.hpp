@@ -35,6 +35,17 @@ struct ServerLimits {
   std::chrono::milliseconds shutdown_timeout = 10s;   // a graceful stop waits this long for in-flight requests
 };
 
+// Admits or turns away each new connection by its client address (the lb's
+// per-client connection limits). Called on the accepting worker's thread.
+class ConnectionGate {
+ public:
+  virtual ~ConnectionGate() = default;
+  // false: the connection is closed at once (reset). After true, closed()
+  // follows when the connection ends.
+  virtual bool admit(const tcp::endpoint& peer, unsigned worker) = 0;
+  virtual void closed(const tcp::endpoint& peer) noexcept = 0;
+};
+
 struct ServerConfig {
   std::string name = "foobar";  // label in the "listening on" line, e.g. "web", "admin"
   net::Address listen;          // port 0 -> an ephemeral port shared by every worker
@@ -46,6 +57,7 @@ struct ServerConfig {
   // Where the server's series go (requests, durations, connections, TLS
   // failures), labelled role=name; nullptr: none (the admin listener).
   core::metrics::Registry* metrics = nullptr;
+  std::shared_ptr<ConnectionGate> gate;  // nullptr: every connection up to limits.max_connections
 };
 
 using HandlerFactory = std::function<std::unique_ptr<Handler>(unsigned worker, asio::io_context& io)>;

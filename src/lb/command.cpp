@@ -8,6 +8,7 @@
 #include "core/config.hpp"
 #include "core/flags.hpp"
 #include "core/runtime.hpp"
+#include "http/handler_chain.hpp"
 #include "http/metrics_handler.hpp"
 #include "http/server_options.hpp"
 #include "lb/admin.hpp"
@@ -27,7 +28,19 @@ int run(const LbConfig& cfg) {
   core::metrics::add_process_metrics(metrics, "lb", FOOBAR_VERSION);
   auto server_cfg = cfg.server;
   if (cfg.server.admin) server_cfg.metrics = &metrics;  // counted only where someone can read them
-  http::Server server(rt, server_cfg, [svc](unsigned, asio::io_context& io) { return svc->make_handler(io); });
+  std::shared_ptr<ClientLimits> limits;
+  const auto& lc = cfg.client_limits;
+  if (lc.requests_limited() || lc.connections_limited()) {
+    limits = std::make_shared<ClientLimits>(lc, cfg.proxy.trusted_proxies, metrics);
+    if (lc.connections_limited()) server_cfg.gate = limits;
+  }
+  http::Server server(rt, server_cfg, [svc, &limits](unsigned worker, asio::io_context& io) -> std::unique_ptr<http::Handler> {
+    if (!limits || !limits->config().requests_limited()) return svc->make_handler(io);
+    auto chain = std::make_unique<http::HandlerChain>();
+    chain->add(limits->handler(worker));
+    chain->add(svc->make_handler(io));
+    return chain;
+  });
   auto alerts = std::make_shared<AlertInbox>();
   auto admin = http::open_admin(rt, cfg.server, metrics, [svc, &metrics, alerts, &cfg](unsigned, asio::io_context&) {
     return std::make_unique<AdminHandler>(svc, [&metrics] { return metrics.render(); }, alerts, cfg.prometheus);
@@ -105,6 +118,34 @@ void add_command(CLI::App& cli, int& exit_code) {
          },
          "Prometheus that the admin listener's /dashboard queries (it proxies GET /dashboard/api/v1/...)")
       ->type_name("HOST:PORT");
+  proxy::add_trusted_proxy_flag(*cmd, cfg->proxy.trusted_proxies);
+  cmd->add_option_function<std::string>(
+         "--rate-limit",
+         [cfg](const std::string& v) { cfg->client_limits.requests = core::flag_value("--rate-limit", [&] { return parse_rate(v); }); },
+         "requests per second per client address, and the burst allowed (429 beyond)")
+      ->type_name("RATE[:BURST]")
+      ->group("Client limits");
+  cmd->add_option_function<std::vector<std::string>>(
+         "--rate-limit-rule", [cfg](const std::vector<std::string>& v) {
+           cfg->client_limits.rules.clear();
+           for (const auto& t : v)
+             cfg->client_limits.rules.push_back(core::flag_value("--rate-limit-rule", [&] { return parse_rate_rule(t); }));
+         },
+         "a rate per client for one method and path prefix, e.g. 'POST /api/posts=5:10' (repeatable, at most 6)")
+      ->type_name("[METHOD ]PREFIX=RATE[:BURST]")
+      ->group("Client limits");
+  core::add_number_flag(*cmd, "--max-connections-per-client", cfg->client_limits.max_connections, 0u, 1u << 24,
+                        "open connections per client address (0: no limit; more are reset at accept)")
+      ->group("Client limits");
+  cmd->add_option_function<std::string>(
+         "--connection-rate",
+         [cfg](const std::string& v) { cfg->client_limits.connections = core::flag_value("--connection-rate", [&] { return parse_rate(v); }); },
+         "new connections per second per client address, and the burst allowed (reset beyond)")
+      ->type_name("RATE[:BURST]")
+      ->group("Client limits");
+  core::add_number_flag<std::size_t>(*cmd, "--client-table-size", cfg->client_limits.table_size, 8, std::size_t{1} << 26,
+                                     "client addresses the limits track, 64 bytes each (default 65536)")
+      ->group("Client limits");
   core::add_number_flag(*cmd, "--retries", cfg->proxy.retries, 0u, 100u,
                         "attempts on other backends after a failure (default 3)");
   core::add_ms_flag(*cmd, "--connect-timeout-ms", cfg->proxy.connect_timeout, 1, day_ms,

@@ -1,6 +1,10 @@
 #include "lb/lb_config.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <stdexcept>
+
+#include <fmt/format.h>
 
 #include "core/config.hpp"
 #include "http/server_options.hpp"
@@ -18,11 +22,54 @@ LbConfig::LbConfig() {
   server.limits.max_body_bytes = 0;  // bodies stream through; the backends decide
 }
 
+namespace {
+
+constexpr double kMaxRate = 1e6;
+
+Rate read_rate(const core::ConfigSection& t, std::string_view rate_key) {
+  Rate r;
+  const auto rate = t.number(rate_key, 0.001, kMaxRate);
+  if (!rate) t.fail(rate_key, "missing");
+  r.per_second = *rate;
+  r.burst = std::max(1.0, t.number("burst", 1, kMaxRate).value_or(r.per_second));
+  return r;
+}
+
+// rate_limit = { requests_per_second, burst }, [[lb.rate_limit_rules]], and the connection limits.
+void read_client_limits(const core::ConfigSection& lb, ClientLimitsConfig& out) {
+  if (auto t = lb.table("rate_limit")) {
+    t->allow_only({"requests_per_second", "burst"});
+    out.requests = read_rate(*t, "requests_per_second");
+  }
+  const auto rules = lb.tables("rate_limit_rules");
+  if (!rules.empty()) out.rules.clear();
+  for (const auto& t : rules) {
+    t.allow_only({"method", "prefix", "requests_per_second", "burst"});
+    RateRule rule;
+    rule.method = t.string("method").value_or("");
+    rule.prefix = t.string("prefix").value_or("/");
+    if (!rule.prefix.starts_with('/')) t.fail("prefix", "a path prefix starts with '/'");
+    rule.rate = read_rate(t, "requests_per_second");
+    if (out.rules.size() == ClientLimitsConfig::kMaxRules)
+      t.fail("", fmt::format("at most {} rate_limit_rules", ClientLimitsConfig::kMaxRules));
+    out.rules.push_back(std::move(rule));
+  }
+  if (auto v = lb.integer("max_connections_per_client", 0, 1 << 24)) out.max_connections = static_cast<std::uint32_t>(*v);
+  if (auto t = lb.table("connection_rate")) {
+    t->allow_only({"per_second", "burst"});
+    out.connections = read_rate(*t, "per_second");
+  }
+  if (auto v = lb.integer("client_table_size", 8, 1 << 26)) out.table_size = static_cast<std::size_t>(*v);
+}
+
+}  // namespace
+
 void read_lb_config(const core::ConfigSection& lb, LbConfig& out) {
   lb.allow_only(http::server_config_keys(
       {"backends", "balance", "health_check", "health_interval_ms", "health_timeout_ms", "rise", "fall", "passive_fall",
                  "threads", "retries", "connect_timeout_ms", "server_timeout_ms", "queue_timeout_ms",
-                 "max_queue", "pool_idle_max", "pool_idle_timeout_ms", "prometheus"}));
+                 "max_queue", "pool_idle_max", "pool_idle_timeout_ms", "prometheus", "trusted_proxies", "rate_limit",
+                 "rate_limit_rules", "max_connections_per_client", "connection_rate", "client_table_size"}));
   http::read_server_config(lb, out.server);
   if (auto a = net::read_address(lb, "prometheus", net::Address::Use::Connect)) out.prometheus = *a;
   constexpr std::int64_t day_ms = 24LL * 3600 * 1000;
@@ -62,6 +109,38 @@ void read_lb_config(const core::ConfigSection& lb, LbConfig& out) {
   if (auto v = lb.integer("max_queue", 0, 1 << 24)) out.proxy.max_queue = static_cast<std::size_t>(*v);
   if (auto v = lb.integer("pool_idle_max", 0, 1 << 20)) out.proxy.pool.idle_max = static_cast<std::size_t>(*v);
   if (auto v = lb.integer("pool_idle_timeout_ms", 1, day_ms)) out.proxy.pool.idle_timeout = ms(*v);
+  if (lb.strings("trusted_proxies")) out.proxy.trusted_proxies = net::read_subnets(lb, "trusted_proxies");
+  read_client_limits(lb, out.client_limits);
+}
+
+Rate parse_rate(std::string_view text) {
+  Rate r;
+  const auto colon = text.find(':');
+  auto number = [&](std::string_view t) {
+    double v = 0;
+    auto [end, err] = std::from_chars(t.data(), t.data() + t.size(), v);
+    if (t.empty() || err != std::errc() || end != t.data() + t.size() || !(v > 0) || v > kMaxRate)
+      throw std::invalid_argument("want RATE[:BURST] with numbers from 0 to 1000000, not '" + std::string(text) + "'");
+    return v;
+  };
+  r.per_second = number(text.substr(0, colon));
+  r.burst = colon == std::string_view::npos ? std::max(1.0, r.per_second) : std::max(1.0, number(text.substr(colon + 1)));
+  return r;
+}
+
+RateRule parse_rate_rule(std::string_view text) {
+  RateRule rule;
+  const auto eq = text.rfind('=');
+  if (eq == std::string_view::npos) throw std::invalid_argument("want [METHOD ]PREFIX=RATE[:BURST], e.g. 'POST /api/posts=5'");
+  auto target = text.substr(0, eq);
+  if (const auto space = target.find(' '); space != std::string_view::npos) {
+    rule.method = std::string(target.substr(0, space));
+    target = target.substr(space + 1);
+  }
+  if (!target.starts_with('/')) throw std::invalid_argument("a rule's path prefix starts with '/': '" + std::string(text) + "'");
+  rule.prefix = std::string(target);
+  rule.rate = parse_rate(text.substr(eq + 1));
+  return rule;
 }
 
 void validate(const LbConfig& cfg) {
@@ -72,6 +151,8 @@ void validate(const LbConfig& cfg) {
     for (std::size_t j = 0; j < i; ++j)
       if (cfg.backends[i].name() == cfg.backends[j].name())
         throw std::invalid_argument("backend listed twice: " + cfg.backends[i].name());
+  if (cfg.client_limits.rules.size() > ClientLimitsConfig::kMaxRules)
+    throw std::invalid_argument(fmt::format("at most {} rate limit rules", ClientLimitsConfig::kMaxRules));
 }
 
 }  // namespace foobar::lb

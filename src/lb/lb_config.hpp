@@ -7,6 +7,7 @@
 
 #include "core/asio.hpp"
 #include "http/server.hpp"
+#include "lb/client_limits.hpp"
 #include "proxy/health_check.hpp"
 #include "proxy/proxy_service.hpp"
 #include "proxy/upstream.hpp"
@@ -25,6 +26,7 @@ struct LbConfig {
   proxy::HealthConfig health;
   unsigned threads = 0;                       // 0: one per CPU
   std::optional<net::Address> prometheus;     // where /dashboard's queries go (admin listener); none: no dashboard
+  ClientLimitsConfig client_limits;           // per-client rates and connections (off by default)
 
   LbConfig();
 };
@@ -32,6 +34,12 @@ struct LbConfig {
 // Reads the [lb] section (keys: docs/lb.md) into out. Throws core::ConfigError
 // naming the file, line and key.
 void read_lb_config(const core::ConfigSection& lb, LbConfig& out);
+
+// "RATE[:BURST]" (--rate-limit, --connection-rate; burst defaults to the
+// rate) and "[METHOD ]PREFIX=RATE[:BURST]" (--rate-limit-rule). Throw
+// std::invalid_argument saying why.
+Rate parse_rate(std::string_view text);
+RateRule parse_rate_rule(std::string_view text);
 
 // Checks what flags and file cannot check one by one (at least one backend...).
 // Throws std::invalid_argument with a message for the user.

@@ -28,8 +28,8 @@ bool listed_in_connection(const http::Headers& h, std::string_view name, bool ha
   return has_connection && h.has_token("Connection", name);
 }
 
-void build_request_head(const http::Request& req, const tcp::endpoint& peer, std::string_view proto,
-                        const ServerConfig& server, Framing framing, std::uint64_t length,
+void build_request_head(const http::Request& req, const tcp::endpoint& peer, bool trusted_peer,
+                        std::string_view proto, const ServerConfig& server, Framing framing, std::uint64_t length,
                         std::string& out) {
   char client_buf[net::kMaxAddressText];
   const std::string_view client = net::format_ip(peer, client_buf);
@@ -45,9 +45,10 @@ void build_request_head(const http::Request& req, const tcp::endpoint& peer, std
         iequals(f.name, "X-Forwarded-Proto") || iequals(f.name, "X-Request-ID") || iequals(f.name, "traceparent"))
       continue;
     if (iequals(f.name, "X-Forwarded-For")) {
-      has_xff = true;
+      has_xff = trusted_peer;
       continue;
     }
+    if (!trusted_peer && iequals(f.name, "Forwarded")) continue;
     out.append(f.name).append(": ").append(f.value).append("\r\n");
   }
   if (req.host.empty()) out.append("Host: ").append(server.name()).append("\r\n");

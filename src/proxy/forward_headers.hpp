@@ -21,8 +21,9 @@ enum class Framing { None, Length, Chunked };
 
 // Writes into out the request head sent upstream: same method and target,
 // HTTP/1.1, end-to-end headers only, our own framing header (Content-Length
-// length, or chunked), X-Forwarded-For/-Proto and Forwarded added.
-void build_request_head(const http::Request& req, const tcp::endpoint& peer, std::string_view proto,
+// length, or chunked), X-Forwarded-For/-Proto and Forwarded added: the
+// client's own X-Forwarded-For and Forwarded kept only when trusted_peer.
+void build_request_head(const http::Request& req, const tcp::endpoint& peer, bool trusted_peer, std::string_view proto,
                         const ServerConfig& server, Framing framing, std::uint64_t length, std::string& out);
 
 }  // namespace foobar::proxy

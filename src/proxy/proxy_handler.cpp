@@ -252,7 +252,9 @@ asio::awaitable<ProxyHandler::Tried> ProxyHandler::attempt(http::Exchange& ex, O
 
   // ---- the request head, and the body kept so far
   std::string& head = *out.head;
-  build_request_head(req, ex.peer(), ex.is_tls() ? "https" : "http", group_->servers()[si], out.framing, out.length, head);
+  const bool trusted = net::any_contains(opts_.trusted_proxies, ex.peer().address());
+  build_request_head(req, ex.peer(), trusted, ex.is_tls() ? "https" : "http", group_->servers()[si], out.framing,
+                     out.length, head);
   auto& dog = conn->watchdog();
   dog.start(conn->socket(), opts_.server_timeout);
   std::array<asio::const_buffer, 4> bufs{asio::buffer(head), asio::const_buffer(), asio::buffer(out.body),

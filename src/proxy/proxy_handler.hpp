@@ -12,6 +12,7 @@
 
 #include "core/asio.hpp"
 #include "http/exchange.hpp"
+#include "net/subnet.hpp"
 #include "proxy/balancer.hpp"
 #include "proxy/pool.hpp"
 #include "proxy/retry_policy.hpp"
@@ -32,6 +33,9 @@ struct ProxyOptions {
   // Request bodies up to this size are read before the first attempt, so a
   // retry can send them again; larger ones stream (and are not retried once sent).
   std::size_t replay_limit = 64 * 1024;
+  // Peers whose X-Forwarded-For and Forwarded are kept (and extended); from
+  // any other peer they are dropped, so the next tier can believe them.
+  std::vector<net::Subnet> trusted_proxies;
 };
 
 // Per-worker forwarding handler.

@@ -2,6 +2,10 @@
 
 #include <stdexcept>
 
+#include <CLI/CLI.hpp>
+
+#include "core/flags.hpp"
+
 #include "net/address.hpp"
 
 namespace foobar::proxy {
@@ -35,6 +39,19 @@ ProxyRoute parse_proxy_route(std::string_view spec) {
       if (r.servers[i].name() == r.servers[j].name())
         throw std::invalid_argument("server listed twice in proxy route: " + r.servers[i].name());
   return r;
+}
+
+void add_trusted_proxy_flag(CLI::App& cmd, std::vector<net::Subnet>& out) {
+  cmd.add_option_function<std::vector<std::string>>(
+         "--trusted-proxy",
+         [&out](const std::vector<std::string>& v) {
+           out.clear();
+           for (const auto& t : v)
+             out.push_back(core::flag_value("--trusted-proxy", [&] { return net::parse_subnet_or_throw(t); }));
+         },
+         "peer whose X-Forwarded-For and Forwarded are believed and kept (repeatable; default: none, a "
+         "client's are dropped)")
+      ->type_name("ADDRESS[/PREFIX]");
 }
 
 }  // namespace foobar::proxy

@@ -5,7 +5,12 @@
 #include <string_view>
 #include <vector>
 
+#include "net/subnet.hpp"
 #include "proxy/upstream.hpp"
+
+namespace CLI {
+class App;
+}
 
 namespace foobar::proxy {
 
@@ -22,5 +27,8 @@ struct ProxyRoute {
 // "PREFIX=HOST:PORT,HOST:PORT,..." (e.g. "/api/=127.0.0.1:8081,127.0.0.1:8082").
 // Throws std::invalid_argument naming what is wrong.
 ProxyRoute parse_proxy_route(std::string_view spec);
+
+// --trusted-proxy ADDRESS[/PREFIX] (repeatable) into out: ProxyOptions::trusted_proxies.
+void add_trusted_proxy_flag(CLI::App& cmd, std::vector<net::Subnet>& out);
 
 }  // namespace foobar::proxy

@@ -22,7 +22,7 @@ int run(const WebConfig& cfg) {
   if (root_fd < 0) throw core::ConfigError("document root '" + cfg.files.root + "' is not a readable directory");
   core::Runtime rt(cfg.threads);
   auto files = std::make_shared<const StaticConfig>(cfg.files);
-  proxy::ProxyRoutes routes(cfg.proxies);
+  proxy::ProxyRoutes routes(cfg.proxies, {.trusted_proxies = cfg.trusted_proxies});
   routes.start(rt.context(0));
   // Proxied prefixes first, then static files: each worker's handler chain.
   core::metrics::Registry metrics(rt.size());
@@ -71,6 +71,7 @@ void add_command(CLI::App& cli, int& exit_code) {
          },
          "send requests under PREFIX to these app servers (repeatable; round robin, health checks, retries)")
       ->type_name("PREFIX=HOST:PORT,...");
+  proxy::add_trusted_proxy_flag(*cmd, cfg->trusted_proxies);
   cmd->callback([cfg, &exit_code] {
     if (cfg->files.root.empty()) throw core::ConfigError("web: --root (or [web] root) is required");
     exit_code = run(*cfg);

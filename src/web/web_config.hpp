@@ -14,6 +14,7 @@ struct WebConfig {
   unsigned threads = 0;  // 0: one per CPU
   StaticConfig files{.cache_control = default_cache_control()};
   std::vector<proxy::ProxyRoute> proxies;  // --proxy PREFIX=HOST:PORT,... (src/proxy)
+  std::vector<net::Subnet> trusted_proxies;  // whose X-Forwarded-For the proxied requests keep (the lbs)
 };
 
 // Applies the [web] section of a config file onto cfg (keys absent keep their value).

@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -295,7 +296,8 @@ struct Lb {
 
   explicit Lb(std::vector<std::string> args) {
     std::vector<std::string> argv{foobar::test::foobar_bin(), "lb", "--listen", "127.0.0.1:0", "--admin",
-                                  "127.0.0.1:0", "--admin-token-file", token.path, "--threads", "1"};
+                                  "127.0.0.1:0", "--admin-token-file", token.path};
+    if (std::find(args.begin(), args.end(), "--threads") == args.end()) argv.insert(argv.end(), {"--threads", "1"});
     argv.insert(argv.end(), args.begin(), args.end());
     proc = std::make_unique<Process>(argv);
     port = proc->wait_port("lb");
@@ -348,32 +350,13 @@ inline std::string get_body(int port, const std::string& path = "/") {
 
 // GET from a given loopback source address (127.0.0.x), for source hashing.
 inline std::string get_from(int port, const std::string& src, const std::string& path = "/") {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in s{};
-  s.sin_family = AF_INET;
-  ::inet_pton(AF_INET, src.c_str(), &s.sin_addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&s), sizeof s) != 0) {
-    ::close(fd);
-    return "bind failed";
+  try {
+    foobar::test::HttpConnection c("127.0.0.1", port, 5s, src);
+    c.send("GET " + path + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    return c.read_response().body;
+  } catch (const std::exception& e) {
+    return e.what();
   }
-  sockaddr_in d{};
-  d.sin_family = AF_INET;
-  d.sin_port = htons(static_cast<std::uint16_t>(port));
-  d.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&d), sizeof d) != 0) {
-    ::close(fd);
-    return "connect failed";
-  }
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  send_all(fd, "GET " + path + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
-  std::string buf;
-  char tmp[4096];
-  ssize_t n;
-  while ((n = ::recv(fd, tmp, sizeof tmp, 0)) > 0) buf.append(tmp, static_cast<std::size_t>(n));
-  ::close(fd);
-  auto p = buf.find("\r\n\r\n");
-  return p == std::string::npos ? "" : buf.substr(p + 4);
 }
 
 }  // namespace lbtest

@@ -29,7 +29,8 @@ std::string HttpResponse::header(const std::string& name) const {
 HttpConnection::HttpConnection(int port, std::chrono::milliseconds timeout)
     : HttpConnection("127.0.0.1", port, timeout) {}
 
-HttpConnection::HttpConnection(const std::string& ipv4, int port, std::chrono::milliseconds timeout)
+HttpConnection::HttpConnection(const std::string& ipv4, int port, std::chrono::milliseconds timeout,
+                               const std::string& source)
     : timeout_(timeout) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -40,6 +41,16 @@ HttpConnection::HttpConnection(const std::string& ipv4, int port, std::chrono::m
   // host that drops SYNs must not hold a test for two minutes of retries.
   timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
   ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (!source.empty()) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source.c_str(), &from.sin_addr) != 1 ||
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+      throw std::runtime_error("cannot bind to source " + source);
+    }
+  }
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     const std::string why = errno == EINPROGRESS ? "timed out" : std::strerror(errno);
     ::close(fd_);

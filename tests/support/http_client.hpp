@@ -24,12 +24,14 @@ struct HttpResponse {
   std::string header(const std::string& name) const;  // first value or ""
 };
 
-// A client connection to 127.0.0.1:port (or ipv4:port); a refused connect
+// A client connection to 127.0.0.1:port (or ipv4:port, from the local address
+// source when given: 127.0.0.x poses as another client); a refused connect
 // throws. Every read has a timeout; none hangs.
 class HttpConnection {
  public:
   explicit HttpConnection(int port, std::chrono::milliseconds timeout = std::chrono::seconds(5));
-  HttpConnection(const std::string& ipv4, int port, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  HttpConnection(const std::string& ipv4, int port, std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                 const std::string& source = "");
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;

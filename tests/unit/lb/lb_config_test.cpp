@@ -125,3 +125,62 @@ TEST(LbAdmin, RenderersShowEveryBackend) {
   EXPECT_NE(h.find("10.0.0.2:80"), std::string::npos);
   EXPECT_NE(h.find("backup"), std::string::npos);
 }
+
+TEST(LbConfig, ReadsTheClientLimits) {
+  auto cfg = parse(R"([lb]
+trusted_proxies = ["10.0.0.0/8", "2001:db8::1"]
+rate_limit = { requests_per_second = 20, burst = 40 }
+max_connections_per_client = 50
+connection_rate = { per_second = 10 }
+client_table_size = 1024
+[[lb.rate_limit_rules]]
+method = "POST"
+prefix = "/api/posts"
+requests_per_second = 5
+)");
+  const auto& c = cfg.client_limits;
+  EXPECT_EQ(c.requests.per_second, 20);
+  EXPECT_EQ(c.requests.burst, 40);
+  EXPECT_EQ(c.max_connections, 50u);
+  EXPECT_EQ(c.connections.per_second, 10);
+  EXPECT_EQ(c.connections.burst, 10) << "the burst defaults to the rate";
+  EXPECT_EQ(c.table_size, 1024u);
+  ASSERT_EQ(c.rules.size(), 1u);
+  EXPECT_EQ(c.rules[0].method, "POST");
+  EXPECT_EQ(c.rules[0].prefix, "/api/posts");
+  EXPECT_EQ(c.rules[0].rate.per_second, 5);
+  ASSERT_EQ(cfg.proxy.trusted_proxies.size(), 2u);
+  EXPECT_EQ(cfg.proxy.trusted_proxies[0].str(), "10.0.0.0/8");
+  EXPECT_EQ(cfg.proxy.trusted_proxies[1].str(), "2001:db8::1/128");
+}
+
+TEST(LbConfig, ClientLimitErrorsNameTheKey) {
+  EXPECT_NE(error_of("[lb]\ntrusted_proxies = [\"10.0.0.0/33\"]\n").find("lb.toml:2"), std::string::npos);
+  EXPECT_NE(error_of("[lb]\ntrusted_proxies = [\"10.0.0.0/33\"]\n").find("the prefix must be 0 to 32"),
+            std::string::npos);
+  EXPECT_NE(error_of("[lb]\nrate_limit = { burst = 4 }\n").find("requests_per_second"), std::string::npos);
+  EXPECT_NE(error_of("[lb]\nrate_limit = { requests_per_second = 5, burts = 4 }\n").find("burts"), std::string::npos);
+  EXPECT_NE(error_of("[lb]\n[[lb.rate_limit_rules]]\nprefix = \"api\"\nrequests_per_second = 1\n").find("prefix"),
+            std::string::npos);
+}
+
+TEST(LbConfig, RateFlags) {
+  auto r = lb::parse_rate("5");
+  EXPECT_EQ(r.per_second, 5);
+  EXPECT_EQ(r.burst, 5);
+  r = lb::parse_rate("0.5:3");
+  EXPECT_EQ(r.per_second, 0.5);
+  EXPECT_EQ(r.burst, 3);
+  EXPECT_EQ(lb::parse_rate("0.2").burst, 1) << "a bucket holds at least one request";
+  for (const char* bad : {"", "0", "-1", "5:", "x", "5:y", "2000000"})
+    EXPECT_THROW(lb::parse_rate(bad), std::invalid_argument) << bad;
+  auto rule = lb::parse_rate_rule("POST /api/posts=5:10");
+  EXPECT_EQ(rule.method, "POST");
+  EXPECT_EQ(rule.prefix, "/api/posts");
+  EXPECT_EQ(rule.rate.burst, 10);
+  rule = lb::parse_rate_rule("/login=1");
+  EXPECT_EQ(rule.method, "");
+  EXPECT_EQ(rule.prefix, "/login");
+  EXPECT_THROW(lb::parse_rate_rule("POST api=1"), std::invalid_argument);
+  EXPECT_THROW(lb::parse_rate_rule("/x"), std::invalid_argument);
+}
