@@ -119,12 +119,14 @@ void add_command(CLI::App& cli, int& exit_code) {
          "Prometheus that the admin listener's /dashboard queries (it proxies GET /dashboard/api/v1/...)")
       ->type_name("HOST:PORT");
   proxy::add_trusted_proxy_flag(*cmd, cfg->proxy.trusted_proxies);
-  cmd->add_option_function<std::string>(
-         "--rate-limit",
-         [cfg](const std::string& v) { cfg->client_limits.requests = core::flag_value("--rate-limit", [&] { return parse_rate(v); }); },
-         "requests per second per client address, and the burst allowed (429 beyond)")
-      ->type_name("RATE[:BURST]")
-      ->group("Client limits");
+  const auto rate_flag = [cmd](const std::string& name, Rate& out, const std::string& help) {
+    cmd->add_option_function<std::string>(
+           name, [name, &out](const std::string& v) { out = core::flag_value(name, [&] { return parse_rate(v); }); }, help)
+        ->type_name("RATE[:BURST]")
+        ->group("Client limits");
+  };
+  rate_flag("--rate-limit", cfg->client_limits.requests,
+            "requests per second per client address, and the burst allowed (429 beyond)");
   cmd->add_option_function<std::vector<std::string>>(
          "--rate-limit-rule", [cfg](const std::vector<std::string>& v) {
            cfg->client_limits.rules.clear();
@@ -137,12 +139,8 @@ void add_command(CLI::App& cli, int& exit_code) {
   core::add_number_flag(*cmd, "--max-connections-per-client", cfg->client_limits.max_connections, 0u, 1u << 24,
                         "open connections per client address (0: no limit; more are reset at accept)")
       ->group("Client limits");
-  cmd->add_option_function<std::string>(
-         "--connection-rate",
-         [cfg](const std::string& v) { cfg->client_limits.connections = core::flag_value("--connection-rate", [&] { return parse_rate(v); }); },
-         "new connections per second per client address, and the burst allowed (reset beyond)")
-      ->type_name("RATE[:BURST]")
-      ->group("Client limits");
+  rate_flag("--connection-rate", cfg->client_limits.connections,
+            "new connections per second per client address, and the burst allowed (reset beyond)");
   core::add_number_flag<std::size_t>(*cmd, "--client-table-size", cfg->client_limits.table_size, 8, std::size_t{1} << 26,
                                      "client addresses the limits track, 64 bytes each (default 65536)")
       ->group("Client limits");
