@@ -35,14 +35,15 @@ bool is_root() { return ::geteuid() == 0; }
 // A root connection over the instance's Unix socket (blocking; start-up only).
 class AdminConnection {
  public:
-  explicit AdminConnection(const MariadbInstance& inst, unsigned timeout_s = 5) {
+  // read_timeout_s: the longest a statement may run (a MASTER_GTID_WAIT waits).
+  explicit AdminConnection(const MariadbInstance& inst, unsigned read_timeout_s = 60) {
     db::init_library();  // once per process, whichever thread comes first
     mysql_ = mysql_init(nullptr);
     if (!mysql_) throw std::runtime_error("mysql_init failed");
-    mysql_options(mysql_, MYSQL_OPT_CONNECT_TIMEOUT, &timeout_s);
-    unsigned rw = 60;
-    mysql_options(mysql_, MYSQL_OPT_READ_TIMEOUT, &rw);
-    mysql_options(mysql_, MYSQL_OPT_WRITE_TIMEOUT, &rw);
+    unsigned connect_timeout_s = 5;
+    mysql_options(mysql_, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout_s);
+    mysql_options(mysql_, MYSQL_OPT_READ_TIMEOUT, &read_timeout_s);
+    mysql_options(mysql_, MYSQL_OPT_WRITE_TIMEOUT, &read_timeout_s);
     mysql_options(mysql_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     auto sock = inst.socket().string();
     if (!mysql_real_connect(mysql_, "localhost", "root", nullptr, nullptr, 0, sock.c_str(), CLIENT_MULTI_STATEMENTS)) {
@@ -154,7 +155,15 @@ std::string mariadb_config(const MariadbInstance& inst) {
       << "init_rpl_role=SLAVE\n"
       << "sync_binlog=1\n"
       << "innodb_flush_log_at_trx_commit=1\n"
-      << "sync_relay_log=1\n"
+      // No fsync per relay-log event: a GTID replica deletes its relay log whenever
+      // its IO thread starts (a restart included) and fetches again from
+      // gtid_slave_pos, so a synced relay log outlives nothing. What it applied
+      // is durable (InnoDB, binlog and mysql.gtid_slave_pos are synced).
+      << "sync_relay_log=0\n"
+      // Transactions that group-committed on the primary apply side by side
+      // (in commit order) and group-commit here too: one SQL thread syncing
+      // each transaction alone falls behind a busy primary for good.
+      << "slave_parallel_threads=16\n"
       // A replica notices a silent primary in 2 s (heartbeats every second).
       << "slave_net_timeout=2\n";
   if (!inst.user.empty())
@@ -330,7 +339,7 @@ void wait_caught_up(const MariadbInstance& replica, const MariadbInstance& prima
                     std::chrono::milliseconds timeout) {
   auto target = single(primary, "SELECT @@GLOBAL.gtid_binlog_pos");
   if (target.empty()) return;
-  AdminConnection c(replica);
+  AdminConnection c(replica, static_cast<unsigned>(timeout.count() / 1000 + 10));
   auto seconds = std::to_string(timeout.count() / 1000.0);
   auto rows = c.query("SELECT MASTER_GTID_WAIT(" + sql_literal(target) + ", " + seconds + ")");
   if (rows.empty() || rows[0].empty() || rows[0][0] != "0") {

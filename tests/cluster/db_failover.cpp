@@ -295,8 +295,7 @@ class DbFailover : public ::testing::Test {
     auto p = writable_db();
     ASSERT_TRUE(p);
     for (std::size_t i = 0; i < dbs_.size(); ++i)
-      // With sync_relay_log=1 a replica receives at its disk's fsync rate: catching up
-      // on a few seconds of 8 writers can take a minute on this machine.
+      // A restarted old primary catches up on everything since it stopped.
       if (i != *p) ctl::wait_caught_up(dbs_[i].inst, dbs_[*p].inst, 180s);
   }
 
@@ -332,6 +331,7 @@ TEST_F(DbFailover, NoAcknowledgedWriteIsLost) {
     start_db(*p);  // as systemd's Restart= would: it must come back as a replica
     wait_settled("a primary kill");
     report("primary SIGKILL", t, *ack, *p);
+    if (*ack > 5s) std::cout << "slow failover; the app servers' view:\n" << logs();
     EXPECT_NE(writable_db(), p) << "no failover";
   };
   auto primary_cut = [&] {
@@ -472,17 +472,11 @@ TEST_F(DbFailover, NoAcknowledgedWriteIsLost) {
     std::cout << fault << " x" << times.size() << ": first acknowledged write after p50 "
               << times[times.size() / 2] << " ms, p99 " << times[(times.size() * 99) / 100] << " ms, max "
               << times.back() << " ms\n";
-    // The bound is 10 s for every kill; the slowest here are kills that
-    // follow a repaired partition (the rejoined server's IO thread hangs and
-    // acknowledges late: docs/app.md, "Limits"), so the hard bound is 20 s
-    // and the median must meet 5 s. A partition also waits out the replicas'
-    // 2 s of silence: 10 s.
+    // Every fault: the first acknowledged write within 10 s; kills at a median of 5 s.
     if (fault == "primary SIGKILL") {
       EXPECT_LE(times[times.size() / 2], 5000) << fault;
-      EXPECT_LE(times.back(), 20000) << fault;
-    } else if (fault == "primary link cut") {
-      EXPECT_LE(times.back(), 10000) << fault;
     }
+    EXPECT_LE(times.back(), 10000) << fault;
   }
 }
 
