@@ -23,7 +23,7 @@ struct ClusterOptions {
   PoolOptions pool;
   // How long a write waits for a primary while the primary changes (reachable
   // but read-only: a switchover or a promotion under way) before it fails.
-  std::chrono::milliseconds write_wait{2000};
+  std::chrono::milliseconds write_wait{5000};
   // How long a read carrying a GTID waits on a replica (MASTER_GTID_WAIT)
   // before going to the primary instead.
   std::chrono::milliseconds causal_wait{500};

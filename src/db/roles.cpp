@@ -84,9 +84,11 @@ void assign_roles(ClusterHealth& h, std::optional<std::size_t> previous, std::si
     });
     if ((p->semi_sync_clients && *p->semi_sync_clients == 0) || !seen) {
       h.writes_refused = "no replica acknowledges writes on " + p->server;
-      // Right after a change of primary its replicas are still connecting:
-      // a write waits a moment (write_wait) for one rather than fail at once.
-      h.writes_wait = true;
+      // Right after a change of primary its replicas are still connecting: a
+      // write waits a moment (write_wait) for one rather than fail at once.
+      // With no replica reachable there is nothing to wait for.
+      for (std::size_t i = 0; i < h.nodes.size(); ++i)
+        if (i != *h.primary && h.nodes[i].up && h.quarantined[i].empty()) h.writes_wait = true;
     }
   }
 

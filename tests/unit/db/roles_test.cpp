@@ -53,11 +53,13 @@ TEST(Roles, NoReplicaAcknowledgingRefusesWrites) {
   h.nodes[0].semi_sync_clients = 0;
   assign_roles(h, std::nullopt);
   EXPECT_NE(h.writes_refused.find("no replica acknowledges"), std::string::npos);
+  EXPECT_TRUE(h.writes_wait) << "reachable replicas may be connecting: wait a moment";
   // The primary's count lags a replica cut off silently: seen from here counts too.
   h = three();
   h.nodes[1].up = h.nodes[2].up = false;
   assign_roles(h, std::nullopt);
   EXPECT_FALSE(h.writes_refused.empty());
+  EXPECT_FALSE(h.writes_wait) << "no replica reachable: nothing to wait for";
   // Without semi-sync there is nothing to wait for.
   h = three(false);
   h.nodes[1].up = h.nodes[2].up = false;
