@@ -105,6 +105,7 @@ void start_database(const Topology& topo, const StateDir& dir, const SitePaths& 
   accounts.app = {topo.db.app_user, dir.secret("app.password")};
   accounts.replication = {topo.db.replication_user, dir.secret("replication.password")};
   accounts.monitor = {topo.db.monitor_user, dir.secret("monitor.password")};
+  accounts.connect_from({topo.host});  // every role binds it, so every connection comes from it
 
   // Every server starts read-only. On first run db-primary is the primary; on
   // later runs, the server that was primary last (the app's failover may have

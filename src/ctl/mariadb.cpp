@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <mysql.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -16,6 +17,7 @@
 #include "db/connection.hpp"
 #include "db/replica_status.hpp"
 #include "db/replication_sql.hpp"
+#include "net/subnet.hpp"
 
 namespace foobar::ctl {
 
@@ -32,7 +34,17 @@ std::string tail_of(const fs::path& file, std::size_t bytes = 2000) {
 
 bool is_root() { return ::geteuid() == 0; }
 
-// A root connection over the instance's Unix socket (blocking; start-up only).
+// The database account of whoever runs foobar: root for root, else the OS
+// user's name. Either is reached over the Unix socket only (unix_socket
+// authentication), never over TCP.
+std::string socket_admin_user() {
+  if (is_root()) return "root";
+  const passwd* pw = ::getpwuid(::geteuid());
+  if (!pw) throw std::runtime_error("no user name for uid " + std::to_string(::geteuid()));
+  return pw->pw_name;
+}
+
+// An administrator's connection over the instance's Unix socket (blocking; start-up only).
 class AdminConnection {
  public:
   // read_timeout_s: the longest a statement may run (a MASTER_GTID_WAIT waits).
@@ -46,7 +58,9 @@ class AdminConnection {
     mysql_options(mysql_, MYSQL_OPT_WRITE_TIMEOUT, &read_timeout_s);
     mysql_options(mysql_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
     auto sock = inst.socket().string();
-    if (!mysql_real_connect(mysql_, "localhost", "root", nullptr, nullptr, 0, sock.c_str(), CLIENT_MULTI_STATEMENTS)) {
+    const auto user = socket_admin_user();
+    if (!mysql_real_connect(mysql_, "localhost", user.c_str(), nullptr, nullptr, 0, sock.c_str(),
+                            CLIENT_MULTI_STATEMENTS)) {
       std::string msg = mysql_error(mysql_);
       mysql_close(mysql_);
       mysql_ = nullptr;
@@ -177,24 +191,53 @@ std::string mariadb_config(const MariadbInstance& inst) {
 using db::sql_literal;
 
 
+std::string account_host(const std::string& spec) {
+  if (spec.find('/') == std::string::npos) return spec;
+  const auto subnet = net::parse_subnet_or_throw(spec);
+  if (!subnet.base().is_v4()) throw std::invalid_argument(spec + ": MariaDB matches IPv6 account hosts only whole");
+  const auto p = subnet.prefix();
+  const auto mask = asio::ip::make_address_v4(p == 0 ? 0u : ~std::uint32_t{0} << (32 - p));
+  return subnet.base().to_string() + "/" + mask.to_string();
+}
+
 std::string bootstrap_sql(const ClusterAccounts& a, const std::string& schema) {
   if (a.database.find('`') != std::string::npos) throw std::runtime_error("bad database name");
   const auto db = "`" + a.database + "`";
-  auto account = [&](const Account& acc) { return sql_literal(acc.user) + "@" + sql_literal(a.client_host); };
-  auto create = [&](const Account& acc) {
-    return "CREATE USER IF NOT EXISTS " + account(acc) + " IDENTIFIED BY " + sql_literal(acc.password) + ";\n" +
-           "ALTER USER " + account(acc) + " IDENTIFIED BY " + sql_literal(acc.password) + ";\n";
+  auto quoted = [](const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : ", ") + sql_literal(i);
+    return out;
+  };
+  // Drops the accounts the query selects (user, host from mysql.global_priv), if any
+  // (IF EXISTS: a replica applying it may not have them all).
+  auto drop_where = [](const std::string& where) {
+    return "SET @foobar_drop = (SELECT CONCAT('DROP USER IF EXISTS ', GROUP_CONCAT(CONCAT(QUOTE(user), '@', QUOTE(host)))) "
+           "FROM mysql.global_priv WHERE " + where + ");\n"
+           "EXECUTE IMMEDIATE IF(@foobar_drop IS NULL, 'DO 0', @foobar_drop);\n";
+  };
+  auto account = [&](const Account& acc, const std::string& grants) {
+    if (acc.hosts.empty()) throw std::runtime_error("account " + acc.user + " has no hosts to connect from");
+    std::string sql = drop_where("user = " + sql_literal(acc.user) + " AND host NOT IN (" + quoted(acc.hosts) + ")");
+    for (const auto& host : acc.hosts) {
+      const auto who = sql_literal(acc.user) + "@" + sql_literal(host);
+      sql += "CREATE USER IF NOT EXISTS " + who + " IDENTIFIED BY " + sql_literal(acc.password) + ";\n" +
+             "ALTER USER " + who + " IDENTIFIED BY " + sql_literal(acc.password) + ";\n" +
+             "REVOKE ALL PRIVILEGES, GRANT OPTION FROM " + who + ";\n" +
+             "GRANT " + grants + " TO " + who + ";\n";
+    }
+    return sql;
   };
   return "CREATE DATABASE IF NOT EXISTS " + db + " CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n" +
-         create(a.app) + "GRANT SELECT, INSERT, UPDATE, DELETE ON " + db + ".* TO " + account(a.app) + ";\n" +
-         create(a.replication) + "GRANT REPLICATION SLAVE ON *.* TO " + account(a.replication) + ";\n" +
-         create(a.monitor) +
+         "USE " + db + ";\n" + schema + "\n" +
+         drop_where("user = '' OR (user = 'root' AND host <> 'localhost')") +
+         "DROP DATABASE IF EXISTS `test`;\n" +
+         account(a.app, "SELECT, INSERT ON " + db + ".`posts`") +
+         account(a.replication, "REPLICATION SLAVE ON *.*") +
          // Watching (REPLICA MONITOR, BINLOG MONITOR) and failing over: read_only
          // (READ_ONLY ADMIN), CHANGE MASTER / START SLAVE / gtid_slave_pos
          // (REPLICATION SLAVE ADMIN), rpl_semi_sync_master_enabled (REPLICATION MASTER ADMIN).
-         "GRANT REPLICA MONITOR, BINLOG MONITOR, READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON "
-         "*.* TO " + account(a.monitor) + ";\n" +
-         "USE " + db + ";\n" + schema;
+         account(a.monitor,
+                 "REPLICA MONITOR, BINLOG MONITOR, READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON *.*");
 }
 
 namespace {
@@ -224,8 +267,8 @@ void initialize(const MariadbInstance& inst) {
   fs::create_directories(inst.datadir());
   auto log = inst.dir / "install-db.log";
   std::string cmd = "mariadb-install-db --defaults-file='" + fs::absolute(inst.config_file()).string() +
-                    "' --auth-root-authentication-method=normal --skip-test-db" +
-                    (is_root() ? " --user=root" : "") + " > '" + log.string() + "' 2>&1";
+                    "' --auth-root-authentication-method=socket --auth-root-socket-user=" + socket_admin_user() +
+                    " --skip-test-db" + (is_root() ? " --user=root" : "") + " > '" + log.string() + "' 2>&1";
   int rc = std::system(cmd.c_str());
   if (rc != 0) throw std::runtime_error("mariadb-install-db failed for " + inst.dir.string() + ":\n" + tail_of(log));
 }

@@ -42,21 +42,32 @@ struct MariadbInstance {
 struct Account {
   std::string user;
   std::string password;
+  // The addresses it connects from (MariaDB host parts: "10.0.0.21",
+  // "10.0.0.0/255.255.255.0"); one account user@host per entry.
+  std::vector<std::string> hosts{"%"};
 };
 
 struct ClusterAccounts {
   std::string database = "foobar";
-  Account app{"foobar_app", ""};          // SELECT, INSERT, UPDATE, DELETE on database.* only
+  Account app{"foobar_app", ""};          // SELECT, INSERT on database.posts only
   Account replication{"foobar_repl", ""}; // REPLICATION SLAVE
   Account monitor{"foobar_monitor", ""};  // watching and failing over (bootstrap_sql lists the grants)
-  std::string client_host = "%";         // host part of the three accounts
+  // All three connect from these hosts (one machine, a test's subnet).
+  void connect_from(const std::vector<std::string>& hosts) { app.hosts = replication.hosts = monitor.hosts = hosts; }
 };
+
+// A host or CIDR ("10.0.0.0/24") as a MariaDB account host ("10.0.0.0/255.255.255.0").
+// Throws std::invalid_argument for what MariaDB cannot match (an IPv6 prefix).
+std::string account_host(const std::string& host_or_cidr);
 
 // The [mariadbd] config file for the instance (what initialize writes to my.cnf).
 std::string mariadb_config(const MariadbInstance& instance);
 
-// The SQL that creates the database, the three accounts (their passwords reset to
-// these) and applies the schema: idempotent, run on the primary (it replicates).
+// The SQL that applies the schema and creates the three accounts with exactly
+// their grants (passwords reset to these; the same users at other hosts
+// dropped), drops anonymous users, root at any host but localhost (root is
+// reached over the Unix socket only) and the test database: idempotent, run
+// on the primary as root (it replicates).
 std::string bootstrap_sql(const ClusterAccounts& accounts, const std::string& schema);
 
 // The SQL that points a replica at the primary (GTID, slave_pos) and starts replication.

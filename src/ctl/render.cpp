@@ -72,6 +72,14 @@ class HostRender {
     return out;
   }
 
+  // The addresses of the hosts that run any of these roles.
+  std::vector<std::string> host_addresses(std::initializer_list<Role> roles) const {
+    std::vector<std::string> out;
+    for (const auto& h : t_.hosts)
+      if (std::any_of(roles.begin(), roles.end(), [&](Role r) { return h.runs(r); })) out.push_back(h.address);
+    return out;
+  }
+
   struct Unit {
     std::string name, description, exec;
     std::vector<std::string> service;  // extra [Service] lines
@@ -198,8 +206,7 @@ class HostRender {
     auto apps = addresses(Role::app);
     if (!apps.empty()) c += fmt::format("proxy = [{}]\n", toml_quote(fmt::format("/api/={}", fmt::join(apps, ","))));
     std::vector<std::string> lbs;  // the app sees the client the lb saw
-    for (const auto& h : t_.hosts)
-      if (h.runs(Role::lb)) lbs.push_back(toml_quote(h.address));
+    for (const auto& a : host_addresses({Role::lb})) lbs.push_back(toml_quote(a));
     if (!lbs.empty()) c += fmt::format("trusted_proxies = [{}]\n", fmt::join(lbs, ", "));
     add("etc/foobar/web.toml", c);
     role_unit({"foobar-web", "foobar web: static files and /api/ to the app servers",
@@ -252,6 +259,11 @@ class HostRender {
     a.app = {t_.db.app_user, secret("app.password")};
     a.replication = {t_.db.replication_user, secret("replication.password")};
     a.monitor = {t_.db.monitor_user, secret("monitor.password")};
+    // Each account only from the hosts that use it, as the firewall lets them in.
+    a.app.hosts = host_addresses({Role::app});
+    a.replication.hosts = host_addresses({Role::db_primary, Role::db_replica});
+    a.monitor.hosts = a.app.hosts;  // the failover leader; foobar status and switchover from the monitoring hosts
+    for (const auto& f : t_.monitoring_from) a.monitor.hosts.push_back(account_host(t_.find_host(f) ? t_.find_host(f)->address : f));
     std::string sql = header("--");
     if (replica) {
       for (const Node& p : nodes(t_))

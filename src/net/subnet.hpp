@@ -17,6 +17,8 @@ class Subnet {
   static std::optional<Subnet> parse(std::string_view text, std::string* error = nullptr);
   bool contains(const asio::ip::address& a) const noexcept;
   std::string str() const;
+  const asio::ip::address& base() const noexcept { return base_; }
+  unsigned prefix() const noexcept { return prefix_; }
 
  private:
   asio::ip::address base_;  // with the host bits cleared

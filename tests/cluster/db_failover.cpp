@@ -62,7 +62,7 @@ class DbFailover : public ::testing::Test {
     std::random_device rd;
     for (auto* a : {&accounts_.app, &accounts_.replication, &accounts_.monitor})
       a->password = "pw" + std::to_string(rd()) + std::to_string(rd());
-    accounts_.client_host = "10.201.0.%";
+    accounts_.connect_from({"10.201.0.0/255.255.255.0"});
     dbs_.resize(kDbHosts.size());
     for (std::size_t i = 0; i < kDbHosts.size(); ++i) {
       auto& inst = dbs_[i].inst;

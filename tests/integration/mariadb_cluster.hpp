@@ -25,7 +25,7 @@ class MariadbCluster {
     accounts.app.password = secret();
     accounts.replication.password = secret();
     accounts.monitor.password = secret();
-    accounts.client_host = "127.0.0.1";
+    accounts.connect_from({"127.0.0.1"});
     primary.dir = dir_.path() / "primary";
     primary.port = free_port();
     primary.server_id = 1;

@@ -10,6 +10,7 @@
 
 #include "ctl/firewall.hpp"
 #include "ctl/keepalived.hpp"
+#include "ctl/mariadb.hpp"
 #include "ctl/render.hpp"
 #include "ctl/topology.hpp"
 
@@ -124,6 +125,41 @@ TEST(Render, SecretsStayInRootOnlyFiles) {
   bad.binary = "/opt/my foobar/foobar";
   EXPECT_THROW(render_host(t, bad), ConfigError);
   std::filesystem::remove_all(dir);
+}
+
+// Each database account only from the hosts that use it (the init.sql db1 runs on first start).
+TEST(Render, DatabaseAccountsOnlyFromTheHostsThatUseThem) {
+  const auto dir = std::filesystem::temp_directory_path() / ("foobar-render-accounts-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "t.toml") << example();
+  std::ofstream(dir / "schema.sql") << "CREATE TABLE IF NOT EXISTS posts (id INT);\n";
+  auto t = load_topology((dir / "t.toml").string());
+  t.db.schema = (dir / "schema.sql").string();
+  RenderOptions o;
+  o.host = "db1";
+  o.out = dir / "db1";
+  o.site = dir;
+  std::string init;
+  for (const auto& f : render_host(t, o))
+    if (f.path.filename() == "init.sql") init = f.text;
+  std::set<std::string> created;
+  for (std::size_t at = 0; (at = init.find("CREATE USER IF NOT EXISTS ", at)) != std::string::npos;) {
+    at += 26;
+    created.insert(init.substr(at, init.find(' ', at) - at));
+  }
+  EXPECT_EQ(created, (std::set<std::string>{"'foobar_app'@'10.0.0.31'", "'foobar_monitor'@'10.0.0.31'",
+                                            "'foobar_monitor'@'10.0.0.51'", "'foobar_repl'@'10.0.0.41'",
+                                            "'foobar_repl'@'10.0.0.42'"}));
+  EXPECT_NE(init.find("GRANT SELECT, INSERT ON `foobar`.`posts` TO 'foobar_app'@'10.0.0.31'"), std::string::npos);
+  EXPECT_EQ(init.find("'%'"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Render, AccountHostsFromAddressesAndCidrs) {
+  EXPECT_EQ(account_host("10.0.0.21"), "10.0.0.21");
+  EXPECT_EQ(account_host("10.0.0.0/24"), "10.0.0.0/255.255.255.0");
+  EXPECT_EQ(account_host("10.1.2.3/16"), "10.1.0.0/255.255.0.0");
+  EXPECT_THROW(account_host("2001:db8::/64"), std::invalid_argument);
 }
 
 TEST(Firewall, ExactlyTheFlowsEachHostNeeds) {
