@@ -263,7 +263,8 @@ class HostRender {
     a.app.hosts = host_addresses({Role::app});
     a.replication.hosts = host_addresses({Role::db_primary, Role::db_replica});
     a.monitor.hosts = a.app.hosts;  // the failover leader; foobar status and switchover from the monitoring hosts
-    for (const auto& f : t_.monitoring_from) a.monitor.hosts.push_back(account_host(t_.find_host(f) ? t_.find_host(f)->address : f));
+    for (const auto& f : t_.monitoring_from)
+      a.monitor.hosts.push_back(account_host(t_.find_host(f) ? t_.find_host(f)->address : f));
     std::string sql = header("--");
     if (replica) {
       for (const Node& p : nodes(t_))
