@@ -38,6 +38,7 @@ struct FailoverManager::Node {
   Clock::time_point acted_at{};  // last fence or rejoin: wait for the monitor to see its effect
   double uptime = 0;
   bool restarted = false;  // seen down or restarted since it last replicated
+  std::optional<Clock::time_point> unacknowledged_since;  // connected, yet the primary counts no semi-sync client
 };
 
 FailoverManager::FailoverManager(asio::any_io_executor ex, std::vector<ServerOptions> servers,
@@ -252,11 +253,30 @@ asio::awaitable<void> FailoverManager::act(const ClusterHealth& h) {
         co_await run(i, "START SLAVE IO_THREAD");
         continue;
       }
+      // Connected, yet the primary counts no semi-sync client for a while: this
+      // IO thread connected without semi-sync (negotiated per connection), so
+      // writes wait for an acknowledgement it never sends. Reconnect it.
+      const bool unacknowledged = follows && running && n.io_connected && ph->semi_sync_master &&
+                                  ph->semi_sync_clients && *ph->semi_sync_clients == 0;
+      auto& since = nodes_[i]->unacknowledged_since;
+      if (!unacknowledged) since.reset();
+      if (unacknowledged && !since) since = Clock::now();
+      if (unacknowledged && Clock::now() - *since > 3 * options_.interval) {
+        spdlog::warn("db failover: {} follows {} but does not acknowledge its writes; reconnecting it", n.server,
+                     ph->server);
+        since.reset();
+        nodes_[i]->acted_at = Clock::now();
+        co_await run(i, "STOP SLAVE IO_THREAD");
+        co_await run(i, "START SLAVE IO_THREAD");
+        continue;
+      }
       if (follows && running) {
         nodes_[i]->restarted = false;
         continue;
       }
-      if (follows && n.replication_errno != 0 && (n.replication_errno == 1236 || !n.sql_running)) {
+      // Client errors (2000-2999: cannot connect, connection lost) pass.
+      const bool client_error = n.replication_errno >= 2000 && n.replication_errno < 3000;
+      if (follows && n.replication_errno != 0 && (n.replication_errno == 1236 || (!n.sql_running && !client_error))) {
         // 1236: the primary's binlog lacks what the replica asks for (it is ahead);
         // an SQL error: what it received does not apply. Either way it diverged.
         auto reason = "replication failed (" + std::to_string(n.replication_errno) + "): " + n.replication_error;

@@ -273,6 +273,11 @@ class DbFailover : public ::testing::Test {
   std::string logs() {
     std::string out;
     for (std::size_t i = 0; i < dbs_.size(); ++i) {
+      auto state = sql(i, "SELECT @@read_only, @@rpl_semi_sync_master_enabled, @@gtid_binlog_pos");
+      auto clients = sql(i, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'");
+      if (!state.empty() && !clients.empty())
+        out += "--- " + kDbHosts[i] + ": read_only " + state[0][0] + ", semi-sync master " + state[0][1] + " with " +
+               clients[0][1] + " clients, binlog at " + state[0][2] + "\n";
       out += "--- " + kDbHosts[i] + " replication:";
       auto rows = sql(i, "SHOW ALL REPLICAS STATUS");
       for (auto& row : rows)
@@ -284,7 +289,13 @@ class DbFailover : public ::testing::Test {
       std::istringstream lines(apps_[i]->output());
       for (std::string line; std::getline(lines, line);)
         if (line.find("db failover") != std::string::npos || line.find("GET /api") != std::string::npos) mine += line + "\n";
-      out += "--- " + kAppHosts[i] + "\n" + mine.substr(mine.size() > 12000 ? mine.size() - 12000 : 0);
+      std::string health;
+      lan_->run_in("client", [&] {
+        HttpConnection c(lan_->address(kAppHosts[i]), 8081, 5s);
+        if (c.send("GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) health = c.read_response().body;
+      });
+      out += "--- " + kAppHosts[i] + " /api/health: " + health + "\n" +
+             mine.substr(mine.size() > 12000 ? mine.size() - 12000 : 0);
     }
     return out;
   }
