@@ -169,7 +169,10 @@ asio::awaitable<Error> Connection::connect() {
   const auto& o = *options_;
   arm_deadline(o.connect_timeout);
   MYSQL* ret = nullptr;
-  int status = mysql_real_connect_start(&ret, mysql_, o.endpoint.host().c_str(), o.user.c_str(), o.password.c_str(),
+  // The connector keeps this pointer past _start (its error messages name the
+  // host): it must live until the connect ends, not be a temporary.
+  const std::string host = o.endpoint.host();
+  int status = mysql_real_connect_start(&ret, mysql_, host.c_str(), o.user.c_str(), o.password.c_str(),
                                         o.database.empty() ? nullptr : o.database.c_str(), o.endpoint.port(),
                                         nullptr, 0);
   FOOBAR_DRIVE(status, mysql_real_connect_cont(&ret, mysql_, ready_));

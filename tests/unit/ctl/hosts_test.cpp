@@ -93,20 +93,33 @@ TEST(Hosts, TheVipMustBeAUsableAddressWithAVrrpId) {
   EXPECT_EQ(parse_topology(pair("vip = \"10.0.0.100/24\"\n"), "t.toml").lb.virtual_router_id, 100);
 }
 
-TEST(Render, SecretsStayInRootOnlyFiles) {
-  const auto dir = std::filesystem::temp_directory_path() / ("foobar-render-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir / "t.toml") << example();
-  std::ofstream(dir / "schema.sql") << "CREATE TABLE IF NOT EXISTS t (id INT);\n";
-  auto t = load_topology((dir / "t.toml").string());
-  t.db.schema = (dir / "schema.sql").string();
-  std::set<std::string> secret_values;
-  for (const auto& name : {"db1", "app1", "lb1"}) {
+// The example topology in a temp dir, rendered host by host (removed afterwards).
+struct Rendered {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("foobar-render-" + std::to_string(::getpid()));
+  Topology t;
+  Rendered() {
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "t.toml") << example();
+    std::ofstream(dir / "schema.sql") << "CREATE TABLE IF NOT EXISTS posts (id INT);\n";
+    t = load_topology((dir / "t.toml").string());
+    t.db.schema = (dir / "schema.sql").string();
+  }
+  ~Rendered() { std::filesystem::remove_all(dir); }
+  std::vector<RenderedFile> host(const std::string& name) const {
     RenderOptions o;
     o.host = name;
     o.out = dir / name;
     o.site = dir;
-    for (const auto& f : render_host(t, o)) {
+    return render_host(t, o);
+  }
+};
+
+TEST(Render, SecretsStayInRootOnlyFiles) {
+  Rendered r;
+  std::set<std::string> secret_values;
+  for (const auto& name : {"db1", "app1", "lb1"}) {
+    for (const auto& f : r.host(name)) {
       const bool secret = f.text.find("IDENTIFIED BY") != std::string::npos ||
                           f.text.find("PRIVATE KEY") != std::string::npos || f.path.extension() == ".password" ||
                           f.path.extension() == ".token";
@@ -117,30 +130,20 @@ TEST(Render, SecretsStayInRootOnlyFiles) {
   EXPECT_EQ(secret_values.size(), 3u);  // the app's, the monitor's and the admin token, the same across renders
   for (const auto& name : {"secrets/app.password", "secrets/monitor.password", "secrets/replication.password",
                            "secrets/admin.token"})
-    EXPECT_EQ(std::filesystem::status(dir / name).permissions() & std::filesystem::perms::all,
+    EXPECT_EQ(std::filesystem::status(r.dir / name).permissions() & std::filesystem::perms::all,
               std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
         << name;
   RenderOptions bad;
   bad.host = "lb1";
   bad.binary = "/opt/my foobar/foobar";
-  EXPECT_THROW(render_host(t, bad), ConfigError);
-  std::filesystem::remove_all(dir);
+  EXPECT_THROW(render_host(r.t, bad), ConfigError);
 }
 
 // Each database account only from the hosts that use it (the init.sql db1 runs on first start).
 TEST(Render, DatabaseAccountsOnlyFromTheHostsThatUseThem) {
-  const auto dir = std::filesystem::temp_directory_path() / ("foobar-render-accounts-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  std::ofstream(dir / "t.toml") << example();
-  std::ofstream(dir / "schema.sql") << "CREATE TABLE IF NOT EXISTS posts (id INT);\n";
-  auto t = load_topology((dir / "t.toml").string());
-  t.db.schema = (dir / "schema.sql").string();
-  RenderOptions o;
-  o.host = "db1";
-  o.out = dir / "db1";
-  o.site = dir;
+  Rendered r;
   std::string init;
-  for (const auto& f : render_host(t, o))
+  for (const auto& f : r.host("db1"))
     if (f.path.filename() == "init.sql") init = f.text;
   std::set<std::string> created;
   for (std::size_t at = 0; (at = init.find("CREATE USER IF NOT EXISTS ", at)) != std::string::npos;) {
@@ -152,7 +155,6 @@ TEST(Render, DatabaseAccountsOnlyFromTheHostsThatUseThem) {
                                             "'foobar_repl'@'10.0.0.42'"}));
   EXPECT_NE(init.find("GRANT SELECT, INSERT ON `foobar`.`posts` TO 'foobar_app'@'10.0.0.31'"), std::string::npos);
   EXPECT_EQ(init.find("'%'"), std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(Render, AccountHostsFromAddressesAndCidrs) {
