@@ -69,10 +69,13 @@ int run(const AppConfig& cfg) {
   core::metrics::Registry metrics(rt.size());
   core::metrics::add_process_metrics(metrics, "app", FOOBAR_VERSION);
   add_db_metrics(metrics, board);
+  const site::RouteMetrics route_metrics(metrics);
+  const db::ClusterMetrics db_metrics(metrics, co.servers);
   auto server_cfg = cfg.server;
   if (cfg.server.admin) server_cfg.metrics = &metrics;  // counted only where someone can read them
-  http::Server server(rt, server_cfg, [&](unsigned, asio::io_context& io) {
-    return std::make_unique<site::BoardHandler>(std::make_unique<db::Cluster>(io.get_executor(), co, board));
+  http::Server server(rt, server_cfg, [&](unsigned worker, asio::io_context& io) {
+    return std::make_unique<site::BoardHandler>(
+        std::make_unique<db::Cluster>(io.get_executor(), co, board, db_metrics, worker), route_metrics, worker);
   });
   auto admin = http::open_admin(rt, cfg.server, metrics, [&metrics](unsigned, asio::io_context&) {
     return std::make_unique<http::MetricsHandler>([&metrics] { return metrics.render(); });

@@ -26,6 +26,11 @@ void add_db_metrics(core::metrics::Registry& r, std::shared_ptr<const db::Health
            [](const db::ClusterHealth& h, std::size_t i) { return h.primary == i ? 1.0 : 0.0; });
   per_node("foobar_db_node_quarantined", "1 while the server is kept out: it holds transactions the primary lacks.",
            [](const db::ClusterHealth& h, std::size_t i) { return h.quarantined[i].empty() ? 0.0 : 1.0; });
+  per_node("foobar_db_semi_sync_enabled",
+           "1 while the server waits for a replica's acknowledgement of each commit (rpl_semi_sync_master_enabled).",
+           node([](const db::ServerHealth& s) { return s.semi_sync_master; }));
+  per_node("foobar_db_semi_sync_clients", "Replicas connected to the server that acknowledge its commits.",
+           [](const db::ClusterHealth& h, std::size_t i) { return h.nodes[i].semi_sync_clients.value_or(0); });
   // The replica series describe every server that is not the primary.
   per_node("foobar_db_replica_up", "1 while the monitor reaches the server as a replica (0 for the primary).",
            [](const db::ClusterHealth& h, std::size_t i) { return h.is_replica(i) && h.nodes[i].up ? 1.0 : 0.0; });

@@ -28,6 +28,7 @@ namespace detail {
 struct alignas(64) Cell {
   std::atomic<std::uint64_t> v{0};
   void add(std::uint64_t n) noexcept { v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void set(std::uint64_t n) noexcept { v.store(n, std::memory_order_relaxed); }
   std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
 };
 
@@ -37,6 +38,9 @@ class Cells {
   explicit Cells(unsigned workers) : cells_(std::make_unique<Cell[]>(workers)), workers_(workers) {}
   void add(unsigned worker, std::uint64_t n = 1) noexcept { cells_[worker].add(n); }
   std::uint64_t sum() const noexcept;
+
+ protected:
+  void set(unsigned worker, std::uint64_t n) noexcept { cells_[worker].set(n); }
 
  private:
   std::unique_ptr<Cell[]> cells_;
@@ -52,12 +56,13 @@ class Counter : public detail::Cells {
 };
 
 // A level that goes up and down (open connections): each worker moves its own
-// cell; the sum is the value (a cell may wrap below zero on its own: the sum,
-// modulo 2^64, is still right).
+// cell, or sets it to its own share (a per-worker pool's size); the sum is the
+// value (a cell may wrap below zero on its own: the sum, modulo 2^64, is still right).
 class Gauge : public detail::Cells {
  public:
   using Cells::Cells;
   void sub(unsigned worker, std::uint64_t n = 1) noexcept { add(worker, std::uint64_t{0} - n); }
+  using Cells::set;
   std::int64_t value() const noexcept { return static_cast<std::int64_t>(sum()); }
 };
 

@@ -44,9 +44,20 @@ asio::awaitable<Result> Transaction::rollback() {
   co_return r;
 }
 
-Cluster::Cluster(asio::any_io_executor ex, const ClusterOptions& options, std::shared_ptr<const HealthBoard> board)
-    : options_(options), board_(std::move(board)), wait_timer_(ex) {
-  for (const auto& o : options.servers) pools_.push_back(std::make_unique<Pool>(ex, o, options.pool));
+Cluster::Cluster(asio::any_io_executor ex, const ClusterOptions& options, std::shared_ptr<const HealthBoard> board,
+                 const ClusterMetrics& metrics, unsigned worker)
+    : options_(options), board_(std::move(board)), wait_timer_(ex), metrics_(metrics), worker_(worker) {
+  for (std::size_t i = 0; i < options.servers.size(); ++i)
+    pools_.push_back(std::make_unique<Pool>(ex, options.servers[i], options.pool, &metrics.pool(i), worker));
+}
+
+asio::awaitable<Result> Cluster::timed(Target target, Lease& lease, std::string_view sql,
+                                       std::span<const Param> params) {
+  const auto start = std::chrono::steady_clock::now();
+  auto r = co_await lease->execute(sql, params);
+  metrics_.query_done(worker_, target, r.ok(),
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  co_return r;
 }
 
 // While the monitor cannot reach the primary, or no replica acknowledges its
@@ -87,7 +98,7 @@ asio::awaitable<Result> Cluster::run_on_primary(Use use, std::string_view sql, s
       r.error = std::move(err);
       co_return r;
     }
-    auto r = co_await lease->execute(sql, params);
+    auto r = co_await timed(Target::primary, lease, sql, params);
     r.error.indeterminate = use == Use::write && (r.error.connection || r.error.timeout);
     // 1290: the server turned read-only (demoted in a switchover). It refused
     // the statement before running it, so it is safe to send to the next primary.
@@ -98,7 +109,6 @@ asio::awaitable<Result> Cluster::run_on_primary(Use use, std::string_view sql, s
 }
 
 asio::awaitable<Result> Cluster::write(std::string_view sql, std::span<const Param> params) {
-  ++stats_.writes;
   auto r = co_await run_on_primary(Use::write, sql, params);
   co_return r;
 }
@@ -122,28 +132,23 @@ asio::awaitable<Result> Cluster::read(std::string_view sql, std::span<const Para
       if (causal && !covers(health.applied, *causal) && health.status_known && !health.sql_running) {
         // Not applied, and the replica is not applying anything: waiting cannot help.
         fresh = false;
-        ++stats_.causal_fallbacks;
       } else if (causal && !covers(health.applied, *causal)) {
         // The monitor has not seen the replica apply the client's write yet: wait for it there.
-        ++stats_.causal_waits;
+        metrics_.causal_waits().add(worker_);
         auto gtid = causal->str();
         auto seconds = std::to_string(static_cast<double>(options_.causal_wait.count()) / 1000.0);
         Param wait_params[] = {std::string_view(gtid), std::string_view(seconds)};
         auto w = co_await lease->execute("SELECT MASTER_GTID_WAIT(?, ?)", wait_params);
         fresh = w.ok() && !w.rows.empty() && w.rows[0].size() == 1 && w.rows[0][0] == "0";
-        if (!fresh) ++stats_.causal_fallbacks;
       }
+      if (!fresh) metrics_.causal_fallbacks().add(worker_);
       if (fresh) {
-        auto r = co_await lease->execute(sql, params);
-        if (!r.error.connection) {
-          ++stats_.reads_replica;
-          co_return r;
-        }
+        auto r = co_await timed(Target::replica, lease, sql, params);
+        if (!r.error.connection) co_return r;
         // The replica failed under us: the primary still has the data.
       }
     }
   }
-  ++stats_.reads_primary;
   auto r = co_await run_on_primary(Use::read, sql, params);
   co_return r;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/asio.hpp"
+#include "db/cluster_metrics.hpp"
 #include "db/gtid.hpp"
 #include "db/health.hpp"
 #include "db/pool.hpp"
@@ -27,14 +28,6 @@ struct ClusterOptions {
   // How long a read carrying a GTID waits on a replica (MASTER_GTID_WAIT)
   // before going to the primary instead.
   std::chrono::milliseconds causal_wait{500};
-};
-
-struct ClusterStats {
-  std::uint64_t writes = 0;
-  std::uint64_t reads_primary = 0;
-  std::uint64_t reads_replica = 0;
-  std::uint64_t causal_waits = 0;      // MASTER_GTID_WAIT run on a replica
-  std::uint64_t causal_fallbacks = 0;  // ...that timed out: read went to the primary
 };
 
 // A transaction: every statement runs on one primary connection. Destroyed
@@ -60,7 +53,9 @@ class Transaction {
 
 class Cluster {
  public:
-  Cluster(asio::any_io_executor ex, const ClusterOptions& options, std::shared_ptr<const HealthBoard> board);
+  // metrics: the process's database series, written into worker `worker`'s cells.
+  Cluster(asio::any_io_executor ex, const ClusterOptions& options, std::shared_ptr<const HealthBoard> board,
+          const ClusterMetrics& metrics, unsigned worker);
 
   // A statement on the primary (writes, DDL, locking reads). On success
   // result.last_gtid holds the write's GTID.
@@ -76,7 +71,6 @@ class Cluster {
   // Starts a transaction on the primary (everything in it runs there).
   asio::awaitable<std::pair<Transaction, Error>> begin();
 
-  const ClusterStats& stats() const noexcept { return stats_; }
   std::shared_ptr<const ClusterHealth> health() const noexcept { return board_->load(); }
 
  private:
@@ -87,13 +81,16 @@ class Cluster {
   asio::awaitable<std::pair<Lease, Error>> acquire_primary(Use use, std::optional<std::size_t> demoted,
                                                            std::size_t* chosen);
   asio::awaitable<Result> run_on_primary(Use use, std::string_view sql, std::span<const Param> params);
+  // The statement on the leased connection, measured as run on target.
+  asio::awaitable<Result> timed(Target target, Lease& lease, std::string_view sql, std::span<const Param> params);
 
   ClusterOptions options_;
   std::shared_ptr<const HealthBoard> board_;
   asio::steady_timer wait_timer_;
   std::vector<std::unique_ptr<Pool>> pools_;  // one per server, same order
   std::size_t rotate_ = 0;
-  ClusterStats stats_;
+  const ClusterMetrics& metrics_;
+  unsigned worker_;
 };
 
 }  // namespace foobar::db

@@ -205,6 +205,13 @@ asio::awaitable<std::optional<ServerHealth>> FailoverManager::inspect(std::size_
   co_return h;
 }
 
+asio::awaitable<void> FailoverManager::reconnect_io_thread(std::size_t i, std::string why) {
+  spdlog::warn("db failover: {}; reconnecting it", why);
+  nodes_[i]->acted_at = Clock::now();
+  co_await run(i, "STOP SLAVE IO_THREAD");
+  co_await run(i, "START SLAVE IO_THREAD");
+}
+
 asio::awaitable<void> FailoverManager::act(const ClusterHealth& h) {
   const auto p = h.primary;
   const ServerHealth* ph = h.primary_health();
@@ -247,10 +254,7 @@ asio::awaitable<void> FailoverManager::act(const ClusterHealth& h) {
       if (follows && n.io_running && !n.io_connected) {
         // "Yes" but silent for 2 s while the primary is fine: an IO thread hung
         // (after a partition) that will not reconnect by itself. Restart it.
-        spdlog::warn("db failover: {}'s IO thread hears nothing from {}; restarting it", n.server, ph->server);
-        nodes_[i]->acted_at = Clock::now();
-        co_await run(i, "STOP SLAVE IO_THREAD");
-        co_await run(i, "START SLAVE IO_THREAD");
+        co_await reconnect_io_thread(i, fmt::format("{}'s IO thread hears nothing from {}", n.server, ph->server));
         continue;
       }
       // Connected, yet the primary counts no semi-sync client for a while: this
@@ -262,12 +266,9 @@ asio::awaitable<void> FailoverManager::act(const ClusterHealth& h) {
       if (!unacknowledged) since.reset();
       if (unacknowledged && !since) since = Clock::now();
       if (unacknowledged && Clock::now() - *since > 3 * options_.interval) {
-        spdlog::warn("db failover: {} follows {} but does not acknowledge its writes; reconnecting it", n.server,
-                     ph->server);
         since.reset();
-        nodes_[i]->acted_at = Clock::now();
-        co_await run(i, "STOP SLAVE IO_THREAD");
-        co_await run(i, "START SLAVE IO_THREAD");
+        co_await reconnect_io_thread(
+            i, fmt::format("{} follows {} but does not acknowledge its writes", n.server, ph->server));
         continue;
       }
       if (follows && running) {

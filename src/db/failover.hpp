@@ -45,6 +45,8 @@ class FailoverManager {
   asio::awaitable<void> hold_lock(std::size_t i);
   asio::awaitable<void> loop();
   asio::awaitable<void> act(const ClusterHealth& h);
+  // STOP and START the replica's IO thread (it is stuck, or connected without semi-sync).
+  asio::awaitable<void> reconnect_io_thread(std::size_t i, std::string why);
   asio::awaitable<void> promote(std::size_t lost, const ClusterHealth& h);
   asio::awaitable<void> reopen(std::size_t primary, const ClusterHealth& h);
   asio::awaitable<void> rejoin(std::size_t i, std::size_t primary, const ClusterHealth& h);

@@ -23,8 +23,13 @@ Lease::~Lease() {
   if (pool_ && conn_) pool_->release(std::move(conn_));
 }
 
-Pool::Pool(asio::any_io_executor ex, ServerOptions server, PoolOptions options)
-    : ex_(std::move(ex)), server_(std::make_shared<const ServerOptions>(std::move(server))), options_(options) {}
+Pool::Pool(asio::any_io_executor ex, ServerOptions server, PoolOptions options, const PoolSeries* series,
+           unsigned worker)
+    : ex_(std::move(ex)),
+      server_(std::make_shared<const ServerOptions>(std::move(server))),
+      options_(options),
+      series_(series),
+      worker_(worker) {}
 
 Pool::~Pool() {
   for (auto* w : waiters_) w->timer.cancel();
@@ -36,6 +41,12 @@ void Pool::note_failure() {
   // The server failed: idle connections to it are most likely dead too.
   total_ -= idle_.size();
   idle_.clear();
+}
+
+void Pool::publish() noexcept {
+  if (!series_) return;
+  series_->idle->set(worker_, idle_.size());
+  series_->busy->set(worker_, leased_);
 }
 
 void Pool::release(std::unique_ptr<Connection> c) {
@@ -57,12 +68,24 @@ void Pool::release(std::unique_ptr<Connection> c) {
       ++leased_;
     }
     w->timer.cancel();
+    publish();
     return;
   }
   if (c) idle_.push_back(std::move(c));
+  publish();
 }
 
 asio::awaitable<std::pair<Lease, Error>> Pool::acquire() {
+  const auto start = std::chrono::steady_clock::now();
+  auto leased = co_await take();
+  if (series_) {
+    series_->wait->observe(worker_, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    publish();
+  }
+  co_return leased;
+}
+
+asio::awaitable<std::pair<Lease, Error>> Pool::take() {
   Error e;
   for (int attempt = 0; attempt < 64; ++attempt) {
     while (!idle_.empty()) {

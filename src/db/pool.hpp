@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "core/asio.hpp"
+#include "db/cluster_metrics.hpp"
 #include "db/connection.hpp"
 
 namespace foobar::db {
@@ -44,7 +45,9 @@ class Lease {
 
 class Pool {
  public:
-  Pool(asio::any_io_executor ex, ServerOptions server, PoolOptions options = {});
+  // series (if any): where worker `worker` reports its connections and waits.
+  Pool(asio::any_io_executor ex, ServerOptions server, PoolOptions options = {}, const PoolSeries* series = nullptr,
+       unsigned worker = 0);
   ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
@@ -65,7 +68,9 @@ class Pool {
   friend class Lease;
   struct Waiter;
   void release(std::unique_ptr<Connection> c);
+  asio::awaitable<std::pair<Lease, Error>> take();
   void note_failure();
+  void publish() noexcept;  // the idle and busy counts, into series_
 
   asio::any_io_executor ex_;
   std::shared_ptr<const ServerOptions> server_;
@@ -76,6 +81,8 @@ class Pool {
   std::size_t leased_ = 0;
   std::chrono::steady_clock::time_point retry_at_{};
   std::chrono::milliseconds backoff_{0};
+  const PoolSeries* series_;
+  unsigned worker_;
 };
 
 }  // namespace foobar::db

@@ -47,9 +47,9 @@ nlohmann::json stats(const ProxyService& svc) {
   for (std::size_t i = 0; i < g.size(); ++i) {
     const auto& s = g.servers()[i];
     const auto& st = snap->servers[i];
-    const auto& c = g.counters(i);
+    const auto& m = svc.metrics().server(i);
     nlohmann::json resp;
-    for (int k = 0; k < 5; ++k) resp[fmt::format("{}xx", k + 1)] = c.responses[k].load();
+    for (std::size_t k = 0; k < m.responses.size(); ++k) resp[fmt::format("{}xx", k + 1)] = m.responses[k]->value();
     backends.push_back({
         {"backend", s.name()},
         {"state", proxy::to_string(st.state)},
@@ -58,17 +58,17 @@ nlohmann::json stats(const ProxyService& svc) {
         {"backup", s.backup},
         {"weight", s.weight},
         {"maxconn", s.maxconn},
-        {"active", c.active.load()},
-        {"requests", c.requests.load()},
-        {"errors", c.errors.load()},
-        {"retries", c.retries.load()},
+        {"active", g.counters(i).active.load()},
+        {"requests", m.requests->value()},
+        {"errors", m.errors->value()},
+        {"retries", m.retries->value()},
         {"responses", resp},
         {"check", st.check},
         {"last_change", iso_time(st.changed)},
     });
   }
   nlohmann::json responses;
-  for (int k = 1; k <= 5; ++k) responses[fmt::format("{}xx", k)] = g.responses(k);
+  for (int k = 1; k <= 5; ++k) responses[fmt::format("{}xx", k)] = svc.metrics().responses(k);
   return {
       {"balance", proxy::to_string(svc.options().algorithm)},
       {"health_check", proxy::describe(svc.check())},
@@ -121,51 +121,6 @@ th{background:#f4f4f4}.up{color:#080;font-weight:600}.down{color:#c00;font-weigh
         html_escape(b["check"].get<std::string>()), html_escape(b["last_change"].get<std::string>()));
   }
   out += "</table>\n</body></html>\n";
-  return out;
-}
-
-std::string render_metrics(const ProxyService& svc) {
-  const auto& g = svc.group();
-  auto snap = g.snapshot();
-  std::string out;
-  auto family = [&](std::string_view name, std::string_view type, std::string_view help) {
-    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-  };
-  auto per_backend = [&](std::string_view name, auto value) {
-    for (std::size_t i = 0; i < g.size(); ++i)
-      out += fmt::format("{}{{backend=\"{}\"}} {}\n", name, g.servers()[i].name(), value(i));
-  };
-  family("foobar_lb_backend_requests_total", "counter", "Requests sent to the backend.");
-  per_backend("foobar_lb_backend_requests_total", [&](std::size_t i) { return g.counters(i).requests.load(); });
-  family("foobar_lb_backend_up", "gauge", "1 when the backend passes its health checks.");
-  per_backend("foobar_lb_backend_up", [&](std::size_t i) { return snap->servers[i].healthy ? 1 : 0; });
-  family("foobar_lb_backend_serving", "gauge", "1 when the backend may take new requests (up and enabled).");
-  per_backend("foobar_lb_backend_serving",
-              [&](std::size_t i) { return snap->servers[i].state == proxy::ServerState::Up ? 1 : 0; });
-  family("foobar_lb_backend_active_requests", "gauge", "Requests in flight to the backend.");
-  per_backend("foobar_lb_backend_active_requests", [&](std::size_t i) { return g.counters(i).active.load(); });
-  family("foobar_lb_backend_errors_total", "counter", "Connect failures, invalid or missing responses, timeouts.");
-  per_backend("foobar_lb_backend_errors_total", [&](std::size_t i) { return g.counters(i).errors.load(); });
-  family("foobar_lb_backend_retries_total", "counter", "Requests redispatched after a failure on the backend.");
-  per_backend("foobar_lb_backend_retries_total", [&](std::size_t i) { return g.counters(i).retries.load(); });
-  family("foobar_lb_backend_responses_total", "counter", "Responses from the backend by status class.");
-  for (std::size_t i = 0; i < g.size(); ++i)
-    for (int k = 0; k < 5; ++k)
-      out += fmt::format("foobar_lb_backend_responses_total{{backend=\"{}\",code=\"{}xx\"}} {}\n",
-                         g.servers()[i].name(), k + 1, g.counters(i).responses[k].load());
-  family("foobar_lb_responses_total", "counter", "Responses sent to clients by status class.");
-  for (int k = 1; k <= 5; ++k) out += fmt::format("foobar_lb_responses_total{{code=\"{}xx\"}} {}\n", k, g.responses(k));
-  family("foobar_lb_request_duration_seconds", "histogram", "Time from request head to the end of the response.");
-  const auto& h = g.durations();
-  std::uint64_t cum = 0;
-  for (std::size_t b = 0; b < h.bounds.size(); ++b) {
-    cum += h.buckets[b].load();
-    out += fmt::format("foobar_lb_request_duration_seconds_bucket{{le=\"{}\"}} {}\n", h.bounds[b], cum);
-  }
-  cum += h.buckets[h.bounds.size()].load();
-  out += fmt::format("foobar_lb_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", cum);
-  out += fmt::format("foobar_lb_request_duration_seconds_sum {}\n", static_cast<double>(h.sum_us.load()) / 1e6);
-  out += fmt::format("foobar_lb_request_duration_seconds_count {}\n", h.count.load());
   return out;
 }
 
@@ -262,8 +217,7 @@ void AdminHandler::route(const http::Request& req, int& status, std::string& typ
   if (path == "/stats.json") return page("application/json", render_stats_json);
   if (path == "/alerts") return page("application/json", [this](const ProxyService&) { return alerts_->firing_json(); });
   if (path == "/metrics")
-    return page("text/plain; version=0.0.4; charset=utf-8",
-                [this](const ProxyService& svc) { return render_metrics(svc) + server_metrics_(); });
+    return page("text/plain; version=0.0.4; charset=utf-8", [this](const ProxyService&) { return metrics_(); });
 
   constexpr std::string_view prefix = "/backends/";
   status = 404;

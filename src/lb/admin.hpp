@@ -17,16 +17,15 @@ namespace foobar::lb {
 // The admin pages' renderings of a service's current state (also used by tests).
 std::string render_stats_json(const proxy::ProxyService& svc);
 std::string render_stats_html(const proxy::ProxyService& svc);
-std::string render_metrics(const proxy::ProxyService& svc);
 
 class AdminHandler final : public http::Handler {
  public:
-  // metrics: the lb's registry (core/metrics), appended to the backends' series on /metrics.
+  // metrics: the lb's registry (core/metrics) in the text format, for /metrics.
   // prometheus: where /dashboard's queries go (none: no dashboard).
   AdminHandler(std::shared_ptr<proxy::ProxyService> svc, std::function<std::string()> metrics,
                std::shared_ptr<AlertInbox> alerts, std::optional<net::Address> prometheus)
       : svc_(std::move(svc)),
-        server_metrics_(std::move(metrics)),
+        metrics_(std::move(metrics)),
         alerts_(std::move(alerts)),
         prometheus_(std::move(prometheus)) {}
   asio::awaitable<http::Outcome> handle(http::Exchange& ex) override;
@@ -35,7 +34,7 @@ class AdminHandler final : public http::Handler {
   // Decides the answer to req (no I/O).
   void route(const http::Request& req, int& status, std::string& type, std::string& body);
   std::shared_ptr<proxy::ProxyService> svc_;
-  std::function<std::string()> server_metrics_;
+  std::function<std::string()> metrics_;
   asio::awaitable<void> dashboard(http::Exchange& ex);
   std::shared_ptr<AlertInbox> alerts_;
   std::optional<net::Address> prometheus_;

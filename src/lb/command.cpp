@@ -20,12 +20,13 @@ namespace foobar::lb {
 
 int run(const LbConfig& cfg) {
   core::Runtime rt(cfg.threads);
-  auto group = std::make_shared<proxy::UpstreamGroup>(cfg.backends, cfg.health);
-  auto svc = std::make_shared<proxy::ProxyService>(group, cfg.proxy, cfg.check);
-  svc->start_health_checks(rt.context(0));
-
   core::metrics::Registry metrics(rt.size());
   core::metrics::add_process_metrics(metrics, "lb", FOOBAR_VERSION);
+  auto group = std::make_shared<proxy::UpstreamGroup>(cfg.backends, cfg.health);
+  auto svc = std::make_shared<proxy::ProxyService>(
+      group, std::make_shared<const proxy::UpstreamMetrics>(metrics, group, "foobar_lb"), cfg.proxy, cfg.check);
+  svc->start_health_checks(rt.context(0));
+
   auto server_cfg = cfg.server;
   if (cfg.server.admin) server_cfg.metrics = &metrics;  // counted only where someone can read them
   std::shared_ptr<ClientLimits> limits;
@@ -35,10 +36,10 @@ int run(const LbConfig& cfg) {
     if (lc.connections_limited()) server_cfg.gate = limits;
   }
   http::Server server(rt, server_cfg, [svc, &limits](unsigned worker, asio::io_context& io) -> std::unique_ptr<http::Handler> {
-    if (!limits || !limits->config().requests_limited()) return svc->make_handler(io);
+    if (!limits || !limits->config().requests_limited()) return svc->make_handler(worker, io);
     auto chain = std::make_unique<http::HandlerChain>();
     chain->add(limits->handler(worker));
-    chain->add(svc->make_handler(io));
+    chain->add(svc->make_handler(worker, io));
     return chain;
   });
   auto alerts = std::make_shared<AlertInbox>();

@@ -4,7 +4,6 @@
 #include <array>
 #include <cstring>
 
-
 #include "http/chunked.hpp"
 #include "http/error_response.hpp"
 #include "proxy/forward_headers.hpp"
@@ -17,6 +16,10 @@ using http::iequals;
 // ---------------------------------------------------------------- helpers
 
 namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t) noexcept {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
 
 std::uint64_t client_key(const tcp::endpoint& peer) noexcept {
   const auto a = peer.address();
@@ -71,9 +74,10 @@ struct ActiveGuard {
 
 // ---------------------------------------------------------------- ProxyHandler
 
-ProxyHandler::ProxyHandler(asio::io_context& io, std::shared_ptr<UpstreamGroup> group, const ProxyOptions& opts,
+ProxyHandler::ProxyHandler(asio::io_context& io, unsigned worker, std::shared_ptr<UpstreamGroup> group,
+                           std::shared_ptr<const UpstreamMetrics> metrics, const ProxyOptions& opts,
                            std::shared_ptr<const std::atomic<bool>> stopping)
-    : io_(io), group_(std::move(group)), opts_(opts), snap_(*group_),
+    : io_(io), worker_(worker), group_(std::move(group)), metrics_(std::move(metrics)), opts_(opts), snap_(*group_),
       balancer_(make_balancer(opts.algorithm, *group_)),
       pool_(io, group_->size(), opts.pool, std::move(stopping)) {}
 
@@ -90,8 +94,14 @@ asio::awaitable<std::optional<std::uint32_t>> ProxyHandler::choose(const std::ve
                                                                    std::uint64_t key, bool& queue_full) {
   queue_full = false;
   bool queued = false;
-  std::chrono::steady_clock::time_point deadline;
+  std::chrono::steady_clock::time_point since, deadline;
   std::optional<asio::steady_timer> timer;
+  auto leave_queue = [&] {
+    if (!queued) return;
+    --queued_;
+    metrics_->queued().set(worker_, queued_);
+    metrics_->queue_wait().observe(worker_, seconds_since(since));
+  };
   for (;;) {
     const Snapshot& s = snap_.get();
     candidates_.clear();
@@ -106,11 +116,11 @@ asio::awaitable<std::optional<std::uint32_t>> ProxyHandler::choose(const std::ve
       candidates_.push_back(i);
     }
     if (!candidates_.empty()) {
-      if (queued) --queued_;
+      leave_queue();
       co_return balancer_->pick(candidates_, key);
     }
     if (!any_full) {
-      if (queued) --queued_;
+      leave_queue();
       co_return std::nullopt;
     }
     // Every candidate is at maxconn: wait in the (bounded) queue. Slots free up
@@ -121,13 +131,14 @@ asio::awaitable<std::optional<std::uint32_t>> ProxyHandler::choose(const std::ve
         queue_full = true;
         co_return std::nullopt;
       }
-      ++queued_;
+      metrics_->queued().set(worker_, ++queued_);
       queued = true;
+      since = now;
       deadline = now + opts_.queue_timeout;
       timer.emplace(io_);
     }
     if (now >= deadline) {
-      --queued_;
+      leave_queue();
       queue_full = true;
       co_return std::nullopt;
     }
@@ -148,14 +159,12 @@ struct ProxyHandler::Outgoing {
 };
 
 asio::awaitable<http::Outcome> ProxyHandler::handle(http::Exchange& ex) {
-  const auto t0 = std::chrono::steady_clock::now();
   struct Observe {
-    UpstreamGroup& g;
-    std::chrono::steady_clock::time_point t0;
-    ~Observe() {
-      g.durations().observe(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
-    }
-  } observe{*group_, t0};
+    core::metrics::Histogram& h;
+    unsigned worker;
+    std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+    ~Observe() { h.observe(worker, seconds_since(t0)); }
+  } observe{metrics_->duration(), worker_};
 
   const http::Request& req = ex.request();
   if (req.method == http::Method::Connect) {
@@ -210,13 +219,12 @@ asio::awaitable<http::Outcome> ProxyHandler::handle(http::Exchange& ex) {
       break;
     }
     const std::uint32_t si = *picked;
-    auto& counters = group_->counters(si);
-    if (n > 0) group_->counters(tried.empty() ? si : tried.back()).retries.fetch_add(1, std::memory_order_relaxed);
-    active.set(counters);
+    if (n > 0) metrics_->server(tried.empty() ? si : tried.back()).retries->add(worker_);
+    active.set(group_->counters(si));
     auto [done, d, blame] = co_await attempt(ex, out, si, fresh_only);
     if (done) co_return http::Outcome::Handled;
     fresh_only = false;
-    if (d.server_error) counters.errors.fetch_add(1, std::memory_order_relaxed);
+    if (d.server_error) metrics_->server(si).errors->add(worker_);
     if (d.mark_failed) group_->report_failure(si, blame);
     if (d.next == Next::FreshConnection) {
       fresh_only = true;
@@ -238,7 +246,7 @@ asio::awaitable<http::Outcome> ProxyHandler::handle(http::Exchange& ex) {
 asio::awaitable<ProxyHandler::Tried> ProxyHandler::attempt(http::Exchange& ex, Outgoing& out, std::uint32_t si,
                                                            bool fresh_only) {
   const http::Request& req = ex.request();
-  auto& counters = group_->counters(si);
+  const ServerSeries& m = metrics_->server(si);
   std::unique_ptr<http::ClientConnection> conn = fresh_only ? nullptr : pool_.take(si);
   const Attempt a{.reused = conn != nullptr, .idempotent = out.idempotent, .streamed = out.streaming};
   if (!conn) {
@@ -248,7 +256,7 @@ asio::awaitable<ProxyHandler::Tried> ProxyHandler::attempt(http::Exchange& ex, O
       co_return Tried{false, decide(Failure::Connect, a),
                       ec == asio::error::timed_out ? "connect timeout" : "connect: " + ec.message()};
   }
-  counters.requests.fetch_add(1, std::memory_order_relaxed);
+  m.requests->add(worker_);
 
   // ---- the request head, and the body kept so far
   std::string& head = *out.head;
@@ -264,13 +272,15 @@ asio::awaitable<ProxyHandler::Tried> ProxyHandler::attempt(http::Exchange& ex, O
     bufs[1] = asio::buffer(http::chunk_size_line(size, out.body.size()));  // the prefix read so far: the first chunk
     bufs[3] = asio::buffer("\r\n", 2);
   }
+  const auto sent_at = std::chrono::steady_clock::now();
   auto wec = co_await conn->write(bufs);
   if (wec) co_return Tried{false, decide(Failure::Send, a), "send: " + wec.message()};
+  m.sent_bytes->add(worker_, asio::buffer_size(bufs));
 
   // ---- the rest of a streamed body; the server may answer before it is all sent
   bool answered_early = false;
   if (out.streaming) {
-    auto sent = co_await forward_body(ex, *conn, out.framing == Framing::Chunked);
+    auto sent = co_await forward_body(ex, *conn, out.framing == Framing::Chunked, m);
     if (sent == BodySent::ClientGone) {  // client gone or malformed body: nothing more to do
       ex.close_after();
       co_return Tried{};
@@ -292,15 +302,16 @@ asio::awaitable<ProxyHandler::Tried> ProxyHandler::attempt(http::Exchange& ex, O
     auto d = decide(Failure::BadResponse, a, http::ClientConnection::status_for(head_error));
     d.reason = answered_early ? "server stopped reading the request body" : http::ClientConnection::describe(head_error);
     d.close = d.close || answered_early;
-    counters.responses[static_cast<std::size_t>(d.status / 100 - 1)].fetch_add(1, std::memory_order_relaxed);
+    m.responses[static_cast<std::size_t>(d.status / 100 - 1)]->add(worker_);
     co_return Tried{false, d, {}};
   }
+  m.response_time->observe(worker_, seconds_since(sent_at));
   group_->report_success(si);
   const int status = conn->response().status;
-  counters.responses[static_cast<std::size_t>(status / 100 - 1)].fetch_add(1, std::memory_order_relaxed);
-  group_->count_response(status);
+  m.responses[static_cast<std::size_t>(status / 100 - 1)]->add(worker_);
+  metrics_->count_response(worker_, status);
   if (answered_early) ex.close_after();
-  const bool ok = co_await relay_response(ex, *conn);
+  const bool ok = co_await relay_response(ex, *conn, m);
   dog.pause();
   if (ok && !answered_early && conn->reusable()) pool_.put(si, std::move(conn));
   if (!ok) ex.close_after();
@@ -311,7 +322,7 @@ asio::awaitable<ProxyHandler::Tried> ProxyHandler::attempt(http::Exchange& ex, O
 // Stops early when the server answers before the body is all sent (413, 401,
 // a redirect) or stops reading: that answer, if any, is then relayed.
 asio::awaitable<ProxyHandler::BodySent> ProxyHandler::forward_body(http::Exchange& ex, http::ClientConnection& up,
-                                                                   bool chunked) {
+                                                                   bool chunked, const ServerSeries& m) {
   auto& dog = up.watchdog();
   for (;;) {
     if (up.has_input()) co_return BodySent::ServerAnswered;
@@ -330,16 +341,19 @@ asio::awaitable<ProxyHandler::BodySent> ProxyHandler::forward_body(http::Exchang
     else
       wec = co_await up.write(plain);
     if (wec) co_return dog.expired() ? BodySent::ServerFailed : BodySent::ServerAnswered;
+    m.sent_bytes->add(worker_, chunked ? asio::buffer_size(framed) : piece.size());
     if (ex.body_done()) break;
   }
   if (chunked) {
     auto wec = co_await up.write("0\r\n\r\n");
     if (wec) co_return BodySent::ServerAnswered;
+    m.sent_bytes->add(worker_, 5);
   }
   co_return BodySent::Done;
 }
 
-asio::awaitable<bool> ProxyHandler::relay_response(http::Exchange& ex, http::ClientConnection& up) {
+asio::awaitable<bool> ProxyHandler::relay_response(http::Exchange& ex, http::ClientConnection& up,
+                                                   const ServerSeries& m) {
   const http::Request& req = ex.request();
   const http::Response& resp = up.response();
   auto& h = ex.begin(resp.status);
@@ -357,6 +371,7 @@ asio::awaitable<bool> ProxyHandler::relay_response(http::Exchange& ex, http::Cli
     if (auto cl = resp.headers.get("Content-Length"); !cl.empty()) h.add_trusted("Content-Length", cl);
   }
   if (auto whole = up.take_buffered_body()) {  // already here: head and body in one writev
+    m.received_bytes->add(worker_, whole->size());
     const bool ok = co_await ex.send(*whole);
     co_return ok;
   }
@@ -370,6 +385,7 @@ asio::awaitable<bool> ProxyHandler::relay_response(http::Exchange& ex, http::Cli
       co_return false;
     }
     if (piece.empty()) break;
+    m.received_bytes->add(worker_, piece.size());
     if (!co_await ex.write(piece)) co_return false;
     dog.touch();
   }
@@ -378,7 +394,7 @@ asio::awaitable<bool> ProxyHandler::relay_response(http::Exchange& ex, http::Cli
 }
 
 asio::awaitable<void> ProxyHandler::reply_error(http::Exchange& ex, int status, std::string_view reason, bool close) {
-  group_->count_response(status);
+  metrics_->count_response(worker_, status);
   co_await http::send_error(ex, status, reason, {.close = close});
 }
 

@@ -17,6 +17,7 @@
 #include "proxy/pool.hpp"
 #include "proxy/retry_policy.hpp"
 #include "proxy/upstream.hpp"
+#include "proxy/upstream_metrics.hpp"
 
 namespace foobar::proxy {
 
@@ -41,7 +42,8 @@ struct ProxyOptions {
 // Per-worker forwarding handler.
 class ProxyHandler final : public http::Handler {
  public:
-  ProxyHandler(asio::io_context& io, std::shared_ptr<UpstreamGroup> group, const ProxyOptions& opts,
+  ProxyHandler(asio::io_context& io, unsigned worker, std::shared_ptr<UpstreamGroup> group,
+               std::shared_ptr<const UpstreamMetrics> metrics, const ProxyOptions& opts,
                std::shared_ptr<const std::atomic<bool>> stopping);
   asio::awaitable<http::Outcome> handle(http::Exchange& ex) override;
 
@@ -60,13 +62,16 @@ class ProxyHandler final : public http::Handler {
   // Sends the request to server si and relays its answer.
   asio::awaitable<Tried> attempt(http::Exchange& ex, Outgoing& out, std::uint32_t si, bool fresh_only);
   enum class BodySent { Done, ClientGone, ServerFailed, ServerAnswered };
-  asio::awaitable<BodySent> forward_body(http::Exchange& ex, http::ClientConnection& up, bool chunked);
+  asio::awaitable<BodySent> forward_body(http::Exchange& ex, http::ClientConnection& up, bool chunked,
+                                         const ServerSeries& m);
   // The response head and body, towards the client; false if the client did not get it all.
-  asio::awaitable<bool> relay_response(http::Exchange& ex, http::ClientConnection& up);
+  asio::awaitable<bool> relay_response(http::Exchange& ex, http::ClientConnection& up, const ServerSeries& m);
   asio::awaitable<void> reply_error(http::Exchange& ex, int status, std::string_view reason, bool close);
 
   asio::io_context& io_;
+  unsigned worker_;  // this handler's cells in the metrics
   std::shared_ptr<UpstreamGroup> group_;
+  std::shared_ptr<const UpstreamMetrics> metrics_;
   ProxyOptions opts_;
   SnapshotCache snap_;
   std::unique_ptr<Balancer> balancer_;

@@ -4,11 +4,13 @@
 
 namespace foobar::proxy {
 
-ProxyRoutes::ProxyRoutes(const std::vector<ProxyRoute>& routes, const ProxyOptions& opts,
-                         const CheckConfig& check, const HealthConfig& health) {
+ProxyRoutes::ProxyRoutes(const std::vector<ProxyRoute>& routes, core::metrics::Registry& metrics,
+                         const ProxyOptions& opts, const CheckConfig& check, const HealthConfig& health) {
   for (const auto& r : routes) {
     auto group = std::make_shared<UpstreamGroup>(r.servers, health);
-    services_.emplace_back(r.prefix, std::make_shared<ProxyService>(group, opts, check));
+    auto m = std::make_shared<const UpstreamMetrics>(metrics, group, "foobar_web_proxy",
+                                                     core::metrics::Labels{{"route", r.prefix}});
+    services_.emplace_back(r.prefix, std::make_shared<ProxyService>(group, std::move(m), opts, check));
   }
   std::stable_sort(services_.begin(), services_.end(),
                    [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
@@ -18,9 +20,9 @@ void ProxyRoutes::start(asio::io_context& io) {
   for (auto& [prefix, svc] : services_) svc->start_health_checks(io);
 }
 
-void ProxyRoutes::add_to(http::HandlerChain& chain, asio::io_context& io) const {
+void ProxyRoutes::add_to(http::HandlerChain& chain, unsigned worker, asio::io_context& io) const {
   for (const auto& [prefix, svc] : services_)
-    chain.add(std::make_unique<http::PrefixRoute>(prefix, svc->make_handler(io)));
+    chain.add(std::make_unique<http::PrefixRoute>(prefix, svc->make_handler(worker, io)));
 }
 
 void ProxyRoutes::stop() {

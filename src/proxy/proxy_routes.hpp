@@ -15,15 +15,16 @@ namespace foobar::proxy {
 
 class ProxyRoutes {
  public:
-  // One service per route, all with the same options and health checks.
-  ProxyRoutes(const std::vector<ProxyRoute>& routes, const ProxyOptions& opts = {},
+  // One service per route, all with the same options and health checks; each
+  // route's series (foobar_web_proxy_*{route=...}) in metrics.
+  ProxyRoutes(const std::vector<ProxyRoute>& routes, core::metrics::Registry& metrics, const ProxyOptions& opts = {},
               const CheckConfig& check = {}, const HealthConfig& health = {});
   bool empty() const noexcept { return services_.empty(); }
   // Starts health checks of every route on io (call once, before run).
   void start(asio::io_context& io);
   // Appends one PrefixRoute per route to chain, longest prefix first (so the
-  // most specific wins), with the proxy handler for worker io.
-  void add_to(http::HandlerChain& chain, asio::io_context& io) const;
+  // most specific wins), with the proxy handler for worker `worker` (on io).
+  void add_to(http::HandlerChain& chain, unsigned worker, asio::io_context& io) const;
   // Stops health checks and pools (call on the io_context given to start()).
   void stop();
 

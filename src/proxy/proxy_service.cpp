@@ -2,8 +2,9 @@
 
 namespace foobar::proxy {
 
-ProxyService::ProxyService(std::shared_ptr<UpstreamGroup> group, ProxyOptions opts, CheckConfig check)
-    : group_(std::move(group)), opts_(std::move(opts)), check_(std::move(check)),
+ProxyService::ProxyService(std::shared_ptr<UpstreamGroup> group, std::shared_ptr<const UpstreamMetrics> metrics,
+                           ProxyOptions opts, CheckConfig check)
+    : group_(std::move(group)), metrics_(std::move(metrics)), opts_(std::move(opts)), check_(std::move(check)),
       stopping_(std::make_shared<std::atomic<bool>>(false)) {}
 
 ProxyService::~ProxyService() = default;
@@ -13,8 +14,8 @@ void ProxyService::start_health_checks(asio::io_context& io) {
   checker_->start();
 }
 
-std::unique_ptr<http::Handler> ProxyService::make_handler(asio::io_context& io) {
-  return std::make_unique<ProxyHandler>(io, group_, opts_, stopping_);
+std::unique_ptr<http::Handler> ProxyService::make_handler(unsigned worker, asio::io_context& io) {
+  return std::make_unique<ProxyHandler>(io, worker, group_, metrics_, opts_, stopping_);
 }
 
 void ProxyService::stop() {

@@ -23,15 +23,6 @@ std::string_view to_string(ServerState s) noexcept {
   return "?";
 }
 
-void DurationHistogram::observe(std::chrono::microseconds d) noexcept {
-  const double s = static_cast<double>(d.count()) / 1e6;
-  std::size_t i = 0;
-  while (i < bounds.size() && s > bounds[i]) ++i;
-  buckets[i].fetch_add(1, std::memory_order_relaxed);
-  count.fetch_add(1, std::memory_order_relaxed);
-  sum_us.fetch_add(static_cast<std::uint64_t>(d.count()), std::memory_order_relaxed);
-}
-
 UpstreamGroup::UpstreamGroup(std::vector<ServerConfig> servers, HealthConfig health)
     : servers_(std::move(servers)), health_(health) {
   if (servers_.empty()) throw std::invalid_argument("upstream group without servers");
@@ -47,6 +38,8 @@ UpstreamGroup::UpstreamGroup(std::vector<ServerConfig> servers, HealthConfig hea
   admin_.assign(servers_.size(), AdminState::Enabled);
   check_.assign(servers_.size(), "none yet");
   changed_.assign(servers_.size(), now);
+  history_.resize(servers_.size());
+  down_since_.resize(servers_.size());
   std::lock_guard lock(mu_);
   publish_locked();
 }
@@ -71,8 +64,9 @@ bool UpstreamGroup::set_admin(std::size_t index, AdminState s) {
 void UpstreamGroup::report_check(std::size_t index, bool ok, std::string detail) {
   std::lock_guard lock(mu_);
   bool changed = health_state_[index].on_check(ok);
+  if (!ok) ++history_[index].check_failures;
   if (ok && changed) counters_[index].consecutive_failures.store(0, std::memory_order_relaxed);
-  if (changed) changed_[index] = std::chrono::system_clock::now();
+  if (changed) health_changed_locked(index);
   if (changed || check_[index] != detail) {
     check_[index] = std::move(detail);
     publish_locked();
@@ -84,10 +78,27 @@ void UpstreamGroup::report_failure(std::size_t index, std::string_view detail) {
   if (health_.passive_fall == 0 || n < health_.passive_fall) return;
   std::lock_guard lock(mu_);
   if (health_state_[index].force_down()) {
-    changed_[index] = std::chrono::system_clock::now();
+    health_changed_locked(index);
     check_[index] = "passive: " + std::string(detail);
     publish_locked();
   }
+}
+
+ServerHistory UpstreamGroup::history(std::size_t index) const {
+  std::lock_guard lock(mu_);
+  auto h = history_[index];
+  if (!health_state_[index].up()) h.downtime += std::chrono::steady_clock::now() - down_since_[index];
+  return h;
+}
+
+void UpstreamGroup::health_changed_locked(std::size_t index) {
+  changed_[index] = std::chrono::system_clock::now();
+  ++history_[index].transitions;
+  const auto now = std::chrono::steady_clock::now();
+  if (health_state_[index].up())
+    history_[index].downtime += now - down_since_[index];
+  else
+    down_since_[index] = now;
 }
 
 void UpstreamGroup::publish_locked() {

@@ -5,7 +5,6 @@
 // Readers (the request path) see the state as an immutable Snapshot published
 // through an atomic shared_ptr; writers (health checks, admin API, passive
 // failure reports) serialize on a mutex, build a new Snapshot and publish it.
-#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -56,24 +55,19 @@ struct Snapshot {
   bool using_backups = false;
 };
 
-// Request counters of one server (relaxed atomics, written from every worker).
+// What every worker must see of one server at once (relaxed atomics): the
+// balancers' and maxconn's in-flight count, and passive health's failure run.
+// Its statistics are per-worker metrics (upstream_metrics.hpp).
 struct alignas(64) ServerCounters {
-  std::atomic<std::int64_t> active{0};         // requests in flight
-  std::atomic<std::uint64_t> requests{0};      // requests sent (attempts that reached a connection)
-  std::atomic<std::uint64_t> errors{0};        // connect failures, bad/missing responses, timeouts
-  std::atomic<std::uint64_t> retries{0};       // attempts redispatched away from this server
+  std::atomic<std::int64_t> active{0};  // requests in flight
   std::atomic<std::uint32_t> consecutive_failures{0};
-  std::array<std::atomic<std::uint64_t>, 5> responses{};  // by status class 1xx..5xx
 };
 
-// Request-duration histogram over the whole group (seconds).
-struct DurationHistogram {
-  static constexpr std::array<double, 12> bounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                 0.1,   0.25,   0.5,   1,    2.5,   10};
-  std::array<std::atomic<std::uint64_t>, bounds.size() + 1> buckets{};  // last one is +Inf
-  std::atomic<std::uint64_t> count{0};
-  std::atomic<std::uint64_t> sum_us{0};
-  void observe(std::chrono::microseconds d) noexcept;
+// A server's health over the group's life (what HAProxy's chkfail, chkdown and downtime count).
+struct ServerHistory {
+  std::uint64_t check_failures = 0;  // active health checks that failed
+  std::uint64_t transitions = 0;     // up -> down and down -> up
+  std::chrono::steady_clock::duration downtime{};  // time spent down, the current spell included
 };
 
 struct HealthConfig {
@@ -112,28 +106,20 @@ class UpstreamGroup {
 
   ServerCounters& counters(std::size_t index) noexcept { return counters_[index]; }
   const ServerCounters& counters(std::size_t index) const noexcept { return counters_[index]; }
-  // Responses sent to clients (including the proxy's own 502/503/504), by status class.
-  void count_response(int status) noexcept {
-    const int cls = status / 100 - 1;
-    if (cls >= 0 && cls < 5) responses_[static_cast<std::size_t>(cls)].fetch_add(1, std::memory_order_relaxed);
-  }
-  std::uint64_t responses(int cls) const noexcept {  // cls 1..5
-    return responses_[static_cast<std::size_t>(cls - 1)].load(std::memory_order_relaxed);
-  }
-  DurationHistogram& durations() noexcept { return durations_; }
-  const DurationHistogram& durations() const noexcept { return durations_; }
+  ServerHistory history(std::size_t index) const;
 
  private:
   void publish_locked();  // builds and publishes a new Snapshot from the master state
+  void health_changed_locked(std::size_t index);  // after health_state_[index] flipped
 
   std::vector<ServerConfig> servers_;
   HealthConfig health_;
   std::unique_ptr<ServerCounters[]> counters_;
-  DurationHistogram durations_;
-  std::array<std::atomic<std::uint64_t>, 5> responses_{};
 
-  std::mutex mu_;  // guards the master state below
+  mutable std::mutex mu_;  // guards the master state below
   std::vector<HealthState> health_state_;
+  std::vector<ServerHistory> history_;
+  std::vector<std::chrono::steady_clock::time_point> down_since_;  // meaningful while down
   std::vector<AdminState> admin_;
   std::vector<std::string> check_;
   std::vector<std::chrono::system_clock::time_point> changed_;

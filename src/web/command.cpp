@@ -22,16 +22,16 @@ int run(const WebConfig& cfg) {
   if (root_fd < 0) throw core::ConfigError("document root '" + cfg.files.root + "' is not a readable directory");
   core::Runtime rt(cfg.threads);
   auto files = std::make_shared<const StaticConfig>(cfg.files);
-  proxy::ProxyRoutes routes(cfg.proxies, {.trusted_proxies = cfg.trusted_proxies});
-  routes.start(rt.context(0));
-  // Proxied prefixes first, then static files: each worker's handler chain.
   core::metrics::Registry metrics(rt.size());
   core::metrics::add_process_metrics(metrics, "web", FOOBAR_VERSION);
+  proxy::ProxyRoutes routes(cfg.proxies, metrics, {.trusted_proxies = cfg.trusted_proxies});
+  routes.start(rt.context(0));
   auto server_cfg = cfg.server;
   if (cfg.server.admin) server_cfg.metrics = &metrics;  // counted only where someone can read them
-  http::Server server(rt, server_cfg, [&](unsigned, asio::io_context& io) {
+  // Proxied prefixes first, then static files: each worker's handler chain.
+  http::Server server(rt, server_cfg, [&](unsigned worker, asio::io_context& io) {
     auto chain = std::make_unique<http::HandlerChain>();
-    routes.add_to(*chain, io);
+    routes.add_to(*chain, worker, io);
     chain->add(std::make_unique<StaticHandler>(files, root_fd));
     return chain;
   });

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "app_fixture.hpp"
+#include "support/metrics_text.hpp"
 
 namespace foobar::test {
 namespace {
@@ -177,6 +178,39 @@ TEST_F(AppApi, InjectionShapedInputIsStoredVerbatim) {
 
 namespace foobar::test {
 namespace {
+
+// The app's own series: each request under its route template and status
+// class, each statement under where it ran, each connection wait under its server.
+TEST(AppMetrics, CountEachRouteAndWhereEachStatementRan) {
+  auto& c = cluster();
+  AppProcess app({"--admin", "127.0.0.1:0"});
+  ASSERT_TRUE(app.wait_replica(true)) << app.output();
+  const auto before = samples(http_get(app.admin, "/metrics").body);
+  auto r = post(app.port, {{"author", "metrics"}, {"body", "count me"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  ctl::wait_caught_up(c.replica, c.primary, 10s);
+  const auto path = "/api/posts/" + std::to_string(json(r)["id"].get<std::uint64_t>());
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(get(app.port, path).status, 200);  // no cookie: the replica answers
+  ASSERT_EQ(get(app.port, "/api/posts/x").status, 404);                    // no statement at all
+  ASSERT_EQ(http_raw(app.port, request("DELETE", "/api/posts")).status, 405);
+  const auto after = samples(http_get(app.admin, "/metrics").body);
+  auto delta = [&](const std::string& k) { return after.at(k) - before.at(k); };
+  EXPECT_EQ(delta(R"(foobar_app_requests_total{route="POST /api/posts",code="2xx"})"), 1);
+  EXPECT_EQ(delta(R"(foobar_app_requests_total{route="GET /api/posts/:id",code="2xx"})"), 3);
+  EXPECT_EQ(delta(R"(foobar_app_requests_total{route="GET /api/posts/:id",code="4xx"})"), 1);
+  EXPECT_EQ(delta(R"(foobar_app_requests_total{route="other",code="4xx"})"), 1);
+  EXPECT_EQ(delta(R"(foobar_app_request_duration_seconds_count{route="GET /api/posts/:id"})"), 4);
+  EXPECT_EQ(delta(R"(foobar_db_query_duration_seconds_count{target="primary"})"), 1);
+  EXPECT_EQ(delta(R"(foobar_db_query_duration_seconds_count{target="replica"})"), 3);
+  EXPECT_EQ(delta(R"(foobar_db_query_errors_total{target="primary"})"), 0);
+  const std::string primary = "server=\"" + c.primary_addr() + "\"", replica = "server=\"" + c.replica_addr() + "\"";
+  EXPECT_EQ(delta("foobar_db_pool_wait_seconds_count{" + primary + "}"), 1);
+  EXPECT_EQ(delta("foobar_db_pool_wait_seconds_count{" + replica + "}"), 3);
+  EXPECT_EQ(after.at("foobar_db_pool_connections{" + primary + ",state=\"busy\"}"), 0);
+  EXPECT_GE(after.at("foobar_db_pool_connections{" + replica + ",state=\"idle\"}"), 1);
+  EXPECT_EQ(after.at("foobar_db_semi_sync_enabled{" + primary + "}"), 1);
+  EXPECT_EQ(after.at("foobar_db_semi_sync_clients{" + primary + "}"), 1);
+}
 
 TEST(AppStartup, ConfigErrorsExitWithCode2) {
   Process missing({foobar_bin(), "app", "--listen", "127.0.0.1:0", "--db-user", "x"});

@@ -39,6 +39,8 @@ struct Env {
   asio::io_context io;
   std::shared_ptr<db::HealthBoard> board;
   std::unique_ptr<db::ReplicaMonitor> monitor;
+  core::metrics::Registry registry{1};
+  std::unique_ptr<db::ClusterMetrics> metrics;
   std::unique_ptr<db::Cluster> cluster;
 
   Env(double max_lag = 5.0) {
@@ -55,7 +57,8 @@ struct Env {
         std::vector{server(c.primary_addr(), c.accounts.monitor, ""), server(c.replica_addr(), c.accounts.monitor, "")},
         mo, board);
     monitor->start();
-    cluster = std::make_unique<db::Cluster>(io.get_executor(), o, board);
+    metrics = std::make_unique<db::ClusterMetrics>(registry, o.servers);
+    cluster = std::make_unique<db::Cluster>(io.get_executor(), o, board, *metrics, 0);
     settle();
   }
   ~Env() {
@@ -118,7 +121,7 @@ TEST(Db, CausalReadFallsBackToPrimaryWhenReplicaStopped) {
   ASSERT_TRUE(fresh.ok()) << fresh.error.message;
   ASSERT_EQ(fresh.rows.size(), 1u);
   EXPECT_EQ(fresh.server, c.primary_addr());
-  EXPECT_EQ(env.cluster->stats().causal_fallbacks, 1u);
+  EXPECT_EQ(env.metrics->causal_fallbacks().value(), 1u);
   c.sql_on_replica("START SLAVE SQL_THREAD");
   ctl::wait_caught_up(c.replica, c.primary, 10s);
   env.settle(400ms);
@@ -140,7 +143,7 @@ TEST(Db, CausalReadOnAHealthyReplicaWaitsThereNotOnThePrimary) {
     EXPECT_EQ(r.server, c.replica_addr());  // ...and still from the replica
   }
   EXPECT_EQ(c.counter(c.primary, "Com_select"), sel_p);
-  EXPECT_EQ(env.cluster->stats().causal_fallbacks, 0u);
+  EXPECT_EQ(env.metrics->causal_fallbacks().value(), 0u);
 }
 
 TEST(Db, PrimaryDownWritesFailFastReadsContinue) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <thread>
 
 #include "mariadb_cluster.hpp"
@@ -27,6 +29,7 @@ class AppProcess {
     argv.insert(argv.end(), extra.begin(), extra.end());
     proc_ = std::make_unique<Process>(argv);
     port = proc_->wait_port("app");
+    if (std::find(extra.begin(), extra.end(), "--admin") != extra.end()) admin = proc_->wait_port("admin");
   }
   // Waits until /api/health reports the replica healthy (or not); true if it did in time.
   bool wait_replica(bool healthy, std::chrono::milliseconds timeout = 5s) {
@@ -41,6 +44,7 @@ class AppProcess {
   std::string output() const { return proc_->output(); }
 
   int port = 0;
+  int admin = 0;  // with --admin in extra
 
  private:
   std::unique_ptr<Process> proc_;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "lb_fixture.hpp"
+#include "support/metrics_text.hpp"
 
 using namespace foobar::test;
 using namespace lbtest;
@@ -15,9 +16,9 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 double metric(const Lb& lb, const std::string& series) {
-  const auto text = http_get(lb.admin, "/metrics").body;
-  const auto at = text.find("\n" + series + " ");
-  return at == std::string::npos ? -1 : std::stod(text.substr(at + series.size() + 2));
+  const auto s = samples(http_get(lb.admin, "/metrics").body);
+  const auto it = s.find(series);
+  return it == s.end() ? -1 : it->second;
 }
 
 long rss_kb(pid_t pid) {

@@ -8,28 +8,18 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <thread>
 #include <sstream>
 
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
+#include "support/metrics_text.hpp"
 #include "support/process.hpp"
 
 using namespace foobar::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Every sample line "name{labels} value" -> value.
-std::map<std::string, double> samples(const std::string& text) {
-  std::map<std::string, double> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] == '#') continue;
-    const auto space = line.rfind(' ');
-    out[line.substr(0, space)] = std::stod(line.substr(space + 1));
-  }
-  return out;
-}
 
 class Metrics : public ::testing::Test {
  protected:
@@ -102,9 +92,41 @@ TEST_F(Metrics, CountersMoveByExactlyTheRequestsSent) {
     EXPECT_EQ(delta(before, after, "foobar_http_request_duration_seconds_bucket{role=\"" + r + "\",le=\"+Inf\"}"), 5);
   }
   // The admin listener's own requests (these scrapes) are not the role's.
-  EXPECT_EQ(lb1.at("foobar_lb_backend_requests_total{backend=\"127.0.0.1:" + std::to_string(web_port_) + "\"}") -
-                lb0.at("foobar_lb_backend_requests_total{backend=\"127.0.0.1:" + std::to_string(web_port_) + "\"}"),
-            5);
+  const std::string backend = "{backend=\"127.0.0.1:" + std::to_string(web_port_) + "\"}";
+  auto lb_delta = [&](const std::string& name) { return delta(lb0, lb1, name + backend); };
+  EXPECT_EQ(lb_delta("foobar_lb_backend_requests_total"), 5);
+  EXPECT_EQ(lb_delta("foobar_lb_backend_response_time_seconds_count"), 5);
+  EXPECT_EQ(lb_delta("foobar_lb_backend_errors_total"), 0);
+  EXPECT_EQ(delta(lb0, lb1, "foobar_lb_backend_responses_total{backend=\"127.0.0.1:" + std::to_string(web_port_) +
+                                "\",code=\"4xx\"}"),
+            2);
+  EXPECT_EQ(delta(lb0, lb1, "foobar_lb_responses_total{code=\"2xx\"}"), 3);
+  EXPECT_EQ(delta(lb0, lb1, "foobar_lb_request_duration_seconds_count"), 5);
+  // Bytes each way: the bodies the web server sent (its 404 page's size from a
+  // direct request), and at least the request lines the lb sent.
+  const auto page = http_get(web_port_, "/").body.size(), missing = http_get(web_port_, "/missing").body.size();
+  EXPECT_EQ(lb_delta("foobar_lb_backend_received_bytes_total"), static_cast<double>(3 * page + 2 * missing));
+  EXPECT_GE(lb_delta("foobar_lb_backend_sent_bytes_total"), 3 * std::string("GET / HTTP/1.1\r\n").size());
+  EXPECT_EQ(lb1.at("foobar_lb_backend_state{backend=\"127.0.0.1:" + std::to_string(web_port_) + "\",state=\"up\"}"), 1);
+  EXPECT_EQ(lb1.at("foobar_lb_backend_state{backend=\"127.0.0.1:" + std::to_string(web_port_) + "\",state=\"down\"}"), 0);
+  EXPECT_EQ(lb1.at("foobar_lb_backend_transitions_total" + backend), 0);
+}
+
+// A backend that dies: its state series, failed checks, transition and
+// downtime move; and they come back when it does.
+TEST_F(Metrics, BackendHistoryFollowsItsHealth) {
+  const std::string backend = "{backend=\"127.0.0.1:" + std::to_string(web_port_) + "\"";
+  auto now = [&] { return samples(scrape(lb_admin_)); };
+  web_->stop();
+  ASSERT_TRUE(eventually([&] { return now().at("foobar_lb_backend_state" + backend + ",state=\"down\"}") == 1; }, 15s,
+                         50ms));
+  auto down = now();
+  EXPECT_EQ(down.at("foobar_lb_backend_state" + backend + ",state=\"up\"}"), 0);
+  EXPECT_EQ(down.at("foobar_lb_backend_transitions_total" + backend + "}"), 1);
+  EXPECT_GE(down.at("foobar_lb_backend_check_failures_total" + backend + "}"), 1);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_GT(now().at("foobar_lb_backend_downtime_seconds_total" + backend + "}"),
+            down.at("foobar_lb_backend_downtime_seconds_total" + backend + "}"));
 }
 
 TEST_F(Metrics, ConnectionsAreCountedActiveOrIdle) {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include <nlohmann/json.hpp>
 
 #include "app/site/cookie.hpp"
@@ -73,29 +75,39 @@ int status_for(const db::Error& e) noexcept {
 }
 
 asio::awaitable<http::Outcome> BoardHandler::handle(http::Exchange& ex) {
+  const auto start = std::chrono::steady_clock::now();
+  const Route route = co_await dispatch(ex);
+  metrics_.observe(worker_, route, ex.status(),
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  co_return http::Outcome::Handled;
+}
+
+asio::awaitable<Route> BoardHandler::dispatch(http::Exchange& ex) {
   const auto& req = ex.request();
   std::string_view path = req.path;
-  if (path == "/api/posts") {
-    if (req.method == http::Method::Post)
-      co_await create_post(ex);
-    else if (is_get(req))
-      co_await list_posts(ex);
-    else
-      co_await send_json_error(ex, 405, "method not allowed", "GET, HEAD, POST");
-  } else if (path.starts_with("/api/posts/")) {
-    if (is_get(req))
-      co_await get_post(ex, path.substr(11));
-    else
-      co_await send_json_error(ex, 405, "method not allowed", "GET, HEAD");
-  } else if (path == "/api/health") {
-    if (is_get(req))
-      co_await health(ex);
-    else
-      co_await send_json_error(ex, 405, "method not allowed", "GET, HEAD");
-  } else {
-    co_await send_json_error(ex, 404, "not found");
+  if (path == "/api/posts" && req.method == http::Method::Post) {
+    co_await create_post(ex);
+    co_return Route::CreatePost;
   }
-  co_return http::Outcome::Handled;
+  if (path == "/api/posts" && is_get(req)) {
+    co_await list_posts(ex);
+    co_return Route::ListPosts;
+  }
+  if (path.starts_with("/api/posts/") && is_get(req)) {
+    co_await get_post(ex, path.substr(11));
+    co_return Route::GetPost;
+  }
+  if (path == "/api/health" && is_get(req)) {
+    co_await health(ex);
+    co_return Route::Health;
+  }
+  if (path == "/api/posts")
+    co_await send_json_error(ex, 405, "method not allowed", "GET, HEAD, POST");
+  else if (path.starts_with("/api/posts/") || path == "/api/health")
+    co_await send_json_error(ex, 405, "method not allowed", "GET, HEAD");
+  else
+    co_await send_json_error(ex, 404, "not found");
+  co_return Route::Other;
 }
 
 asio::awaitable<void> BoardHandler::create_post(http::Exchange& ex) {

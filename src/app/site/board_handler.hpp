@@ -8,6 +8,7 @@
 // unavailable is a 503 with Retry-After, never a 500 with internals.
 #include <memory>
 
+#include "app/site/route_metrics.hpp"
 #include "db/cluster.hpp"
 #include "http/exchange.hpp"
 
@@ -15,16 +16,20 @@ namespace foobar::app::site {
 
 class BoardHandler : public http::Handler {
  public:
-  explicit BoardHandler(std::unique_ptr<db::Cluster> cluster) : db_(std::move(cluster)) {}
+  BoardHandler(std::unique_ptr<db::Cluster> cluster, const RouteMetrics& metrics, unsigned worker)
+      : db_(std::move(cluster)), metrics_(metrics), worker_(worker) {}
   asio::awaitable<http::Outcome> handle(http::Exchange& ex) override;
 
  private:
+  asio::awaitable<Route> dispatch(http::Exchange& ex);
   asio::awaitable<void> create_post(http::Exchange& ex);
   asio::awaitable<void> list_posts(http::Exchange& ex);
   asio::awaitable<void> get_post(http::Exchange& ex, std::string_view id);
   asio::awaitable<void> health(http::Exchange& ex);
 
   std::unique_ptr<db::Cluster> db_;
+  const RouteMetrics& metrics_;
+  unsigned worker_;
 };
 
 // The HTTP answer for a failed query: 503 (+ Retry-After) when the database is

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "proxy/health_state.hpp"
 #include "proxy/route_spec.hpp"
 #include "proxy/upstream.hpp"
@@ -120,6 +123,30 @@ TEST(UpstreamGroup, PassiveFailuresMarkDownAndChecksBringBack) {
   EXPECT_FALSE(g.snapshot()->servers[0].healthy);
   g.report_check(0, true, "ok");
   EXPECT_TRUE(g.snapshot()->servers[0].healthy);
+}
+
+// The history behind the check-failure, transition and downtime series.
+TEST(UpstreamGroup, HistoryCountsFailedChecksTransitionsAndTimeDown) {
+  UpstreamGroup g({srv("a", 1), srv("b", 2)}, {.rise = 2, .fall = 2, .passive_fall = 1});
+  g.report_check(0, false, "refused");
+  EXPECT_EQ(g.history(0).check_failures, 1u);
+  EXPECT_EQ(g.history(0).transitions, 0u);
+  EXPECT_EQ(g.history(0).downtime.count(), 0);
+  g.report_check(0, false, "refused");  // down
+  EXPECT_EQ(g.history(0).transitions, 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto while_down = g.history(0).downtime;
+  EXPECT_GE(while_down, std::chrono::milliseconds(20));  // the current spell counts
+  g.report_check(0, true, "ok");
+  g.report_check(0, true, "ok");  // up again
+  const auto after = g.history(0);
+  EXPECT_EQ(after.transitions, 2u);
+  EXPECT_EQ(after.check_failures, 2u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(g.history(0).downtime, after.downtime);  // stopped counting when it came back
+  g.report_failure(1, "reset");  // passive failures flip it too, and are not failed checks
+  EXPECT_EQ(g.history(1).transitions, 1u);
+  EXPECT_EQ(g.history(1).check_failures, 0u);
 }
 
 TEST(UpstreamGroup, SnapshotIsImmutableAndCacheRefreshes) {
