@@ -52,7 +52,7 @@ Maintainer: foobar developers <dev@foobar.com>
 Section: web
 Priority: optional
 Depends: $depends, adduser
-Recommends: mariadb-server, mariadb-client, keepalived, nftables, prometheus, prometheus-alertmanager, libjs-chart.js
+Recommends: mariadb-server, mariadb-client, keepalived, nftables, prometheus, prometheus-alertmanager, prometheus-mysqld-exporter, libjs-chart.js
 Installed-Size: $(du -sk "$pkg" | cut -f1)
 Homepage: https://www.foobar.com/
 Description: three-tier web infrastructure in one binary

@@ -54,15 +54,18 @@ void add_commands(CLI::App& cli, int& exit_code) {
   render->add_option("--host", render_opt->host, "The [[host]] to render");
   render->add_option("--out", render_opt->out, "Where to write the host's tree (etc/...)");
   render->add_flag("--check", *check, "Only validate the topology and print where each role runs");
+  auto monitoring = std::make_shared<bool>(false);
+  render->add_flag("--monitoring", *monitoring,
+                   "Render the monitoring host instead of a [[host]]: Prometheus and Alertmanager configs, alert rules");
   render->add_option("--prefix", render_opt->prefix, "Where the tree lives on the host")->capture_default_str();
   render->add_option("--binary", render_opt->binary, "The foobar binary on the host")->capture_default_str();
   render->add_option("--site", render_opt->site, "The site (public/, schema.sql)")->capture_default_str();
   render->add_option("--secrets", render_opt->secrets,
                      "Passwords and the local CA, shared by every host's render (default: secrets/ beside --config)");
   render->callback([=, &exit_code] {
-    if (!*check && (render_opt->host.empty() || render_opt->out.empty()))
-      throw CLI::ValidationError("render", "--host and --out are required (or --check)");
-    exit_code = run_render(*render_config, *render_opt, *check);
+    if (!*check && ((render_opt->host.empty() && !*monitoring) || render_opt->out.empty()))
+      throw CLI::ValidationError("render", "--host (or --monitoring) and --out are required (or --check)");
+    exit_code = run_render(*render_config, *render_opt, *check, *monitoring);
   });
 
   struct ProbeOptions {

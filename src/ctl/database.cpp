@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "ctl/mariadb.hpp"
+#include "ctl/monitoring.hpp"
 #include "db/roles.hpp"
 
 namespace foobar::ctl {
@@ -105,6 +106,7 @@ void start_database(const Topology& topo, const StateDir& dir, const SitePaths& 
   accounts.app = {topo.db.app_user, dir.secret("app.password")};
   accounts.replication = {topo.db.replication_user, dir.secret("replication.password")};
   accounts.monitor = {topo.db.monitor_user, dir.secret("monitor.password")};
+  if (mysqld_exporters_wanted(topo)) accounts.exporter = Account{kExporterUser, dir.secret("exporter.password")};
   accounts.connect_from({topo.host});  // every role binds it, so every connection comes from it
 
   // Every server starts read-only. On first run db-primary is the primary; on

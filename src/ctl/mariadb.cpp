@@ -237,7 +237,11 @@ std::string bootstrap_sql(const ClusterAccounts& a, const std::string& schema) {
          // (READ_ONLY ADMIN), CHANGE MASTER / START SLAVE / gtid_slave_pos
          // (REPLICATION SLAVE ADMIN), rpl_semi_sync_master_enabled (REPLICATION MASTER ADMIN).
          account(a.monitor,
-                 "REPLICA MONITOR, BINLOG MONITOR, READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON *.*");
+                 "REPLICA MONITOR, BINLOG MONITOR, READ_ONLY ADMIN, REPLICATION SLAVE ADMIN, REPLICATION MASTER ADMIN ON *.*") +
+         // The exporter's collectors: SHOW GLOBAL STATUS and VARIABLES (no privilege),
+         // SHOW SLAVE STATUS (REPLICA MONITOR), InnoDB's information_schema tables (PROCESS).
+         (a.exporter ? account(*a.exporter, "PROCESS, REPLICA MONITOR ON *.*")
+                     : drop_where("user = " + sql_literal(kExporterUser)));
 }
 
 namespace {

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,13 +48,21 @@ struct Account {
   std::vector<std::string> hosts{"%"};
 };
 
+inline constexpr const char* kExporterUser = "foobar_exporter";
+
 struct ClusterAccounts {
   std::string database = "foobar";
   Account app{"foobar_app", ""};          // SELECT, INSERT on database.posts only
   Account replication{"foobar_repl", ""}; // REPLICATION SLAVE
   Account monitor{"foobar_monitor", ""};  // watching and failing over (bootstrap_sql lists the grants)
-  // All three connect from these hosts (one machine, a test's subnet).
-  void connect_from(const std::vector<std::string>& hosts) { app.hosts = replication.hosts = monitor.hosts = hosts; }
+  // prometheus-mysqld-exporter's (PROCESS, REPLICA MONITOR), where one runs;
+  // without one, the account is dropped.
+  std::optional<Account> exporter;
+  // Every account connects from these hosts (one machine, a test's subnet).
+  void connect_from(const std::vector<std::string>& hosts) {
+    app.hosts = replication.hosts = monitor.hosts = hosts;
+    if (exporter) exporter->hosts = hosts;
+  }
 };
 
 // A host or CIDR ("10.0.0.0/24") as a MariaDB account host ("10.0.0.0/255.255.255.0").

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "ctl/mariadb.hpp"
+
 namespace foobar::ctl {
 
 namespace fs = std::filesystem;
@@ -13,6 +15,13 @@ using namespace std::chrono_literals;
 namespace {
 
 std::string at(const Topology& t, int port) { return fmt::format("{}:{}", t.host, port); }
+
+std::vector<Node> database_nodes(const Topology& t) {
+  std::vector<Node> out;
+  for (const Node& n : nodes(t))
+    if (n.role == Role::db_primary || n.role == Role::db_replica) out.push_back(n);
+  return out;
+}
 
 }  // namespace
 
@@ -23,15 +32,19 @@ std::string monitoring_missing() {
   return missing.empty() ? "" : fmt::format("{} not installed (make deps)", fmt::join(missing, " and "));
 }
 
-std::string prometheus_config(const Topology& t, const std::string& rules_file) {
-  const auto m = monitoring_ports(t);
+bool mysqld_exporters_wanted(const Topology& t) {
+  return t.monitoring.enabled && !t.on_hosts() && t.db.enabled && installed("prometheus-mysqld-exporter");
+}
+
+std::string prometheus_config(const Topology& t, const MonitoringAddresses& where, const std::string& rules_file,
+                              bool mysqld_exporters) {
   std::string o = fmt::format(
-      "# written by foobar up (src/ctl/monitoring.cpp) on every start\n"
+      "# written by foobar (src/ctl/monitoring.cpp): foobar up on every start, foobar render --monitoring\n"
       "global:\n  scrape_interval: 5s\n  evaluation_interval: 5s\n  scrape_timeout: 4s\n"
       "rule_files:\n  - {}\n"
       "alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['{}']\n"
       "scrape_configs:\n  - job_name: prometheus\n    static_configs:\n      - targets: ['{}']\n",
-      rules_file, at(t, m.alertmanager), at(t, m.prometheus));
+      rules_file, where.alertmanager, where.prometheus);
   for (Role role : {Role::lb, Role::web, Role::app}) {
     std::string targets;
     for (const Node& n : nodes(t))
@@ -39,24 +52,31 @@ std::string prometheus_config(const Topology& t, const std::string& rules_file) 
         targets += fmt::format("      - targets: ['{}']\n        labels: {{node: {}}}\n", n.admin.str(), n.name);
     if (!targets.empty()) o += fmt::format("  - job_name: foobar-{}\n    static_configs:\n{}", role_name(role), targets);
   }
+  if (mysqld_exporters) {
+    o += "  - job_name: mysqld\n    static_configs:\n";
+    const auto db = database_nodes(t);
+    for (std::size_t i = 0; i < db.size(); ++i)
+      o += fmt::format("      - targets: ['{}']\n        labels: {{node: {}}}\n",
+                       at(t, monitoring_ports(t).mysqld_exporter + static_cast<int>(i)), db[i].name);
+  }
   return o;
 }
 
 std::string alertmanager_config(const Topology& t, const fs::path& admin_token_file) {
-  std::string url;
+  std::string hooks;
   for (const Node& n : nodes(t))
-    if (n.role == Role::lb) url = fmt::format("http://{}/alerts", n.admin.str());
+    if (n.role == Role::lb && n.admin.port())
+      hooks += fmt::format("      - url: 'http://{}/alerts'\n        send_resolved: true\n"
+                           "        http_config:\n          authorization:\n            credentials_file: '{}'\n",
+                           n.admin.str(), admin_token_file.string());
   std::string o =
-      "# written by foobar up (src/ctl/monitoring.cpp) on every start\n"
+      "# written by foobar (src/ctl/monitoring.cpp): foobar up on every start, foobar render --monitoring\n"
       "route:\n  receiver: foobar\n  group_by: [alertname]\n  group_wait: 10s\n  group_interval: 10s\n"
       "  repeat_interval: 1h\n"
       "receivers:\n  - name: foobar\n";
-  // The stack's own receiver: the lb's admin listener keeps the latest alerts
+  // The stack's own receiver: each lb's admin listener keeps the latest alerts
   // for `foobar status`. Email or chat receivers go beside it (docs/monitoring.md).
-  if (!url.empty())
-    o += fmt::format("    webhook_configs:\n      - url: '{}'\n        send_resolved: true\n"
-                     "        http_config:\n          authorization:\n            credentials_file: '{}'\n",
-                     url, admin_token_file.string());
+  if (!hooks.empty()) o += "    webhook_configs:\n" + hooks;
   return o;
 }
 
@@ -65,7 +85,9 @@ std::vector<ChildSpec> monitoring_specs(const Topology& t, const StateDir& dir, 
   fs::create_directories(root / "prometheus");
   fs::create_directories(root / "alertmanager");
   const auto m = monitoring_ports(t);
-  write_file_atomic(root / "prometheus.yml", prometheus_config(t, site.alert_rules.string()));
+  const bool exporters = mysqld_exporters_wanted(t);
+  write_file_atomic(root / "prometheus.yml", prometheus_config(t, {at(t, m.prometheus), at(t, m.alertmanager)},
+                                                               site.alert_rules.string(), exporters));
   write_file_atomic(root / "alertmanager.yml", alertmanager_config(t, dir.secret_path("admin.token")));
   auto spec = [&](const std::string& name, std::vector<std::string> argv, int port) {
     ChildSpec s;
@@ -78,7 +100,8 @@ std::vector<ChildSpec> monitoring_specs(const Topology& t, const StateDir& dir, 
     s.stop_timeout = 10s;
     return s;
   };
-  return {spec("prometheus",
+  std::vector<ChildSpec> specs{
+      spec("prometheus",
                {"prometheus", "--config.file=" + (root / "prometheus.yml").string(),
                 "--storage.tsdb.path=" + (root / "prometheus").string(), "--storage.tsdb.retention.time=7d",
                 "--web.listen-address=" + at(t, m.prometheus), "--web.enable-lifecycle",
@@ -92,6 +115,22 @@ std::vector<ChildSpec> monitoring_specs(const Topology& t, const StateDir& dir, 
                 "--storage.path=" + (root / "alertmanager").string(), "--web.listen-address=" + at(t, m.alertmanager),
                 "--cluster.listen-address="},
                m.alertmanager)};
+  if (!exporters) return specs;
+  const auto db = database_nodes(t);
+  for (std::size_t i = 0; i < db.size(); ++i) {
+    const int port = m.mysqld_exporter + static_cast<int>(i);
+    const auto cnf = dir.secret_path(db[i].name + "-exporter.cnf");
+    write_file_atomic(cnf,
+                      fmt::format("[client]\nuser={}\npassword={}\nhost={}\nport={}\n", kExporterUser,
+                                  dir.secret("exporter.password"), db[i].address.endpoint().address().to_string(),
+                                  db[i].address.port()),
+                      0600);
+    specs.push_back(spec(db[i].name + "-exporter",
+                         {"prometheus-mysqld-exporter", "--config.my-cnf=" + cnf.string(),
+                          "--web.listen-address=" + at(t, port)},
+                         port));
+  }
+  return specs;
 }
 
 }  // namespace foobar::ctl

@@ -13,6 +13,8 @@
 #include "ctl/keepalived.hpp"
 #include "ctl/local_ca.hpp"
 #include "ctl/mariadb.hpp"
+#include "ctl/monitoring.hpp"
+#include "ctl/roles.hpp"
 #include "ctl/state_dir.hpp"
 
 namespace foobar::ctl {
@@ -320,6 +322,18 @@ class HostRender {
 
 fs::path default_secrets_dir(const fs::path& config) { return fs::absolute(config).parent_path() / "secrets"; }
 
+namespace {
+
+// Where the cluster's generated secrets live (root only), created on first use.
+fs::path secrets_dir(const Topology& t, const RenderOptions& o) {
+  fs::path secrets = o.secrets.empty() ? default_secrets_dir(t.source) : o.secrets;
+  fs::create_directories(secrets);
+  ::chmod(secrets.c_str(), 0700);
+  return secrets;
+}
+
+}  // namespace
+
 std::vector<RenderedFile> render_host(const Topology& t, RenderOptions o) {
   if (!t.on_hosts()) throw ConfigError(t.source + ": no [[host]] entries: `foobar render` is for real hosts");
   const Host* host = t.find_host(o.host);
@@ -333,10 +347,24 @@ std::vector<RenderedFile> render_host(const Topology& t, RenderOptions o) {
   for (const auto* p : {&o.prefix, &o.binary, &o.site})
     if (p->string().find_first_of(" \t\n\"'%\\") != std::string::npos)
       throw ConfigError("render: paths with spaces, quotes, '%' or '\\' are not supported: " + p->string());
-  fs::path secrets = o.secrets.empty() ? default_secrets_dir(t.source) : o.secrets;
-  fs::create_directories(secrets);
-  ::chmod(secrets.c_str(), 0700);
-  return HostRender(t, *host, o, secrets).files();
+  return HostRender(t, *host, o, secrets_dir(t, o)).files();
+}
+
+std::vector<RenderedFile> render_monitoring(const Topology& t, const RenderOptions& o) {
+  if (!t.on_hosts()) throw ConfigError(t.source + ": no [[host]] entries: `foobar render` is for real hosts");
+  const auto rules = alert_rules_beside(fs::absolute(o.site));
+  if (rules.empty()) throw std::runtime_error("no foobar.rules.yml beside " + o.site.string());
+  const fs::path secrets = secrets_dir(t, o);
+  auto on_host = [&](const std::string& rel) { return (o.prefix / rel).lexically_normal().string(); };
+  const std::string token = "etc/prometheus/foobar-admin.token";
+  return {
+      {"etc/prometheus/prometheus.yml",
+       prometheus_config(t, {"127.0.0.1:9090", "127.0.0.1:9093"}, on_host("etc/prometheus/foobar.rules.yml"))},
+      {"etc/prometheus/foobar.rules.yml", slurp(rules)},
+      {"etc/prometheus/alertmanager.yml", alertmanager_config(t, on_host(token))},
+      // Alertmanager (user prometheus) reads it: chgrp prometheus (docs/deploy.md).
+      {token, secret_file(secrets / "admin.token"), 0640},
+  };
 }
 
 void write_rendered(const std::vector<RenderedFile>& files, const fs::path& out) {
@@ -347,7 +375,7 @@ void write_rendered(const std::vector<RenderedFile>& files, const fs::path& out)
   }
 }
 
-int run_render(const std::string& config, const RenderOptions& o, bool check_only) {
+int run_render(const std::string& config, const RenderOptions& o, bool check_only, bool monitoring) {
   try {
     Topology t = load_topology(config);
     if (!t.on_hosts()) throw ConfigError(config + ": no [[host]] entries: `foobar render` is for real hosts");
@@ -362,9 +390,10 @@ int run_render(const std::string& config, const RenderOptions& o, bool check_onl
       if (!t.lb.vip.empty()) fmt::print("  virtual IP {} on {}\n", t.lb.vip, t.lb.interface);
       return 0;
     }
-    auto files = render_host(t, o);
+    auto files = monitoring ? render_monitoring(t, o) : render_host(t, o);
     write_rendered(files, o.out);
-    fmt::print("foobar render: {} files for host {} in {}\n", files.size(), o.host, o.out.string());
+    fmt::print("foobar render: {} files for {} in {}\n", files.size(),
+               monitoring ? "the monitoring host" : "host " + o.host, o.out.string());
     return 0;
   } catch (const ConfigError& e) {
     fmt::print(stderr, "foobar render: {}\n", e.what());

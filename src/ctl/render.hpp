@@ -35,10 +35,17 @@ std::filesystem::path default_secrets_dir(const std::filesystem::path& config);
 // when a secret, certificate or the schema cannot be read or made.
 std::vector<RenderedFile> render_host(const Topology& topo, RenderOptions options);
 
+// The monitoring host's files (options.host unused): Prometheus's config
+// scraping every node's admin listener, the alert rules, Alertmanager's config
+// sending to each lb, and the admin token it sends. Prometheus and Alertmanager
+// listen where Debian's packages do (127.0.0.1:9090, :9093 here).
+std::vector<RenderedFile> render_monitoring(const Topology& topo, const RenderOptions& options);
+
 // Writes the files under options.out (directories created, modes set).
 void write_rendered(const std::vector<RenderedFile>& files, const std::filesystem::path& out);
 
-// `foobar render`: --check validates and prints the plan; else renders one host. Returns the exit code.
-int run_render(const std::string& config, const RenderOptions& options, bool check_only);
+// `foobar render`: --check validates and prints the plan; else renders one host
+// (or, with monitoring, the monitoring host). Returns the exit code.
+int run_render(const std::string& config, const RenderOptions& options, bool check_only, bool monitoring = false);
 
 }  // namespace foobar::ctl

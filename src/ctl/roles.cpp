@@ -29,6 +29,12 @@ std::string join_nodes(const Topology& topo, Role role) {
 }
 }  // namespace
 
+fs::path alert_rules_beside(const fs::path& site) {
+  for (const char* rel : {"deploy/prometheus/foobar.rules.yml", "prometheus/foobar.rules.yml"})
+    if (fs::exists(site.parent_path() / rel)) return site.parent_path() / rel;
+  return {};
+}
+
 SitePaths find_site(const Topology& topo) {
   std::vector<fs::path> candidates;
   if (const char* env = std::getenv("FOOBAR_SITE_DIR")) candidates.emplace_back(env);
@@ -44,10 +50,7 @@ SitePaths find_site(const Topology& topo) {
   SitePaths out;
   out.root = topo.web.root.empty() ? (site.empty() ? fs::path() : site / "public") : fs::path(topo.web.root);
   out.schema = topo.db.schema.empty() ? (site.empty() ? fs::path() : site / "schema.sql") : fs::path(topo.db.schema);
-  // The repository's deploy/prometheus/, or the package's share/foobar/prometheus/.
-  for (const char* rel : {"deploy/prometheus/foobar.rules.yml", "prometheus/foobar.rules.yml"})
-    if (!site.empty() && out.alert_rules.empty() && fs::exists(site.parent_path() / rel))
-      out.alert_rules = site.parent_path() / rel;
+  if (!site.empty()) out.alert_rules = alert_rules_beside(site);
   if (topo.web.count > 0 && (out.root.empty() || !fs::is_directory(out.root))) {
     std::string tried;
     for (auto& c : candidates) tried += "\n  " + (c / "public").lexically_normal().string();

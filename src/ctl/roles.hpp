@@ -20,6 +20,9 @@ struct SitePaths {
 // The topology's paths, else site/ next to the binary (build/foobar, build/debug/foobar,
 // an installed share/foobar/site) or in the working directory. Throws with what was tried.
 SitePaths find_site(const Topology& topo);
+// The alert rules beside a site: the repository's deploy/prometheus/, or the
+// package's share/foobar/prometheus/ ("" when neither has them).
+std::filesystem::path alert_rules_beside(const std::filesystem::path& site);
 
 // The child spec for an lb, web or app node (not the database nodes).
 ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir, const SitePaths& site);

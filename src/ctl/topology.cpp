@@ -133,6 +133,9 @@ void validate(const Topology& t, const std::string& source) {
     const auto host = asio::ip::make_address(t.host);
     listeners.push_back({"prometheus", "", host, m.prometheus});
     listeners.push_back({"alertmanager", "", host, m.alertmanager});
+    const int db_nodes = t.db.enabled ? 1 + t.db.replicas : 0;
+    for (int i = 0; i < db_nodes; ++i)
+      listeners.push_back({fmt::format("mysqld exporter {}", i + 1), "", host, m.mysqld_exporter + i});
   }
   for (std::size_t i = 0; i < listeners.size(); ++i) {
     const auto& e = listeners[i];
@@ -264,7 +267,7 @@ MonitoringPorts monitoring_ports(const Topology& t) {
   // The slots after everything plan() allocates: lb admin, web, app, DB, web and app admin.
   const int next = t.port_base + 1 + 2 * (t.web.count + t.app.count) + (t.db.enabled ? 1 + t.db.replicas : 0);
   return {t.monitoring.prometheus_port ? t.monitoring.prometheus_port : next,
-          t.monitoring.alertmanager_port ? t.monitoring.alertmanager_port : next + 1};
+          t.monitoring.alertmanager_port ? t.monitoring.alertmanager_port : next + 1, next + 2};
 }
 
 std::vector<Node> nodes(const Topology& t) {

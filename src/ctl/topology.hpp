@@ -149,6 +149,7 @@ std::string to_toml(const Topology& topo);
 // Where `foobar up`'s Prometheus and Alertmanager listen (on topo.host).
 struct MonitoringPorts {
   int prometheus, alertmanager;
+  int mysqld_exporter;  // the first database node's; the others' follow
 };
 MonitoringPorts monitoring_ports(const Topology& topo);
 

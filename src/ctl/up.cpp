@@ -202,11 +202,16 @@ void wait_healthy(Stack& st, Progress& progress, Signals& sig) {
 // a note, not a failure (the site runs without them).
 void start_monitoring(Stack& st, const SitePaths& site, Progress& progress, Signals& sig) {
   if (!st.topo.monitoring.enabled) return;
-  progress.begin("start Prometheus and Alertmanager");
+  progress.begin(mysqld_exporters_wanted(st.topo) ? "start Prometheus, Alertmanager and the mysqld exporters"
+                                                   : "start Prometheus and Alertmanager");
   if (auto missing = monitoring_missing(); !missing.empty()) return progress.ok("skipped: " + missing);
   if (site.alert_rules.empty()) return progress.ok("skipped: deploy/prometheus/foobar.rules.yml not found");
-  for (auto& spec : monitoring_specs(st.topo, st.dir, site)) st.sup.start(spec);
-  for (const char* name : {"prometheus", "alertmanager"}) {
+  std::vector<std::string> names;
+  for (auto& spec : monitoring_specs(st.topo, st.dir, site)) {
+    names.push_back(spec.name);
+    st.sup.start(spec);
+  }
+  for (const auto& name : names) {
     std::string why = st.sup.wait_ready(name, 30s, [&] { return sig.stopped(); });
     if (!why.empty()) {
       progress.failed(why);

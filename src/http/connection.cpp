@@ -262,10 +262,9 @@ asio::awaitable<void> Connection::serve() {
         if (!ex.head_sent_) co_await send_error(ex, 500, {}, {.close = true});
         if (ex.chunked_out_ && !ex.ended_) ex.close_ = true;  // a cut body: only closing says so
       }
-      if (w.access_log) w.access_log->log(peer_, ex.req_, ex.status(), ex.bytes_sent_);
-      if (w.metrics)
-        w.metrics->request_done(w.index, ex.status(),
-                                std::chrono::duration<double>(Clock::now() - started).count());
+      const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+      if (w.access_log) w.access_log->log(peer_, ex.req_, ex.status(), ex.bytes_sent_, seconds);
+      if (w.metrics) w.metrics->request_done(w.index, ex.status(), seconds);
       if (ex.close_) {
         co_await linger_close();
         break;
@@ -317,7 +316,7 @@ asio::awaitable<void> Connection::reject(int status, std::string_view reason) {
   ex.reset(*this);
   if (worker_->metrics) worker_->metrics->request_started(worker_->index);
   co_await send_error(ex, status, reason, {.close = true});
-  if (worker_->access_log) worker_->access_log->log(peer_, ex.req_, status, ex.bytes_sent_);
+  if (worker_->access_log) worker_->access_log->log(peer_, ex.req_, status, ex.bytes_sent_, 0);
   if (worker_->metrics) worker_->metrics->request_done(worker_->index, status, 0);
   co_await linger_close();
 }

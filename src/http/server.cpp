@@ -117,7 +117,7 @@ Server::Server(core::Runtime& rt, ServerConfig config, HandlerFactory factory)
     per_address.emplace_back(net::open_listeners(rt, a.endpoint()), true);
     impl_->tls_local.push_back(per_address.back().first.front().local_endpoint());
   }
-  auto log = AccessLog::open(cfg.access_log);
+  auto log = AccessLog::open(cfg.access_log, cfg.access_log_format);
   if (cfg.metrics)
     impl_->metrics = std::make_unique<ServerMetrics>(*cfg.metrics, cfg.name, cfg.limits.max_connections * rt.size(),
                                                      [tls = impl_->tls] {

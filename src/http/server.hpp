@@ -13,6 +13,7 @@
 #include "core/asio.hpp"
 #include "core/metrics.hpp"
 #include "core/runtime.hpp"
+#include "http/access_log.hpp"
 #include "http/admin_auth.hpp"
 #include "http/exchange.hpp"
 #include "http/parser.hpp"
@@ -54,6 +55,7 @@ struct ServerConfig {
   AdminAuthConfig admin_auth;         // its bearer tokens
   ServerLimits limits;
   std::string access_log;       // "" or "off": none; "-": stdout; else a file path
+  AccessLogFormat access_log_format = AccessLogFormat::Combined;
   // Where the server's series go (requests, durations, connections, TLS
   // failures), labelled role=name; nullptr: none (the admin listener).
   core::metrics::Registry* metrics = nullptr;

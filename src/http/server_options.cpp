@@ -116,6 +116,8 @@ void read_server_config(const core::ConfigSection& section, ServerConfig& out) {
   if (auto f = section.string("admin_token_file")) out.admin_auth.token_file = *f;
   if (auto f = section.string("admin_read_token_file")) out.admin_auth.read_token_file = *f;
   if (auto log = section.string("access_log")) out.access_log = *log;
+  if (auto f = section.one_of("access_log_format", {"combined", "json"}))
+    out.access_log_format = *f == "json" ? AccessLogFormat::Json : AccessLogFormat::Combined;
   if (auto tls = section.table("tls")) read_tls_config(*tls, out.tls);
   if (auto limits = section.table("limits")) {
     std::vector<std::string_view> keys;
@@ -128,8 +130,8 @@ void read_server_config(const core::ConfigSection& section, ServerConfig& out) {
 }
 
 std::vector<std::string_view> server_config_keys(std::initializer_list<std::string_view> role_keys) {
-  std::vector<std::string_view> keys{"listen", "admin", "admin_token_file", "admin_read_token_file", "access_log",
-                                     "shutdown_timeout_ms", "tls", "limits"};
+  std::vector<std::string_view> keys{"listen",     "admin",         "admin_token_file",    "admin_read_token_file",
+                                     "access_log", "access_log_format", "shutdown_timeout_ms", "tls", "limits"};
   keys.insert(keys.end(), role_keys);
   return keys;
 }
@@ -144,6 +146,13 @@ void add_server_flags(CLI::App& cmd, ServerConfig& out, const std::string& admin
       ->type_name("HOST:PORT");
   cmd.add_option("--access-log", out.access_log, "access log: FILE, - (stdout) or off")
       ->type_name("FILE|-|off");
+  cmd.add_option_function<std::string>(
+         "--access-log-format",
+         [&out](const std::string& v) {
+           out.access_log_format = v == "json" ? AccessLogFormat::Json : AccessLogFormat::Combined;
+         },
+         "combined (default) or json: one object per line")
+      ->check(CLI::IsMember({"combined", "json"}));
   cmd.add_option_function<std::string>(
          "--admin",
          [&out](const std::string& v) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
@@ -66,4 +67,45 @@ TEST(RequestIds, TheLbsIdsReachTheWebServersLog) {
   ASSERT_EQ(http_get(port, "/?replaced", {"X-Request-ID: has spaces and \"quotes\""}).status, 200);
   auto [id, trace] = ids_of(line_for(dir / "web.log", "/?replaced"));
   EXPECT_TRUE(std::regex_match(id, std::regex("[0-9a-f]{32}"))) << id;
+}
+
+// access_log_format = json: one object per line, the same fields and ids as
+// the combined line, hostile bytes escaped so a line stays one valid object.
+TEST(RequestIds, JsonAccessLogLinesCarryTheSameFields) {
+  TempDir dir;
+  std::ofstream(dir / "index.html") << "json\n";
+  Process web({foobar_bin(), "web", "--listen", "127.0.0.1:0", "--root", dir.path().string(), "--threads", "1",
+               "--access-log", (dir / "web.log").string(), "--access-log-format", "json"});
+  const int web_port = web.wait_port("web");
+  Process lb({foobar_bin(), "lb", "--listen", "127.0.0.1:0", "--threads", "1", "--health-check", "tcp", "--backend",
+              "127.0.0.1:" + std::to_string(web_port), "--access-log", (dir / "lb.log").string()});
+  const int port = lb.wait_port("lb");
+
+  const std::string agent = "evil \"agent\" \\ \xff\"}, {\"status\": 1";
+  ASSERT_EQ(http_get(port, "/?json", {"User-Agent: " + agent, "Referer: http://ref.example/"}).status, 200);
+  ASSERT_EQ(http_get(port, "/missing").status, 404);
+  auto [lb_id, lb_trace] = ids_of(line_for(dir / "lb.log", "/?json"));
+  std::vector<nlohmann::json> lines;
+  ASSERT_TRUE(eventually([&] {
+    lines.clear();
+    std::istringstream in(read_all(dir / "web.log"));
+    for (std::string l; std::getline(in, l);) lines.push_back(nlohmann::json::parse(l, nullptr, false));
+    return lines.size() == 2;
+  }, 5s, 50ms)) << read_all(dir / "web.log");
+  for (const auto& j : lines) ASSERT_TRUE(j.is_object()) << read_all(dir / "web.log");
+  const auto& j = lines[0];
+  EXPECT_TRUE(std::regex_match(j["time"].get<std::string>(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"))) << j;
+  EXPECT_EQ(j["remote_addr"], "127.0.0.1");
+  EXPECT_EQ(j["method"], "GET");
+  EXPECT_EQ(j["target"], "/?json");
+  EXPECT_EQ(j["protocol"], "HTTP/1.1");
+  EXPECT_EQ(j["status"], 200);
+  EXPECT_EQ(j["bytes"], 5);
+  EXPECT_GE(j["duration_seconds"].get<double>(), 0.0);
+  EXPECT_EQ(j["referer"], "http://ref.example/");
+  EXPECT_EQ(j["user_agent"], "evil \"agent\" \\ \xef\xbf\xbd\"}, {\"status\": 1");  // the invalid byte as U+FFFD
+  EXPECT_EQ(j["request_id"], lb_id);
+  EXPECT_EQ(j["trace_id"], lb_trace);
+  EXPECT_EQ(lines[1]["status"], 404);
+  EXPECT_EQ(lines[1]["referer"], "");
 }

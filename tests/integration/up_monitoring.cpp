@@ -4,6 +4,7 @@
 // Alertmanager within 60 s) and a web server frozen (SIGSTOP: the supervisor
 // does not restart it, the lb's health checks fail). The times are printed.
 #include <iostream>
+#include <map>
 
 #include "up_support.hpp"
 
@@ -52,15 +53,41 @@ TEST(UpMonitoring, AlertsReachAlertmanagerAndTheStack) {
     }
   }
   ASSERT_GT(lb_admin, 0);
+  int db_nodes = 0;
+  for (auto& n : st["nodes"]) db_nodes += n["role"].get<std::string>().starts_with("db-");
+  ASSERT_EQ(db_nodes, 3) << st.dump(2);  // a primary and two replicas
+  int no_exporter = -1;
+  run("command -v prometheus-mysqld-exporter", &no_exporter);
+  const int exporters = no_exporter == 0 ? db_nodes : 0;
 
-  // Every node a healthy target of Prometheus.
+  // Every node a healthy target of Prometheus: lb, web1, web2, app1, app2,
+  // Prometheus itself, and each database server's exporter.
+  std::map<std::string, int> up_by_job;
   EXPECT_TRUE(eventually([&] {
     auto t = json::parse(run("curl -sf " + prometheus + "api/v1/targets"), nullptr, false);
     if (t.is_discarded()) return false;
+    up_by_job.clear();
     int up = 0;
-    for (auto& a : t["data"]["activeTargets"]) up += a["health"] == "up";
-    return up == 6;  // lb, web1, web2, app1, app2, Prometheus itself
-  }, 30s, 500ms));
+    for (auto& a : t["data"]["activeTargets"]) {
+      up += a["health"] == "up";
+      up_by_job[a["labels"]["job"].get<std::string>()] += a["health"] == "up";
+    }
+    return up == 6 + exporters;
+  }, 30s, 500ms)) << "mysqld targets up: " << up_by_job["mysqld"];
+  if (exporters) {
+    // The exporter's account has what its collectors need: the server is up to it,
+    // and the replicas' replication threads are visible (REPLICA MONITOR).
+    auto q = [&](const std::string& expr) {
+      return json::parse(run("curl -sf " + prometheus + "api/v1/query --data-urlencode 'query=" + expr + "'"), nullptr,
+                         false);
+    };
+    EXPECT_TRUE(eventually([&] {
+      auto up = q("sum(mysql_up)"), sql = q("sum(mysql_slave_status_slave_sql_running)");
+      return !up.is_discarded() && !sql.is_discarded() && !up["data"]["result"].empty() &&
+             !sql["data"]["result"].empty() && up["data"]["result"][0]["value"][1] == std::to_string(db_nodes) &&
+             sql["data"]["result"][0]["value"][1] == std::to_string(db_nodes - 1);
+    }, 30s, 500ms)) << q("mysql_up").dump() << q("mysql_slave_status_slave_sql_running").dump();
+  }
 
   // The always-firing watchdog arrives at the stack's own receiver.
   const double watchdog = seconds_until([&] { return http_get(lb_admin, "/alerts").body.find("\"Watchdog\"") != std::string::npos; }, 60s);

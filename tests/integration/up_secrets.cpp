@@ -84,6 +84,11 @@ TEST(UpSecrets, NoSecretLeavesItsFile) {
   ASSERT_TRUE(secrets.count("admin.token") && secrets.count("app.password") && secrets.count("monitor.password") &&
               secrets.count("replication.password"))
       << "secrets made: " << secrets.size();
+  int no_exporter = -1;
+  run("command -v prometheus-mysqld-exporter", &no_exporter);
+  if (no_exporter == 0) {
+    EXPECT_TRUE(secrets.count("exporter.password")) << "the mysqld exporters' password";
+  }
 
   // Traffic that touches every secret: a write (the app's password), the
   // monitor's checks (its password), replication, the admin API with the right

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "ctl/firewall.hpp"
@@ -155,6 +157,46 @@ TEST(Render, DatabaseAccountsOnlyFromTheHostsThatUseThem) {
                                             "'foobar_repl'@'10.0.0.42'"}));
   EXPECT_NE(init.find("GRANT SELECT, INSERT ON `foobar`.`posts` TO 'foobar_app'@'10.0.0.31'"), std::string::npos);
   EXPECT_EQ(init.find("'%'"), std::string::npos);
+}
+
+// The monitoring host: Prometheus scraping every node's admin listener at its
+// host's address, Alertmanager sending to both lbs with the admin token; both
+// configs pass the tools' own checks where the tools are installed.
+TEST(Render, TheMonitoringHostScrapesEveryNodeAndAlertsBothLbs) {
+  Rendered r;
+  RenderOptions o;
+  o.out = r.dir / "mon";
+  o.prefix = o.out;  // the configs name each other by path: check them where they are
+  o.site = std::filesystem::path(FOOBAR_SOURCE_DIR) / "site";
+  const auto files = render_monitoring(r.t, o);
+  std::map<std::string, RenderedFile> by_path;
+  for (const auto& f : files) by_path[f.path.string()] = f;
+  const auto& prom = by_path.at("etc/prometheus/prometheus.yml").text;
+  for (const auto* target : {"'10.0.0.11:8404'", "'10.0.0.12:8404'", "'10.0.0.21:8405'", "'10.0.0.22:8405'",
+                             "'10.0.0.31:8406'"})
+    EXPECT_NE(prom.find(std::string("targets: [") + target + "]"), std::string::npos) << target << "\n" << prom;
+  for (const auto* job : {"job_name: foobar-lb", "job_name: foobar-web", "job_name: foobar-app"})
+    EXPECT_NE(prom.find(job), std::string::npos) << job;
+  EXPECT_NE(prom.find("labels: {node: web2}"), std::string::npos);
+  const auto& am = by_path.at("etc/prometheus/alertmanager.yml").text;
+  EXPECT_NE(am.find("url: 'http://10.0.0.11:8404/alerts'"), std::string::npos) << am;
+  EXPECT_NE(am.find("url: 'http://10.0.0.12:8404/alerts'"), std::string::npos) << am;
+  const auto& token = by_path.at("etc/prometheus/foobar-admin.token");
+  EXPECT_EQ(token.mode, 0640u);
+  for (const auto& f : r.host("lb1")) {
+    if (f.path.filename() == "admin.token") {
+      EXPECT_EQ(f.text, token.text);  // the token the lbs check
+    }
+  }
+  EXPECT_NE(by_path.at("etc/prometheus/foobar.rules.yml").text.find("alert: SemiSyncOff"), std::string::npos);
+  write_rendered(files, o.out);
+  const auto etc = (o.out / "etc/prometheus").string();
+  if (!std::system("command -v promtool >/dev/null")) {
+    EXPECT_EQ(std::system(("promtool check config " + etc + "/prometheus.yml >/dev/null").c_str()), 0);
+  }
+  if (!std::system("command -v amtool >/dev/null")) {
+    EXPECT_EQ(std::system(("amtool check-config " + etc + "/alertmanager.yml >/dev/null").c_str()), 0);
+  }
 }
 
 TEST(Render, AccountHostsFromAddressesAndCidrs) {
