@@ -78,7 +78,7 @@ int run(const AppConfig& cfg) {
         std::make_unique<db::Cluster>(io.get_executor(), co, board, db_metrics, worker), route_metrics, worker);
   });
   auto admin = http::open_admin(rt, cfg.server, metrics, [&metrics](unsigned, asio::io_context&) {
-    return std::make_unique<http::MetricsHandler>([&metrics] { return metrics.render(); });
+    return std::make_unique<http::MetricsHandler>(metrics);
   });
   rt.on_stop([&] {
     server.stop();

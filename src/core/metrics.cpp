@@ -6,12 +6,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
+
+#include "core/text.hpp"
 
 namespace foobar::core::metrics {
 
@@ -21,16 +25,102 @@ std::uint64_t detail::Cells::sum() const noexcept {
   return n;
 }
 
-Histogram::Histogram(unsigned workers) : cells_(std::make_unique<Cells[]>(workers)), workers_(workers) {}
+Format negotiate(std::string_view accept) noexcept {
+  constexpr std::string_view kOpenMetrics = "application/openmetrics-text";
+  while (!accept.empty()) {
+    auto params = core::pop_item(accept, ',');
+    auto type = core::trim_ows(core::pop_item(params, ';'));
+    if (type.size() != kOpenMetrics.size() ||
+        !std::equal(type.begin(), type.end(), kOpenMetrics.begin(),
+                    [](char a, char b) { return (a | 0x20) == b || a == b; }))
+      continue;
+    bool refused = false;  // ";q=0"
+    while (!params.empty()) {
+      auto p = core::trim_ows(core::pop_item(params, ';'));
+      if (p.size() > 2 && (p[0] | 0x20) == 'q' && p[1] == '=')
+        refused = p.substr(2).find_first_not_of("0.") == std::string_view::npos;
+    }
+    if (!refused) return Format::OpenMetrics;
+  }
+  return Format::Text;
+}
 
-void Histogram::observe(unsigned worker, double seconds) noexcept {
+std::string_view content_type(Format format) noexcept {
+  return format == Format::OpenMetrics ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+                                       : "text/plain; version=0.0.4; charset=utf-8";
+}
+
+namespace {
+
+void bump(std::atomic<std::uint64_t>& a, std::uint64_t n) noexcept {
+  a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+std::uint64_t micros(double seconds) noexcept {
+  return seconds > 0 ? static_cast<std::uint64_t>(std::llround(seconds * 1e6)) : 0;
+}
+
+}  // namespace
+
+Histogram::Histogram(unsigned workers)
+    : cells_(std::make_unique<Cells[]>(workers)),
+      exemplars_(std::make_unique<ExemplarCells[]>(workers)),
+      workers_(workers) {}
+
+std::size_t Histogram::bucket_of(unsigned worker, double seconds) noexcept {
   auto& c = cells_[worker];
   const auto b = static_cast<std::size_t>(std::lower_bound(kBuckets.begin(), kBuckets.end(), seconds) - kBuckets.begin());
-  auto bump = [](std::atomic<std::uint64_t>& a, std::uint64_t n) {
-    a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
-  };
   bump(c.buckets[b], 1);
-  bump(c.sum_us, seconds > 0 ? static_cast<std::uint64_t>(std::llround(seconds * 1e6)) : 0);
+  bump(c.sum_us, micros(seconds));
+  return b;
+}
+
+void Histogram::observe(unsigned worker, double seconds) noexcept { bucket_of(worker, seconds); }
+
+void Histogram::observe(unsigned worker, double seconds, std::string_view trace_id) noexcept {
+  const std::size_t b = bucket_of(worker, seconds);
+  if (trace_id.size() != kTraceIdSize) return;
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
+  auto& e = exemplars_[worker].slot[b];
+  // The only writer of this cell: odd sequence while writing (a seqlock).
+  const auto seq = e.seq.load(std::memory_order_relaxed);
+  e.seq.store(seq + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  for (std::size_t i = 0; i < e.trace_id.size(); ++i) {
+    std::uint64_t word;
+    std::memcpy(&word, trace_id.data() + 8 * i, 8);
+    e.trace_id[i].store(word, std::memory_order_relaxed);
+  }
+  e.value_us.store(micros(seconds), std::memory_order_relaxed);
+  e.unix_ms.store(static_cast<std::uint64_t>(now.tv_sec) * 1000 + static_cast<std::uint64_t>(now.tv_nsec) / 1000000,
+                  std::memory_order_relaxed);
+  e.seq.store(seq + 2, std::memory_order_release);
+}
+
+std::array<Histogram::Exemplar, Histogram::kSlots> Histogram::exemplars() const noexcept {
+  std::array<Exemplar, kSlots> out{};
+  for (unsigned w = 0; w < workers_; ++w) {
+    for (std::size_t b = 0; b < kSlots; ++b) {
+      const auto& e = exemplars_[w].slot[b];
+      Exemplar x;
+      std::uint64_t before = 0;
+      std::uint64_t ms = 0;
+      do {  // retried while its worker writes it (a few nanoseconds)
+        before = e.seq.load(std::memory_order_acquire);
+        for (std::size_t i = 0; i < e.trace_id.size(); ++i) {
+          const auto word = e.trace_id[i].load(std::memory_order_relaxed);
+          std::memcpy(x.trace_id.data() + 8 * i, &word, 8);
+        }
+        x.value = static_cast<double>(e.value_us.load(std::memory_order_relaxed)) / 1e6;
+        ms = e.unix_ms.load(std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_acquire);
+      } while ((before & 1) || e.seq.load(std::memory_order_relaxed) != before);
+      x.unix_seconds = static_cast<double>(ms) / 1e3;
+      if (x.unix_seconds > out[b].unix_seconds) out[b] = x;
+    }
+  }
+  return out;
 }
 
 Histogram::Snapshot Histogram::snapshot() const noexcept {
@@ -51,6 +141,9 @@ Registry::Family& Registry::family(std::string_view name, std::string_view help,
       if (f->type != type) throw std::logic_error("metric " + f->name + " registered with two types");
       return *f;
     }
+  // OpenMetrics names a counter's family without the suffix its samples carry.
+  if (type == Type::counter && !name.ends_with("_total"))
+    throw std::logic_error("counter " + std::string(name) + " does not end in _total");
   families_.push_back(std::make_unique<Family>(Family{std::string(name), std::string(help), type, {}}));
   return *families_.back();
 }
@@ -107,6 +200,20 @@ std::string label_text(const Labels& labels, std::string_view extra_key = {}, st
   return out.empty() ? out : out + "}";
 }
 
+// HELP text: backslash and newline escaped; OpenMetrics escapes quotes too.
+std::string help_text(std::string_view help, bool om) {
+  std::string out;
+  for (char c : help) {
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    if (c == '\\' || (om && c == '"')) out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 std::string number(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   if (std::isnan(v)) return "NaN";
@@ -115,21 +222,30 @@ std::string number(double v) {
 
 }  // namespace
 
-std::string Registry::render() const {
+std::string Registry::render(Format format) const {
+  const bool om = format == Format::OpenMetrics;
   std::string o;
   o.reserve(families_.size() * 256);
   for (const auto& f : families_) {
     const char* type = f->type == Type::counter ? "counter" : f->type == Type::gauge ? "gauge" : "histogram";
-    o += fmt::format("# HELP {} {}\n# TYPE {} {}\n", f->name, f->help, f->name, type);
+    std::string_view family = f->name;
+    if (om && f->type == Type::counter) family.remove_suffix(std::string_view("_total").size());
+    o += fmt::format("# HELP {} {}\n# TYPE {} {}\n", family, help_text(f->help, om), family, type);
     for (const auto& s : f->series) {
       if (s.histogram) {
         const auto snap = s.histogram->snapshot();
+        std::array<Histogram::Exemplar, Histogram::kSlots> exemplars{};
+        if (om) exemplars = s.histogram->exemplars();
         std::uint64_t cum = 0;
-        for (std::size_t b = 0; b < kBuckets.size(); ++b) {
+        for (std::size_t b = 0; b < Histogram::kSlots; ++b) {
           cum += snap.buckets[b];
-          o += fmt::format("{}_bucket{} {}\n", f->name, label_text(s.labels, "le", number(kBuckets[b])), cum);
+          const double le = b < kBuckets.size() ? kBuckets[b] : INFINITY;
+          o += fmt::format("{}_bucket{} {}", f->name, label_text(s.labels, "le", number(le)), cum);
+          if (const auto& e = exemplars[b]; e.unix_seconds > 0)
+            o += fmt::format(" # {{trace_id=\"{}\"}} {} {:.3f}", std::string_view(e.trace_id.data(), e.trace_id.size()),
+                             number(e.value), e.unix_seconds);
+          o += '\n';
         }
-        o += fmt::format("{}_bucket{} {}\n", f->name, label_text(s.labels, "le", "+Inf"), snap.count);
         o += fmt::format("{}_sum{} {}\n", f->name, label_text(s.labels), number(snap.sum));
         o += fmt::format("{}_count{} {}\n", f->name, label_text(s.labels), snap.count);
       } else if (s.counter) {
@@ -141,6 +257,7 @@ std::string Registry::render() const {
       }
     }
   }
+  if (om) o += "# EOF\n";
   return o;
 }
 

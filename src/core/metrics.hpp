@@ -1,6 +1,7 @@
 #pragma once
 // The metrics registry every role exports on its admin listener's /metrics
-// (Prometheus text format 0.0.4). Each series keeps one cell per worker
+// (Prometheus text format 0.0.4, or OpenMetrics 1.0.0 with exemplars when the
+// scraper asks for it). Each series keeps one cell per worker
 // thread, written only by that thread (a relaxed load and store, no shared
 // read-modify-write on the request path) and summed at scrape. Every series is
 // registered before the first request, so it is exported at 0 from the start.
@@ -22,6 +23,12 @@ inline constexpr std::array<double, 13> kBuckets{0.001, 0.0025, 0.005, 0.01, 0.0
                                                  0.3,   0.5,    1,     2.5,  5,     10};
 
 using Labels = std::vector<std::pair<std::string, std::string>>;
+
+enum class Format : std::uint8_t { Text, OpenMetrics };
+// What a scraper's Accept header asks for: OpenMetrics when it admits
+// application/openmetrics-text (Prometheus does by default), else text 0.0.4.
+Format negotiate(std::string_view accept) noexcept;
+std::string_view content_type(Format format) noexcept;
 
 namespace detail {
 // A single-writer cell on its own cache line (workers never share a line).
@@ -66,24 +73,53 @@ class Gauge : public detail::Cells {
   std::int64_t value() const noexcept { return static_cast<std::int64_t>(sum()); }
 };
 
-// Observations in kBuckets (sum kept in microseconds).
+// Observations in kBuckets (sum kept in microseconds). An observation may
+// carry a trace id: each bucket keeps the latest as its exemplar (OpenMetrics),
+// so a slow bucket links to one real slow request.
 class Histogram {
  public:
+  static constexpr std::size_t kTraceIdSize = 32;  // W3C trace-id: 32 lower-case hex digits
+  static constexpr std::size_t kSlots = kBuckets.size() + 1;  // the last is +Inf
+
   explicit Histogram(unsigned workers);
   void observe(unsigned worker, double seconds) noexcept;
+  // trace_id: kTraceIdSize characters (anything else records no exemplar).
+  void observe(unsigned worker, double seconds, std::string_view trace_id) noexcept;
+
   struct Snapshot {
-    std::array<std::uint64_t, kBuckets.size() + 1> buckets{};  // not cumulative; the last is +Inf
+    std::array<std::uint64_t, kSlots> buckets{};  // not cumulative
     std::uint64_t count = 0;
     double sum = 0;
   };
   Snapshot snapshot() const noexcept;
 
+  struct Exemplar {
+    std::array<char, kTraceIdSize> trace_id{};
+    double value = 0;
+    double unix_seconds = 0;  // 0: none yet
+  };
+  // Per bucket, the latest exemplar any worker recorded.
+  std::array<Exemplar, kSlots> exemplars() const noexcept;
+
  private:
   struct alignas(64) Cells {
-    std::array<std::atomic<std::uint64_t>, kBuckets.size() + 1> buckets{};
+    std::array<std::atomic<std::uint64_t>, kSlots> buckets{};
     std::atomic<std::uint64_t> sum_us{0};
   };
+  // One bucket's exemplar, written by its worker under a sequence lock (odd
+  // while writing) so a scrape never reads half of one and half of another.
+  struct ExemplarCell {
+    std::atomic<std::uint64_t> seq{0};
+    std::array<std::atomic<std::uint64_t>, kTraceIdSize / 8> trace_id{};
+    std::atomic<std::uint64_t> value_us{0}, unix_ms{0};
+  };
+  struct alignas(64) ExemplarCells {
+    std::array<ExemplarCell, kSlots> slot;
+  };
+  std::size_t bucket_of(unsigned worker, double seconds) noexcept;
+
   std::unique_ptr<Cells[]> cells_;
+  std::unique_ptr<ExemplarCells[]> exemplars_;
   unsigned workers_;
 };
 
@@ -103,8 +139,8 @@ class Registry {
   void callback(std::string_view name, std::string_view help, Labels labels, std::function<double()> read,
                 bool counter = false);
 
-  // Every family, in registration order, in the text format 0.0.4.
-  std::string render() const;
+  // Every family, in registration order.
+  std::string render(Format format = Format::Text) const;
 
  private:
   enum class Type { counter, gauge, histogram };

@@ -107,7 +107,9 @@ std::vector<ChildSpec> monitoring_specs(const Topology& t, const StateDir& dir, 
                 "--web.listen-address=" + at(t, m.prometheus), "--web.enable-lifecycle",
                 // Firing alerts resent every 5 s (default 1 m): one dropped before
                 // Alertmanager was found must not wait a minute.
-                "--rules.alert.resend-delay=5s"},
+                "--rules.alert.resend-delay=5s",
+                // Keeps the exemplars (trace ids) of our OpenMetrics scrapes.
+                "--enable-feature=exemplar-storage"},
                m.prometheus),
           // --cluster.listen-address= (empty): no gossip port on every interface.
           spec("alertmanager",

@@ -264,7 +264,7 @@ asio::awaitable<void> Connection::serve() {
       }
       const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
       if (w.access_log) w.access_log->log(peer_, ex.req_, ex.status(), ex.bytes_sent_, seconds);
-      if (w.metrics) w.metrics->request_done(w.index, ex.status(), seconds);
+      if (w.metrics) w.metrics->request_done(w.index, ex.status(), seconds, ex.req_.ids.trace_id());
       if (ex.close_) {
         co_await linger_close();
         break;

@@ -14,9 +14,11 @@ asio::awaitable<Outcome> MetricsHandler::handle(Exchange& ex) {
     const Header allow[] = {{"Allow", "GET, HEAD"}};
     co_await send_error(ex, 405, {}, {.extra = allow});
   } else {
-    const std::string body = render_();
+    const auto format = core::metrics::negotiate(req.headers.get("accept"));
+    const std::string body = registry_.render(format);
     auto& h = ex.begin(200);
-    h.add_trusted("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    h.add_trusted("Content-Type", core::metrics::content_type(format));
+    h.add_trusted("Vary", "Accept");
     h.add_trusted("Cache-Control", "no-store");
     co_await ex.send(body);
   }

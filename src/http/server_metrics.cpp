@@ -24,11 +24,11 @@ ServerMetrics::ServerMetrics(core::metrics::Registry& r, std::string_view role, 
              {{"role", name}}, [f = std::move(failed_handshakes)] { return static_cast<double>(f()); }, true);
 }
 
-void ServerMetrics::request_done(unsigned worker, int status, double seconds) noexcept {
+void ServerMetrics::request_done(unsigned worker, int status, double seconds, std::string_view trace_id) noexcept {
   active_->sub(worker);
   const int k = status / 100 - 1;
   if (k >= 0 && k < 5) responses_[static_cast<std::size_t>(k)]->add(worker);
-  duration_->observe(worker, seconds);
+  duration_->observe(worker, seconds, trace_id);
 }
 
 }  // namespace foobar::http

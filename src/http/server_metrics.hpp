@@ -21,8 +21,9 @@ class ServerMetrics {
   void connection_opened(unsigned worker) noexcept { open_.add(worker); }
   void connection_closed(unsigned worker) noexcept { open_.sub(worker); }
   void request_started(unsigned worker) noexcept { active_->add(worker); }
-  // The response went out (status) after seconds since its head arrived.
-  void request_done(unsigned worker, int status, double seconds) noexcept;
+  // The response went out (status) after seconds since its head arrived;
+  // trace_id (the request's, http/request_ids.hpp) becomes its exemplar.
+  void request_done(unsigned worker, int status, double seconds, std::string_view trace_id = {}) noexcept;
 
  private:
   std::array<core::metrics::Counter*, 5> responses_{};  // 1xx .. 5xx

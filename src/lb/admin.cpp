@@ -8,7 +8,6 @@
 
 #include "http/client.hpp"
 #include "http/error_response.hpp"
-#include "http/metrics_handler.hpp"
 #include "lb/dashboard_page.hpp"
 
 namespace foobar::lb {
@@ -62,6 +61,7 @@ nlohmann::json stats(const ProxyService& svc) {
         {"requests", m.requests->value()},
         {"errors", m.errors->value()},
         {"retries", m.retries->value()},
+        {"redispatches", m.redispatches->value()},
         {"responses", resp},
         {"check", st.check},
         {"last_change", iso_time(st.changed)},
@@ -128,6 +128,10 @@ asio::awaitable<http::Outcome> AdminHandler::handle(http::Exchange& ex) {
   int status = 200;
   std::string type = "text/plain";
   std::string body;
+  if (ex.request().path == "/metrics") {
+    co_await metrics_.handle(ex);
+    co_return http::Outcome::Handled;
+  }
   if (ex.request().path.starts_with("/dashboard")) {
     co_await dashboard(ex);
     co_return http::Outcome::Handled;
@@ -216,8 +220,6 @@ void AdminHandler::route(const http::Request& req, int& status, std::string& typ
   if (path == "/stats" || path == "/stats/" || path == "/") return page("text/html; charset=utf-8", render_stats_html);
   if (path == "/stats.json") return page("application/json", render_stats_json);
   if (path == "/alerts") return page("application/json", [this](const ProxyService&) { return alerts_->firing_json(); });
-  if (path == "/metrics")
-    return page("text/plain; version=0.0.4; charset=utf-8", [this](const ProxyService&) { return metrics_(); });
 
   constexpr std::string_view prefix = "/backends/";
   status = 404;

@@ -1,6 +1,6 @@
 #pragma once
 // The lb admin listener: /stats (HTML, refreshes itself), /stats.json,
-// /metrics (Prometheus text) and POST /backends/HOST:PORT/{drain,disable,enable}.
+// /metrics (Prometheus text or OpenMetrics) and POST /backends/HOST:PORT/{drain,disable,enable}.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "http/exchange.hpp"
+#include "http/metrics_handler.hpp"
 #include "lb/alert_inbox.hpp"
 #include "net/address.hpp"
 #include "proxy/proxy_service.hpp"
@@ -20,12 +21,12 @@ std::string render_stats_html(const proxy::ProxyService& svc);
 
 class AdminHandler final : public http::Handler {
  public:
-  // metrics: the lb's registry (core/metrics) in the text format, for /metrics.
+  // metrics: the lb's registry, for /metrics.
   // prometheus: where /dashboard's queries go (none: no dashboard).
-  AdminHandler(std::shared_ptr<proxy::ProxyService> svc, std::function<std::string()> metrics,
+  AdminHandler(std::shared_ptr<proxy::ProxyService> svc, const core::metrics::Registry& metrics,
                std::shared_ptr<AlertInbox> alerts, std::optional<net::Address> prometheus)
       : svc_(std::move(svc)),
-        metrics_(std::move(metrics)),
+        metrics_(metrics),
         alerts_(std::move(alerts)),
         prometheus_(std::move(prometheus)) {}
   asio::awaitable<http::Outcome> handle(http::Exchange& ex) override;
@@ -34,7 +35,7 @@ class AdminHandler final : public http::Handler {
   // Decides the answer to req (no I/O).
   void route(const http::Request& req, int& status, std::string& type, std::string& body);
   std::shared_ptr<proxy::ProxyService> svc_;
-  std::function<std::string()> metrics_;
+  http::MetricsHandler metrics_;
   asio::awaitable<void> dashboard(http::Exchange& ex);
   std::shared_ptr<AlertInbox> alerts_;
   std::optional<net::Address> prometheus_;

@@ -44,7 +44,7 @@ int run(const LbConfig& cfg) {
   });
   auto alerts = std::make_shared<AlertInbox>();
   auto admin = http::open_admin(rt, cfg.server, metrics, [svc, &metrics, alerts, &cfg](unsigned, asio::io_context&) {
-    return std::make_unique<AdminHandler>(svc, [&metrics] { return metrics.render(); }, alerts, cfg.prometheus);
+    return std::make_unique<AdminHandler>(svc, metrics, alerts, cfg.prometheus);
   });
   rt.on_stop([&] {
     server.stop();

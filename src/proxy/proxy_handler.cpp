@@ -1,5 +1,7 @@
 #include "proxy/proxy_handler.hpp"
 
+#include <optional>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -208,6 +210,7 @@ asio::awaitable<http::Outcome> ProxyHandler::handle(http::Exchange& ex) {
   std::string_view fail_reason = "no server available";
   bool fresh_only = false;  // after a stale pooled connection: open a new one
   ActiveGuard active;
+  std::optional<std::uint32_t> last;  // the server of the previous attempt
   for (unsigned n = 0; n <= opts_.retries; ++n) {
     bool queue_full = false;
     auto picked = co_await choose(tried, key, queue_full);
@@ -219,7 +222,9 @@ asio::awaitable<http::Outcome> ProxyHandler::handle(http::Exchange& ex) {
       break;
     }
     const std::uint32_t si = *picked;
-    if (n > 0) metrics_->server(tried.empty() ? si : tried.back()).retries->add(worker_);
+    if (last == si) metrics_->server(si).retries->add(worker_);
+    else if (last) metrics_->server(*last).redispatches->add(worker_);
+    last = si;
     active.set(group_->counters(si));
     auto [done, d, blame] = co_await attempt(ex, out, si, fresh_only);
     if (done) co_return http::Outcome::Handled;

@@ -34,7 +34,9 @@ UpstreamMetrics::UpstreamMetrics(core::metrics::Registry& r, std::shared_ptr<con
     auto& s = servers_[i];
     s.requests = &r.counter(b + "_requests_total", "Requests sent to the backend.", l);
     s.errors = &r.counter(b + "_errors_total", "Connect failures, invalid or missing responses, timeouts.", l);
-    s.retries = &r.counter(b + "_retries_total", "Requests redispatched after a failure on the backend.", l);
+    s.retries = &r.counter(b + "_retries_total", "Requests sent to the backend again, on a new connection.", l);
+    s.redispatches =
+        &r.counter(b + "_redispatches_total", "Requests moved to another backend after a failure on this one.", l);
     for (std::size_t k = 0; k < s.responses.size(); ++k)
       s.responses[k] =
           &r.counter(b + "_responses_total", "Responses from the backend by status class.", with(l, "code", class_label(k)));

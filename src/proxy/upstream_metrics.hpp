@@ -1,6 +1,6 @@
 #pragma once
 // An upstream group's series in its role's metrics registry: per server the
-// requests, errors, redispatches, responses by class, bytes each way, response
+// requests, errors, retries, redispatches, responses by class, bytes each way, response
 // time, state and health history; per group the answers sent to clients, the
 // request duration and the maxconn queue. Every worker writes its own cells
 // (core/metrics.hpp); state and history are read from the group at scrape.
@@ -22,7 +22,8 @@ namespace foobar::proxy {
 struct ServerSeries {
   core::metrics::Counter* requests = nullptr;  // attempts that reached a connection
   core::metrics::Counter* errors = nullptr;    // connect failures, bad or missing responses, timeouts
-  core::metrics::Counter* retries = nullptr;   // attempts redispatched away from this server
+  core::metrics::Counter* retries = nullptr;       // attempts sent to this server again (a stale pooled connection)
+  core::metrics::Counter* redispatches = nullptr;  // attempts moved from this server to another
   std::array<core::metrics::Counter*, 5> responses{};  // by status class 1xx..5xx
   core::metrics::Counter* sent_bytes = nullptr;
   core::metrics::Counter* received_bytes = nullptr;

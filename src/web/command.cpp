@@ -25,18 +25,20 @@ int run(const WebConfig& cfg) {
   core::metrics::Registry metrics(rt.size());
   core::metrics::add_process_metrics(metrics, "web", FOOBAR_VERSION);
   proxy::ProxyRoutes routes(cfg.proxies, metrics, {.trusted_proxies = cfg.trusted_proxies});
+  const StaticMetrics static_metrics(metrics);
   routes.start(rt.context(0));
   auto server_cfg = cfg.server;
-  if (cfg.server.admin) server_cfg.metrics = &metrics;  // counted only where someone can read them
+  const bool counted = cfg.server.admin.has_value();  // counted only where someone can read them
+  if (counted) server_cfg.metrics = &metrics;
   // Proxied prefixes first, then static files: each worker's handler chain.
   http::Server server(rt, server_cfg, [&](unsigned worker, asio::io_context& io) {
     auto chain = std::make_unique<http::HandlerChain>();
     routes.add_to(*chain, worker, io);
-    chain->add(std::make_unique<StaticHandler>(files, root_fd));
+    chain->add(std::make_unique<StaticHandler>(files, root_fd, counted ? &static_metrics : nullptr, worker));
     return chain;
   });
   auto admin = http::open_admin(rt, cfg.server, metrics, [&metrics](unsigned, asio::io_context&) {
-    return std::make_unique<http::MetricsHandler>([&metrics] { return metrics.render(); });
+    return std::make_unique<http::MetricsHandler>(metrics);
   });
   rt.on_stop([&] {
     server.stop();

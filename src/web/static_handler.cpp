@@ -36,9 +36,25 @@ std::vector<CacheControlRule> default_cache_control() {
   return {{"", ".html", "no-cache"}, {"", "", "public, max-age=3600"}};
 }
 
-StaticHandler::StaticHandler(std::shared_ptr<const StaticConfig> config, int root_fd)
-    : config_(std::move(config)),
-      cache_(root_fd, config_->open_file_cache) {}
+StaticMetrics::StaticMetrics(core::metrics::Registry& r)
+    : hits(r.counter("foobar_web_static_hits_total", "Files (or ranges of them) served: 200 and 206.")),
+      not_modified(r.counter("foobar_web_static_not_modified_total", "304 Not Modified: the client's copy is current.")),
+      misses(r.counter("foobar_web_static_misses_total", "Paths with no file to serve: 404.")),
+      sent_bytes(r.counter("foobar_web_static_sent_bytes_total", "Body bytes of the files served.")) {}
+
+StaticHandler::StaticHandler(std::shared_ptr<const StaticConfig> config, int root_fd, const StaticMetrics* metrics,
+                             unsigned worker)
+    : config_(std::move(config)), cache_(root_fd, config_->open_file_cache), metrics_(metrics), worker_(worker) {}
+
+void StaticHandler::count_hit(std::uint64_t body_bytes) const noexcept {
+  if (!metrics_) return;
+  metrics_->hits.add(worker_);
+  metrics_->sent_bytes.add(worker_, body_bytes);
+}
+
+void StaticHandler::count_miss() const noexcept {
+  if (metrics_) metrics_->misses.add(worker_);
+}
 
 std::string_view StaticHandler::cache_control_for(std::string_view path, std::string_view file) const {
   for (const auto& rule : config_->cache_control) {
@@ -62,6 +78,7 @@ asio::awaitable<http::Outcome> StaticHandler::handle(http::Exchange& ex) {
     co_return http::Outcome::Handled;
   }
   if (url.verdict == UrlPath::Verdict::NotFound) {
+    count_miss();
     co_await http::send_error(ex, 404);
     co_return http::Outcome::Handled;
   }
@@ -86,6 +103,7 @@ asio::awaitable<http::Outcome> StaticHandler::handle(http::Exchange& ex) {
     co_return http::Outcome::Handled;
   }
   if (found.error != FileCache::Error::None) {
+    count_miss();
     co_await http::send_error(ex, 404);
     co_return http::Outcome::Handled;
   }
@@ -127,6 +145,7 @@ asio::awaitable<void> StaticHandler::serve(http::Exchange& ex, const OpenFile& f
   if (int status = evaluate_preconditions(req, file.etag, file.mtime)) {
     auto& h = ex.begin(status);
     if (status == 304) {
+      if (metrics_) metrics_->not_modified.add(worker_);
       add_validators(h);
     } else {
       h.add("Content-Length", std::string_view("0"));
@@ -160,6 +179,7 @@ asio::awaitable<void> StaticHandler::serve(http::Exchange& ex, const OpenFile& f
   h.add("Content-Length", length);
   h.add_trusted("Accept-Ranges", "bytes");
   add_validators(h);
+  count_hit(length);
   if (file.has_content)
     co_await ex.send(std::string_view(file.content).substr(first, length));
   else
@@ -181,6 +201,7 @@ asio::awaitable<void> StaticHandler::serve_multipart(http::Exchange& ex, const O
   std::string tail = fmt::format("\r\n--{}--\r\n", boundary);
   total += tail.size();
 
+  count_hit(total);
   auto& h = ex.begin(206);
   h.add("Content-Type", "multipart/byteranges; boundary=" + boundary);
   h.add("Content-Length", total);

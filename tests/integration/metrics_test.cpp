@@ -110,6 +110,61 @@ TEST_F(Metrics, CountersMoveByExactlyTheRequestsSent) {
   EXPECT_EQ(lb1.at("foobar_lb_backend_state{backend=\"127.0.0.1:" + std::to_string(web_port_) + "\",state=\"up\"}"), 1);
   EXPECT_EQ(lb1.at("foobar_lb_backend_state{backend=\"127.0.0.1:" + std::to_string(web_port_) + "\",state=\"down\"}"), 0);
   EXPECT_EQ(lb1.at("foobar_lb_backend_transitions_total" + backend), 0);
+  // The web server's static part: 3 files served, 2 misses.
+  EXPECT_EQ(delta(web0, web1, "foobar_web_static_hits_total"), 3);
+  EXPECT_EQ(delta(web0, web1, "foobar_web_static_misses_total"), 2);
+  EXPECT_EQ(delta(web0, web1, "foobar_web_static_sent_bytes_total"), static_cast<double>(3 * page));
+}
+
+TEST_F(Metrics, StaticRevalidationsAreCountedAsNotModified) {
+  const auto etag = http_get(web_port_, "/").header("ETag");
+  ASSERT_FALSE(etag.empty());
+  const auto before = samples(scrape(web_admin_));
+  ASSERT_EQ(http_get(web_port_, "/", {"If-None-Match: " + etag}).status, 304);
+  const auto after = samples(scrape(web_admin_));
+  EXPECT_EQ(after.at("foobar_web_static_not_modified_total") - before.at("foobar_web_static_not_modified_total"), 1);
+  EXPECT_EQ(after.at("foobar_web_static_hits_total"), before.at("foobar_web_static_hits_total"));
+  EXPECT_EQ(after.at("foobar_web_static_sent_bytes_total"), before.at("foobar_web_static_sent_bytes_total"));
+}
+
+// Asked as Prometheus asks, every role answers OpenMetrics; a request's
+// trace id is the exemplar of the bucket its duration fell in, at the lb and
+// at the web server behind it (the lb passes the traceparent on).
+TEST_F(Metrics, OpenMetricsScrapesLinkLatencyToTraces) {
+  const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  ASSERT_EQ(http_get(lb_port_, "/", {"traceparent: 00-" + trace + "-00f067aa0ba902b7-01"}).status, 200);
+  for (int admin : {lb_admin_, web_admin_}) {
+    auto r = http_get(admin, "/metrics",
+                      {"Accept: application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+                       "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"});
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("Content-Type"), "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    EXPECT_TRUE(r.body.ends_with("\n# EOF\n"));
+    EXPECT_NE(r.body.find("# TYPE foobar_http_requests counter\n"), std::string::npos);
+    const std::regex exemplar("\nfoobar_http_request_duration_seconds_bucket\\{role=\"(lb|web)\",le=\"[^\"]+\"\\} 1 # "
+                              "\\{trace_id=\"" + trace + "\"\\} [0-9.e-]+ [0-9]+\\.[0-9]{3}\n");
+    EXPECT_TRUE(std::regex_search(r.body, exemplar)) << r.body;
+  }
+}
+
+// A backend that refuses connections: the request moves to the other one
+// (a redispatch, booked on the one that failed) and succeeds.
+TEST_F(Metrics, RedispatchesAreBookedOnTheBackendThatFailed) {
+  const int dead = free_port();
+  Process lb({foobar_bin(), "lb", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--threads", "1",
+              "--health-check", "tcp", "--health-interval-ms", "60000", "--backend", "127.0.0.1:" + std::to_string(dead),
+              "--backend", "127.0.0.1:" + std::to_string(web_port_)});
+  const int port = lb.wait_port("lb"), admin = lb.wait_port("admin");
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(http_get(port, "/").status, 200);
+  const auto s = samples(scrape(admin));
+  auto at = [&](const std::string& name, int backend) {
+    return s.at(name + "{backend=\"127.0.0.1:" + std::to_string(backend) + "\"}");
+  };
+  EXPECT_GE(at("foobar_lb_backend_redispatches_total", dead), 1);
+  EXPECT_EQ(at("foobar_lb_backend_redispatches_total", dead), at("foobar_lb_backend_errors_total", dead));
+  EXPECT_EQ(at("foobar_lb_backend_redispatches_total", web_port_), 0);
+  EXPECT_EQ(at("foobar_lb_backend_retries_total", dead), 0);
+  EXPECT_EQ(at("foobar_lb_backend_requests_total", web_port_), 4);
 }
 
 // A backend that dies: its state series, failed checks, transition and

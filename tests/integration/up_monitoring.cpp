@@ -3,8 +3,10 @@
 // status` shows it. Faults: a replica's SQL thread stopped (the alert must reach
 // Alertmanager within 60 s) and a web server frozen (SIGSTOP: the supervisor
 // does not restart it, the lb's health checks fail). The times are printed.
+#include <ctime>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "up_support.hpp"
 
@@ -88,6 +90,27 @@ TEST(UpMonitoring, AlertsReachAlertmanagerAndTheStack) {
              sql["data"]["result"][0]["value"][1] == std::to_string(db_nodes - 1);
     }, 30s, 500ms)) << q("mysql_up").dump() << q("mysql_slave_status_slave_sql_running").dump();
   }
+
+  // Prometheus parses our OpenMetrics (every target above is scraped so) and
+  // keeps its exemplars: a request's trace id, sent to the lb, is its latency
+  // bucket's exemplar there. (At the web servers the lb's health checks, each
+  // with its own trace id, take the same bucket's exemplar a second later.)
+  const std::string trace = "0af7651916cd43dd8448eb211c80319c";
+  const int lb_port = std::stoi(st["url"].get<std::string>().substr(17));
+  ASSERT_EQ(http_get(lb_port, "/", {"traceparent: 00-" + trace + "-b7ad6b7169203331-01"}).status, 200);
+  std::set<std::string> jobs_with_trace;
+  EXPECT_TRUE(eventually([&] {
+    const auto now = std::to_string(std::time(nullptr));
+    auto e = json::parse(run("curl -sf " + prometheus + "api/v1/query_exemplars --data-urlencode "
+                             "'query=foobar_http_request_duration_seconds_bucket' --data-urlencode start=" +
+                             std::to_string(std::time(nullptr) - 600) + " --data-urlencode end=" + now),
+                         nullptr, false);
+    if (e.is_discarded()) return false;
+    for (auto& series : e["data"])
+      for (auto& x : series["exemplars"])
+        if (x["labels"]["trace_id"] == trace) jobs_with_trace.insert(series["seriesLabels"]["job"].get<std::string>());
+    return jobs_with_trace.count("foobar-lb") > 0;
+  }, 30s, 1s)) << "no exemplar with the trace id at the lb";
 
   // The always-firing watchdog arrives at the stack's own receiver.
   const double watchdog = seconds_until([&] { return http_get(lb_admin, "/alerts").body.find("\"Watchdog\"") != std::string::npos; }, 60s);

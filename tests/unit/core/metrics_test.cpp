@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <ctime>
 #include <thread>
 
 namespace foobar::core::metrics {
@@ -68,8 +71,75 @@ TEST(Metrics, LabelValuesAreEscaped) {
 
 TEST(Metrics, OneNameHasOneType) {
   Registry r(1);
-  r.counter("t_x", "X.");
-  EXPECT_THROW(r.gauge("t_x", "X."), std::logic_error);
+  r.counter("t_x_total", "X.");
+  EXPECT_THROW(r.gauge("t_x_total", "X."), std::logic_error);
+  EXPECT_THROW(r.counter("t_y", "Y."), std::logic_error);  // OpenMetrics wants counters to end in _total
+}
+
+TEST(Metrics, OpenMetricsWhenTheScraperAsksForIt) {
+  // The Accept header Prometheus 2.42 (Debian 12) sends, captured from a scrape.
+  EXPECT_EQ(negotiate("application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;"
+                      "q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"),
+            Format::OpenMetrics);
+  EXPECT_EQ(negotiate(""), Format::Text);
+  EXPECT_EQ(negotiate("*/*"), Format::Text);
+  EXPECT_EQ(negotiate("text/plain;version=0.0.4"), Format::Text);
+  EXPECT_EQ(negotiate("Application/OpenMetrics-Text; version=1.0.0"), Format::OpenMetrics);
+  EXPECT_EQ(negotiate("application/openmetrics-text;q=0, text/plain"), Format::Text);
+  EXPECT_EQ(content_type(Format::OpenMetrics), "application/openmetrics-text; version=1.0.0; charset=utf-8");
+}
+
+// OpenMetrics: counter families named without _total, an exemplar (the
+// request's trace id, its value and when) on the bucket it fell in, # EOF.
+TEST(Metrics, OpenMetricsCarriesExemplars) {
+  Registry r(2);
+  r.counter("t_requests_total", "Requests \"sent\".").add(1, 2);
+  auto& h = r.histogram("t_seconds", "Time.");
+  const std::string older(32, 'a'), newer(32, 'b');
+  h.observe(0, 0.2, older);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the coarse clock ticks every few ms
+  h.observe(1, 0.25, newer);                                    // same bucket, other worker, later
+  h.observe(0, 0.004);                                          // no trace id: no exemplar
+  h.observe(0, 0.004, "not-a-trace-id");
+  const auto text = r.render(Format::OpenMetrics);
+  EXPECT_TRUE(text.starts_with("# HELP t_requests Requests \\\"sent\\\".\n# TYPE t_requests counter\n"
+                               "t_requests_total 2\n"))
+      << text;
+  const auto bucket = text.find("t_seconds_bucket{le=\"0.3\"} 4 # {trace_id=\"" + newer + "\"} 0.25 ");
+  ASSERT_NE(bucket, std::string::npos) << text;
+  const double at = std::stod(text.substr(text.find("0.25 ", bucket) + 5));
+  EXPECT_NEAR(at, static_cast<double>(std::time(nullptr)), 5);
+  EXPECT_NE(text.find("t_seconds_bucket{le=\"0.005\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("t_seconds_bucket{le=\"+Inf\"} 4\n"), std::string::npos) << text;
+  EXPECT_TRUE(text.ends_with("t_seconds_count 4\n# EOF\n")) << text;
+  // The text format has neither.
+  EXPECT_EQ(r.render().find('#', r.render().find("t_seconds_bucket")), std::string::npos);
+}
+
+// A scrape never sees one request's trace id with another's value, however
+// often the worker overwrites the exemplar.
+TEST(Metrics, ExemplarsAreReadWhole) {
+  Registry r(1);
+  auto& h = r.histogram("t_seconds", "Time.");
+  const std::string a(32, 'a'), b(32, 'b');
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 2'000'000 && !stop; ++i) h.observe(0, i % 2 ? 0.0011 : 0.0012, i % 2 ? a : b);
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (h.exemplars()[1].unix_seconds == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  int torn = 0, seen = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const auto e = h.exemplars()[1];  // le="0.0025"
+    if (e.unix_seconds == 0) continue;
+    ++seen;
+    const std::string id(e.trace_id.data(), e.trace_id.size());
+    torn += !((id == a && e.value == 0.0011) || (id == b && e.value == 0.0012));
+  }
+  stop = true;
+  writer.join();
+  EXPECT_GT(seen, 0);
+  EXPECT_EQ(torn, 0);
 }
 
 TEST(Metrics, ProcessSeriesReadThisProcess) {

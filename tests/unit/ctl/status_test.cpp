@@ -54,7 +54,7 @@ struct FakeAdmin {
     cfg.listen = net::Address::parse_or_throw("127.0.0.1:0", net::Address::Use::Listen);
     cfg.limits.header_timeout = std::chrono::milliseconds(400);  // a quick stop
     server = std::make_unique<http::Server>(rt, cfg, [this](unsigned, asio::io_context&) {
-      return std::make_unique<http::MetricsHandler>([this] { return metrics.render(); });
+      return std::make_unique<http::MetricsHandler>(metrics);
     });
     rt.on_stop([this] { server->stop(); });
     thread = std::thread([this] { rt.run(); });
