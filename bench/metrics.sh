@@ -50,9 +50,17 @@ big=$(free_port); big_admin=$(free_port)
 spawn any "$FOOBAR" lb --listen "127.0.0.1:$big" --admin "127.0.0.1:$big_admin" --threads 1 --access-log off \
   --health-check tcp "${args[@]}" > "$work/lb-100.log" 2>&1
 wait_port "$big_admin"
-curl -s "http://127.0.0.1:$big_admin/metrics" > "$work/metrics.txt"
-times=()
-for i in $(seq 30); do times+=("$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$big_admin/metrics")"); done
-size=$(wc -c < "$work/metrics.txt")
-series=$(grep -vc '^#' "$work/metrics.txt")
-echo "lb /metrics with 100 backends: $series series, $((size / 1024)) KiB, scrape median $(python3 -c "import sys; print(f'{float(sys.argv[1])*1000:.2f}')" "$(median "${times[@]}")") ms (curl time_total, 30 scrapes)"
+# $1: the format's name, $2: the Accept header a scraper sends for it.
+scrape_cost() {
+  curl -s -H "Accept: $2" "http://127.0.0.1:$big_admin/metrics" > "$work/metrics.txt"
+  local times=() i size series
+  for i in $(seq 30); do
+    times+=("$(curl -s -o /dev/null -H "Accept: $2" -w '%{time_total}' "http://127.0.0.1:$big_admin/metrics")")
+  done
+  size=$(wc -c < "$work/metrics.txt")
+  series=$(grep -vc '^#' "$work/metrics.txt")
+  echo "lb /metrics with 100 backends, $1: $series series, $((size / 1024)) KiB, scrape median $(python3 -c "import sys; print(f'{float(sys.argv[1])*1000:.2f}')" "$(median "${times[@]}")") ms (curl time_total, 30 scrapes)"
+}
+scrape_cost "text 0.0.4" "text/plain"
+scrape_cost "OpenMetrics (as Prometheus asks)" \
+  "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"

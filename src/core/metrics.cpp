@@ -178,10 +178,11 @@ void Registry::callback(std::string_view name, std::string_view help, Labels lab
 
 namespace {
 
-// Label values escaped as the text format wants: backslash, quote, newline.
-std::string label_text(const Labels& labels, std::string_view extra_key = {}, std::string_view extra_value = {}) {
+// The labels' text, `{a="1",b="2"` without its closing brace (empty for no
+// labels), values escaped as both formats want: backslash, quote, newline.
+std::string open_labels(const Labels& labels) {
   std::string out;
-  auto add = [&](std::string_view k, std::string_view v) {
+  for (const auto& [k, v] : labels) {
     out += out.empty() ? "{" : ",";
     out += k;
     out += "=\"";
@@ -194,10 +195,8 @@ std::string label_text(const Labels& labels, std::string_view extra_key = {}, st
       out += c;
     }
     out += '"';
-  };
-  for (const auto& [k, v] : labels) add(k, v);
-  if (!extra_key.empty()) add(extra_key, extra_value);
-  return out.empty() ? out : out + "}";
+  }
+  return out;
 }
 
 // HELP text: backslash and newline escaped; OpenMetrics escapes quotes too.
@@ -223,15 +222,24 @@ std::string number(double v) {
 }  // namespace
 
 std::string Registry::render(Format format) const {
+  static const auto kLe = [] {  // the buckets' le="..." values
+    std::array<std::string, Histogram::kSlots> le;
+    for (std::size_t b = 0; b < kBuckets.size(); ++b) le[b] = number(kBuckets[b]);
+    le.back() = "+Inf";
+    return le;
+  }();
   const bool om = format == Format::OpenMetrics;
   std::string o;
   o.reserve(families_.size() * 256);
+  auto out = std::back_inserter(o);
   for (const auto& f : families_) {
     const char* type = f->type == Type::counter ? "counter" : f->type == Type::gauge ? "gauge" : "histogram";
     std::string_view family = f->name;
     if (om && f->type == Type::counter) family.remove_suffix(std::string_view("_total").size());
-    o += fmt::format("# HELP {} {}\n# TYPE {} {}\n", family, help_text(f->help, om), family, type);
+    fmt::format_to(out, "# HELP {} {}\n# TYPE {} {}\n", family, help_text(f->help, om), family, type);
     for (const auto& s : f->series) {
+      const std::string open = open_labels(s.labels);
+      const std::string_view close = open.empty() ? "" : "}";
       if (s.histogram) {
         const auto snap = s.histogram->snapshot();
         std::array<Histogram::Exemplar, Histogram::kSlots> exemplars{};
@@ -239,21 +247,20 @@ std::string Registry::render(Format format) const {
         std::uint64_t cum = 0;
         for (std::size_t b = 0; b < Histogram::kSlots; ++b) {
           cum += snap.buckets[b];
-          const double le = b < kBuckets.size() ? kBuckets[b] : INFINITY;
-          o += fmt::format("{}_bucket{} {}", f->name, label_text(s.labels, "le", number(le)), cum);
+          fmt::format_to(out, "{}_bucket{}{}le=\"{}\"}} {}", f->name, open, open.empty() ? "{" : ",", kLe[b], cum);
           if (const auto& e = exemplars[b]; e.unix_seconds > 0)
-            o += fmt::format(" # {{trace_id=\"{}\"}} {} {:.3f}", std::string_view(e.trace_id.data(), e.trace_id.size()),
-                             number(e.value), e.unix_seconds);
+            fmt::format_to(out, " # {{trace_id=\"{}\"}} {} {:.3f}",
+                           std::string_view(e.trace_id.data(), e.trace_id.size()), number(e.value), e.unix_seconds);
           o += '\n';
         }
-        o += fmt::format("{}_sum{} {}\n", f->name, label_text(s.labels), number(snap.sum));
-        o += fmt::format("{}_count{} {}\n", f->name, label_text(s.labels), snap.count);
+        fmt::format_to(out, "{}_sum{}{} {}\n", f->name, open, close, number(snap.sum));
+        fmt::format_to(out, "{}_count{}{} {}\n", f->name, open, close, snap.count);
       } else if (s.counter) {
-        o += fmt::format("{}{} {}\n", f->name, label_text(s.labels), s.counter->value());
+        fmt::format_to(out, "{}{}{} {}\n", f->name, open, close, s.counter->value());
       } else if (s.gauge) {
-        o += fmt::format("{}{} {}\n", f->name, label_text(s.labels), s.gauge->value());
+        fmt::format_to(out, "{}{}{} {}\n", f->name, open, close, s.gauge->value());
       } else {
-        o += fmt::format("{}{} {}\n", f->name, label_text(s.labels), number(s.read()));
+        fmt::format_to(out, "{}{}{} {}\n", f->name, open, close, number(s.read()));
       }
     }
   }
