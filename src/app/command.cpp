@@ -70,7 +70,7 @@ int run(const AppConfig& cfg) {
   core::metrics::add_process_metrics(metrics, "app", FOOBAR_VERSION);
   add_db_metrics(metrics, board);
   const site::RouteMetrics route_metrics(metrics);
-  const db::ClusterMetrics db_metrics(metrics, co.servers);
+  const db::ClusterMetrics db_metrics(metrics, co.servers, co.pool.max_size);
   auto server_cfg = cfg.server;
   if (cfg.server.admin) server_cfg.metrics = &metrics;  // counted only where someone can read them
   http::Server server(rt, server_cfg, [&](unsigned worker, asio::io_context& io) {

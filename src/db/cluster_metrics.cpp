@@ -2,7 +2,9 @@
 
 namespace foobar::db {
 
-ClusterMetrics::ClusterMetrics(core::metrics::Registry& r, std::span<const ServerOptions> servers) {
+ClusterMetrics::ClusterMetrics(core::metrics::Registry& r, std::span<const ServerOptions> servers,
+                               std::size_t pool_max_size) {
+  const double limit = static_cast<double>(pool_max_size) * r.workers();
   constexpr const char* kTargets[] = {"primary", "replica"};
   for (std::size_t t = 0; t < 2; ++t) {
     queries_[t] = &r.histogram("foobar_db_query_duration_seconds", "Statements sent to the database, by target.",
@@ -24,6 +26,8 @@ ClusterMetrics::ClusterMetrics(core::metrics::Registry& r, std::span<const Serve
                       &r.histogram("foobar_db_pool_wait_seconds",
                                    "Time to get a connection to the server (a new connection's connect included).",
                                    {{"server", name}})});
+    r.callback("foobar_db_pool_max_connections", "The most connections the pools may open to the server (all workers).",
+               {{"server", name}}, [limit] { return limit; });
   }
 }
 

@@ -7,6 +7,7 @@
 //                                              replica, or sent to the primary (fallback)
 //   foobar_db_pool_connections{server,state}   idle and busy connections per server
 //   foobar_db_pool_wait_seconds{server}        time to get a connection (connects included)
+//   foobar_db_pool_max_connections{server}     the most the pools may open (saturation)
 #include <array>
 #include <span>
 #include <vector>
@@ -26,7 +27,8 @@ struct PoolSeries {
 
 class ClusterMetrics {
  public:
-  ClusterMetrics(core::metrics::Registry& registry, std::span<const ServerOptions> servers);
+  // pool_max_size: each worker's pool limit per server (PoolOptions::max_size).
+  ClusterMetrics(core::metrics::Registry& registry, std::span<const ServerOptions> servers, std::size_t pool_max_size);
 
   // A statement's outcome on target, seconds after it was sent.
   void query_done(unsigned worker, Target target, bool ok, double seconds) const noexcept;

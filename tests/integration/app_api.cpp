@@ -183,7 +183,7 @@ namespace {
 // class, each statement under where it ran, each connection wait under its server.
 TEST(AppMetrics, CountEachRouteAndWhereEachStatementRan) {
   auto& c = cluster();
-  AppProcess app({"--admin", "127.0.0.1:0"});
+  AppProcess app({"--admin", "127.0.0.1:0", "--db-pool-size", "5"});
   ASSERT_TRUE(app.wait_replica(true)) << app.output();
   const auto before = samples(http_get(app.admin, "/metrics").body);
   auto r = post(app.port, {{"author", "metrics"}, {"body", "count me"}});
@@ -208,6 +208,7 @@ TEST(AppMetrics, CountEachRouteAndWhereEachStatementRan) {
   EXPECT_EQ(delta("foobar_db_pool_wait_seconds_count{" + replica + "}"), 3);
   EXPECT_EQ(after.at("foobar_db_pool_connections{" + primary + ",state=\"busy\"}"), 0);
   EXPECT_GE(after.at("foobar_db_pool_connections{" + replica + ",state=\"idle\"}"), 1);
+  EXPECT_EQ(after.at("foobar_db_pool_max_connections{" + primary + "}"), 5 * 2);  // per thread, 2 threads
   EXPECT_EQ(after.at("foobar_db_semi_sync_enabled{" + primary + "}"), 1);
   EXPECT_EQ(after.at("foobar_db_semi_sync_clients{" + primary + "}"), 1);
 }

@@ -57,7 +57,7 @@ struct Env {
         std::vector{server(c.primary_addr(), c.accounts.monitor, ""), server(c.replica_addr(), c.accounts.monitor, "")},
         mo, board);
     monitor->start();
-    metrics = std::make_unique<db::ClusterMetrics>(registry, o.servers);
+    metrics = std::make_unique<db::ClusterMetrics>(registry, o.servers, o.pool.max_size);
     cluster = std::make_unique<db::Cluster>(io.get_executor(), o, board, *metrics, 0);
     settle();
   }
