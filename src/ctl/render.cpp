@@ -16,6 +16,7 @@
 #include "ctl/monitoring.hpp"
 #include "ctl/roles.hpp"
 #include "ctl/state_dir.hpp"
+#include "lb/lb_config.hpp"
 
 namespace foobar::ctl {
 
@@ -165,6 +166,7 @@ class HostRender {
     std::string c = header("#") + "[lb]\n" + common_keys(n, s.listen.str());
     c += fmt::format("balance = {}\nhealth_check = {}\nhealth_interval_ms = {}\nrise = {}\nfall = {}\nthreads = {}\n",
                      toml_quote(s.balance), toml_quote(s.health_check), s.health_interval_ms, s.rise, s.fall, s.threads);
+    c += client_limits_toml(s.client_limits);
     for (const auto& b : addresses(Role::web)) c += fmt::format("\n[[lb.backends]]\naddress = {}\n", toml_quote(b));
     add("etc/foobar/lb.toml", c);
     std::string exec = fmt::format("{} lb --config {}", o_.binary.string(), on_host("etc/foobar/lb.toml"));

@@ -8,6 +8,7 @@
 
 #include "ctl/local_ca.hpp"
 #include "ctl/monitoring.hpp"
+#include "lb/lb_config.hpp"
 
 namespace foobar::ctl {
 
@@ -81,6 +82,7 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
            "--rise", std::to_string(topo.lb.rise), "--fall", std::to_string(topo.lb.fall), "--threads",
            std::to_string(topo.lb.threads)};
       a.insert(a.end(), admin.begin(), admin.end());
+      for (const auto& f : lb::client_limit_flags(topo.lb.client_limits)) a.push_back(f);
       for (const Node& n : nodes(topo))
         if (n.role == Role::web) a.insert(a.end(), {"--backend", n.address.str()});
       s.ready.push_back(node.admin);

@@ -8,6 +8,8 @@
 #include <boost/asio/ip/network_v4.hpp>
 #include <fmt/format.h>
 
+#include "lb/lb_config.hpp"
+
 namespace foobar::ctl {
 
 std::string_view role_name(Role role) noexcept {
@@ -310,7 +312,10 @@ Topology parse_topology(std::string_view text, const std::string& source, std::o
   integer(top, "port_base", t.port_base, 1, 65535);
   if (auto lb = top.table("lb")) {
     lb->allow_only({"enabled", "listen", "admin_port", "balance", "health_check", "health_interval_ms", "rise",
-                    "fall", "threads", "https", "https_listen", "tls_cert", "tls_key", "vip", "interface", "virtual_router_id"});
+                    "fall", "threads", "https", "https_listen", "tls_cert", "tls_key", "vip", "interface", "virtual_router_id",
+                    "rate_limit", "rate_limit_rules", "max_connections_per_client", "connection_rate",
+                    "client_table_size"});
+    lb::read_client_limits(*lb, t.lb.client_limits);
     if (auto v = lb->boolean("enabled")) t.lb.enabled = *v;
     if (auto a = net::read_address(*lb, "listen", net::Address::Use::Listen)) {
       if (a->port() == 0) lb->fail("listen", "the port must be from 1 to 65535");
@@ -422,6 +427,25 @@ std::string port_line(const char* key, int explicit_port, int allocated) {
 }
 }  // namespace
 
+// The lb's per-client limits as its [lb] keys (after the plain keys: the
+// rules are tables of their own); nothing for the defaults.
+std::string client_limits_toml(const lb::ClientLimitsConfig& c) {
+  std::string o;
+  if (c.requests.on())
+    o += fmt::format("rate_limit = {{ requests_per_second = {}, burst = {} }}\n", c.requests.per_second, c.requests.burst);
+  if (c.max_connections) o += fmt::format("max_connections_per_client = {}\n", c.max_connections);
+  if (c.connections.on())
+    o += fmt::format("connection_rate = {{ per_second = {}, burst = {} }}\n", c.connections.per_second, c.connections.burst);
+  if (c.table_size != lb::ClientLimitsConfig{}.table_size) o += fmt::format("client_table_size = {}\n", c.table_size);
+  for (const auto& r : c.rules) {
+    o += "\n[[lb.rate_limit_rules]]\n";
+    if (!r.method.empty()) o += "method = " + toml_quote(r.method) + "\n";
+    o += fmt::format("prefix = {}\nrequests_per_second = {}\nburst = {}\n", toml_quote(r.prefix), r.rate.per_second,
+                     r.rate.burst);
+  }
+  return o;
+}
+
 std::string to_toml(const Topology& t) {
   auto all = nodes(t);
   auto first = [&](Role r) {
@@ -451,9 +475,13 @@ std::string to_toml(const Topology& t) {
   o += line("https_listen = " + toml_quote(t.lb.https_listen.str()), "--https-port overrides the port");
   if (t.lb.tls_cert.empty())
     o += line("# tls_cert = \"\"", "default: a certificate from the local CA in the state dir") +
-         line("# tls_key = \"\"") + "\n";
+         line("# tls_key = \"\"");
   else
-    o += line("tls_cert = " + toml_quote(t.lb.tls_cert)) + line("tls_key = " + toml_quote(t.lb.tls_key)) + "\n";
+    o += line("tls_cert = " + toml_quote(t.lb.tls_cert)) + line("tls_key = " + toml_quote(t.lb.tls_key));
+  const auto limits = client_limits_toml(t.lb.client_limits);
+  o += limits.empty() ? line("# rate_limit = { requests_per_second = 100, burst = 200 }", "per client: docs/lb.md")
+                      : limits;
+  o += "\n";
 
   o += line("[web]", "the nginx role: static files, /api/ proxied to app");
   o += fmt::format("count = {}\n", t.web.count);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/config.hpp"
+#include "lb/client_limits.hpp"
 #include "net/address.hpp"
 
 namespace foobar::ctl {
@@ -40,6 +41,7 @@ struct LbSettings {
   std::string vip;
   std::string interface = "eth0";
   int virtual_router_id = 0;  // VRRP's id of the pair on the LAN (1..255); set from the VIP's last octet unless given
+  lb::ClientLimitsConfig client_limits;  // the lb's keys of the same names (docs/lb.md)
 };
 
 struct WebSettings {
@@ -142,6 +144,9 @@ Topology load_topology(const std::string& path, std::optional<int> http_port = {
 
 // s as a TOML basic string, quotes included (for the files foobar writes).
 std::string toml_quote(const std::string& s);
+// The lb's per-client limits as its [lb] keys, to follow a section's plain
+// keys (the rules are tables of their own); "" for the defaults.
+std::string client_limits_toml(const lb::ClientLimitsConfig& limits);
 
 // The topology as a commented TOML file that parse_topology reads back identically.
 std::string to_toml(const Topology& topo);

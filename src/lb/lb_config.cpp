@@ -35,7 +35,8 @@ Rate read_rate(const core::ConfigSection& t, std::string_view rate_key) {
   return r;
 }
 
-// rate_limit = { requests_per_second, burst }, [[lb.rate_limit_rules]], and the connection limits.
+}  // namespace
+
 void read_client_limits(const core::ConfigSection& lb, ClientLimitsConfig& out) {
   if (auto t = lb.table("rate_limit")) {
     t->allow_only({"requests_per_second", "burst"});
@@ -62,7 +63,19 @@ void read_client_limits(const core::ConfigSection& lb, ClientLimitsConfig& out) 
   if (auto v = lb.integer("client_table_size", 8, 1 << 26)) out.table_size = static_cast<std::size_t>(*v);
 }
 
-}  // namespace
+std::vector<std::string> client_limit_flags(const ClientLimitsConfig& c) {
+  std::vector<std::string> out;
+  auto rate = [](const Rate& r) { return fmt::format("{}:{}", r.per_second, r.burst); };
+  if (c.requests.on()) out.insert(out.end(), {"--rate-limit", rate(c.requests)});
+  for (const auto& r : c.rules)
+    out.insert(out.end(), {"--rate-limit-rule",
+                           fmt::format("{}{}{}={}", r.method, r.method.empty() ? "" : " ", r.prefix, rate(r.rate))});
+  if (c.max_connections) out.insert(out.end(), {"--max-connections-per-client", std::to_string(c.max_connections)});
+  if (c.connections.on()) out.insert(out.end(), {"--connection-rate", rate(c.connections)});
+  if (c.table_size != ClientLimitsConfig{}.table_size)
+    out.insert(out.end(), {"--client-table-size", std::to_string(c.table_size)});
+  return out;
+}
 
 void read_lb_config(const core::ConfigSection& lb, LbConfig& out) {
   lb.allow_only(http::server_config_keys(

@@ -35,6 +35,14 @@ struct LbConfig {
 // naming the file, line and key.
 void read_lb_config(const core::ConfigSection& lb, LbConfig& out);
 
+// The per-client limits' keys (rate_limit = { requests_per_second, burst },
+// [[lb.rate_limit_rules]], max_connections_per_client, connection_rate,
+// client_table_size) of the lb's [lb], or of a topology's [lb] for foobar up
+// and render. Throws core::ConfigError naming the file, line and key.
+void read_client_limits(const core::ConfigSection& section, ClientLimitsConfig& out);
+// The lb flags that give these limits (none for the defaults).
+std::vector<std::string> client_limit_flags(const ClientLimitsConfig& limits);
+
 // "RATE[:BURST]" (--rate-limit, --connection-rate; burst defaults to the
 // rate) and "[METHOD ]PREFIX=RATE[:BURST]" (--rate-limit-rule). Throw
 // std::invalid_argument saying why.

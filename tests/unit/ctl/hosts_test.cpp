@@ -10,11 +10,13 @@
 #include <map>
 #include <set>
 
+#include "core/config.hpp"
 #include "ctl/firewall.hpp"
 #include "ctl/keepalived.hpp"
 #include "ctl/mariadb.hpp"
 #include "ctl/render.hpp"
 #include "ctl/topology.hpp"
+#include "lb/lb_config.hpp"
 
 namespace foobar::ctl {
 namespace {
@@ -197,6 +199,47 @@ TEST(Render, TheMonitoringHostScrapesEveryNodeAndAlertsBothLbs) {
   if (!std::system("command -v amtool >/dev/null")) {
     EXPECT_EQ(std::system(("amtool check-config " + etc + "/alertmanager.yml >/dev/null").c_str()), 0);
   }
+}
+
+// The topology's per-client limits are in the rendered lb.toml, as the lb's
+// own parser reads them back.
+TEST(Render, TheLbsLimitsComeFromTheTopology) {
+  Rendered r;
+  auto text = example();
+  text.replace(text.find("[lb]\n"), 5,
+               "[lb]\nrate_limit = { requests_per_second = 50, burst = 100 }\nmax_connections_per_client = 64\n"
+               "connection_rate = { per_second = 20, burst = 40 }\nclient_table_size = 4096\n");
+  text += "[[lb.rate_limit_rules]]\nmethod = \"POST\"\nprefix = \"/api/posts\"\nrequests_per_second = 5\nburst = 10\n"
+          "[[lb.rate_limit_rules]]\nprefix = \"/search\"\nrequests_per_second = 0.5\n";
+  auto t = parse_topology(text, (r.dir / "t.toml").string());
+  t.db.schema = r.t.db.schema;
+  RenderOptions o;
+  o.host = "lb1";
+  o.out = r.dir / "lb1";
+  o.site = r.dir;
+  std::string lb_toml;
+  for (const auto& f : render_host(t, o))
+    if (f.path == "etc/foobar/lb.toml") lb_toml = f.text;
+  ASSERT_FALSE(lb_toml.empty());
+  auto file = core::ConfigFile::parse(lb_toml, "lb.toml");
+  lb::LbConfig cfg;
+  lb::read_lb_config(*file.root().table("lb"), cfg);
+  const auto& c = cfg.client_limits;
+  EXPECT_EQ(c.requests.per_second, 50);
+  EXPECT_EQ(c.requests.burst, 100);
+  EXPECT_EQ(c.max_connections, 64u);
+  EXPECT_EQ(c.connections.per_second, 20);
+  EXPECT_EQ(c.connections.burst, 40);
+  EXPECT_EQ(c.table_size, 4096u);
+  ASSERT_EQ(c.rules.size(), 2u) << lb_toml;
+  EXPECT_EQ(c.rules[0].method, "POST");
+  EXPECT_EQ(c.rules[0].prefix, "/api/posts");
+  EXPECT_EQ(c.rules[0].rate.per_second, 5);
+  EXPECT_EQ(c.rules[0].rate.burst, 10);
+  EXPECT_EQ(c.rules[1].method, "");
+  EXPECT_EQ(c.rules[1].rate.per_second, 0.5);
+  EXPECT_EQ(c.rules[1].rate.burst, 1);  // at least one request
+  EXPECT_EQ(cfg.backends.size(), 2u);   // the web hosts, after the rules
 }
 
 TEST(Render, AccountHostsFromAddressesAndCidrs) {

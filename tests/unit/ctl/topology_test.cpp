@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "ctl/roles.hpp"
+#include "ctl/state_dir.hpp"
+#include "support/process.hpp"
+
 namespace foobar::ctl {
 namespace {
 
@@ -115,6 +121,39 @@ TEST(Topology, HttpsOnTheLbByDefault) {
   EXPECT_EQ(t.lb.tls_key, "/etc/k.pem");
   EXPECT_EQ(to_toml(parse_topology(to_toml(t), "printed.toml")), to_toml(t));
   EXPECT_FALSE(parse_topology("[lb]\nhttps = false\n", "t.toml").lb.https);
+}
+
+// The lb's per-client limits in the topology reach the lb foobar up starts,
+// as its flags, and survive the printed topology.
+TEST(Topology, TheLbsLimitsReachItsCommandLine) {
+  auto t = parse_topology(
+      "[lb]\nrate_limit = { requests_per_second = 50, burst = 100 }\nmax_connections_per_client = 64\n"
+      "connection_rate = { per_second = 20 }\nclient_table_size = 4096\n"
+      "[[lb.rate_limit_rules]]\nmethod = \"POST\"\nprefix = \"/api/posts\"\nrequests_per_second = 5\nburst = 10\n",
+      "t.toml");
+  EXPECT_EQ(to_toml(parse_topology(to_toml(t), "printed.toml")), to_toml(t));
+  EXPECT_EQ(parse_topology(to_toml(t), "printed.toml").lb.client_limits.rules.size(), 1u);
+  test::TempDir tmp;
+  StateDir dir(tmp.path() / "st");
+  dir.create();
+  const auto all = nodes(t);
+  const auto lb = std::find_if(all.begin(), all.end(), [](const Node& n) { return n.role == Role::lb; });
+  ASSERT_NE(lb, all.end());
+  const auto argv = role_spec(t, *lb, dir, {}).argv;
+  auto value_of = [&](const std::string& flag) {
+    auto it = std::find(argv.begin(), argv.end(), flag);
+    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
+  };
+  EXPECT_EQ(value_of("--rate-limit"), "50:100");
+  EXPECT_EQ(value_of("--rate-limit-rule"), "POST /api/posts=5:10");
+  EXPECT_EQ(value_of("--max-connections-per-client"), "64");
+  EXPECT_EQ(value_of("--connection-rate"), "20:20");  // the burst defaults to the rate
+  EXPECT_EQ(value_of("--client-table-size"), "4096");
+  // None by default: the lb's own defaults apply.
+  const auto d = default_topology();
+  const auto plain = role_spec(d, nodes(d).back(), dir, {}).argv;
+  EXPECT_EQ(std::count(plain.begin(), plain.end(), "--rate-limit"), 0);
+  EXPECT_EQ(error_of("[lb]\nrate_limit = { burst = 3 }\n"), "t.toml:2: key 'lb.rate_limit.requests_per_second': missing");
 }
 
 }  // namespace
