@@ -35,7 +35,8 @@ start_foobar_lb() {  # start_foobar_lb PORT BACKEND_PORT...
   local port=$1; shift
   local args=()
   for b in "$@"; do args+=(--backend "127.0.0.1:$b"); done
-  spawn 1 "$FOOBAR" lb --listen "127.0.0.1:$port" --threads 1 --access-log off "${args[@]}" > "$work/lb-$port.log" 2>&1
+  spawn 1 "$FOOBAR" lb --listen "127.0.0.1:$port" --threads 1 --access-log off "${lb_extra[@]}" "${args[@]}" \
+    > "$work/lb-$port.log" 2>&1
   lb_pid[$port]=${pids[-1]}
 }
 start_haproxy() {  # start_haproxy PORT BACKEND_PORT...
@@ -45,6 +46,7 @@ start_haproxy() {  # start_haproxy PORT BACKEND_PORT...
   lb_pid[$port]=${pids[-1]}
 }
 declare -A lb_pid
+lb_extra=()  # more flags for the next start_foobar_lb
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system time of a pid, in clock ticks
 
@@ -65,9 +67,14 @@ h1=$(free_port); start_haproxy "$h1" "${nports[@]}"
 # Tier 2: the full static chain, each with its own backends.
 f2=$(free_port); start_foobar_lb "$f2" "${wports[@]}"
 h2=$(free_port); start_haproxy "$h2" "${nports[@]}"
-for p in "$f1" "$h1" "$f2" "$h2"; do wait_port "$p"; done
+# The cost of the per-client limits: every limit on, set so high that none refuses.
+lb_extra=(--rate-limit 1000000:1000000 --rate-limit-rule "GET /=1000000:1000000" --max-connections-per-client 100000
+          --connection-rate 1000000:1000000)
+f3=$(free_port); start_foobar_lb "$f3" "${nports[@]}"
+lb_extra=()
+for p in "$f1" "$h1" "$f2" "$h2" "$f3"; do wait_port "$p"; done
 # Sanity: every side answers 200 before we measure anything.
-for p in "$f1" "$h1" "$f2" "$h2"; do
+for p in "$f1" "$h1" "$f2" "$h2" "$f3"; do
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$p/4k.html")
   [ "$code" = 200 ] || { echo "port $p answered $code" >&2; exit 1; }
 done
@@ -88,6 +95,13 @@ bench_pair() {  # bench_pair LABEL FOOBAR_PORT HAPROXY_PORT
 }
 bench_pair "lb -> 2x nginx (same backends)" "$f1" "$h1"
 bench_pair "lb -> 2x web vs haproxy -> 2x nginx" "$f2" "$h2"
+limited=() unlimited=()
+for round in $(seq "$ROUNDS"); do
+  read -r -a m <<< "$(measure "$f3")"; limited+=("${m[0]}")
+  read -r -a m <<< "$(measure "$f1")"; unlimited+=("${m[0]}")
+done
+lm=$(median "${limited[@]}"); um=$(median "${unlimited[@]}")
+echo "foobar lb with every per-client limit on (none reached) vs off: $lm vs $um req/s, ratio $(ratio "$lm" "$um")"
 
 # Failover under load (the aim: zero failed requests, < 100 ms added to the
 # slowest one): each side gets its own fresh nginx pair; one backend is
