@@ -28,7 +28,7 @@ void read_app_config(const core::ConfigFile& file, AppConfig& cfg) {
   auto app = file.root().table("app");
   if (!app) return;
   app->allow_only(http::server_config_keys({"threads", "db_primary", "db_replicas",
-                   "db_name", "db_user", "db_password_file", "db_monitor_user", "db_monitor_password_file",
+                   "db_name", "db_user", "db_password_file", "db_tls_ca", "db_monitor_user", "db_monitor_password_file",
                    "max_replica_lag", "monitor_interval_ms", "causal_wait_ms", "db_pool_size",
                    "db_connect_timeout_ms", "db_query_timeout_ms",
                    "db_network_timeout_ms", "db_failover_after_ms"}));
@@ -48,6 +48,7 @@ void read_app_config(const core::ConfigFile& file, AppConfig& cfg) {
   if (auto v = app->string("db_name")) cfg.db_name = *v;
   if (auto v = app->string("db_user")) cfg.db_user = *v;
   if (auto v = app->string("db_password_file")) cfg.db_password_file = *v;
+  if (auto v = app->string("db_tls_ca")) cfg.db_tls_ca = *v;
   if (auto v = app->string("db_monitor_user")) cfg.db_monitor_user = *v;
   if (auto v = app->string("db_monitor_password_file")) cfg.db_monitor_password_file = *v;
   if (auto v = app->number("max_replica_lag", 0, 86400)) cfg.max_replica_lag = *v;

@@ -20,6 +20,7 @@ struct AppConfig {
   std::string db_name = "foobar";
   std::string db_user;
   std::string db_password_file;           // else env FOOBAR_DB_PASSWORD
+  std::string db_tls_ca;                  // TLS to every database server, verified against this CA
   std::string db_monitor_user;            // empty: replicas are only pinged (no lag check)
   std::string db_monitor_password_file;   // else env FOOBAR_DB_MONITOR_PASSWORD
 

@@ -27,6 +27,7 @@ db::ServerOptions server_options(const AppConfig& cfg, const net::Address& addr,
   o.connect_timeout = cfg.db_connect_timeout;
   o.query_timeout = cfg.db_query_timeout;
   o.network_timeout = cfg.db_network_timeout;
+  o.tls_ca = cfg.db_tls_ca;
   return o;
 }
 
@@ -121,6 +122,9 @@ void add_command(CLI::App& cli, int& exit_code) {
   cmd->add_option("--db-name", cfg->db_name, "database name (default foobar)");
   cmd->add_option("--db-user", cfg->db_user, "application database user");
   cmd->add_option("--db-password-file", cfg->db_password_file, "file holding the password (else env FOOBAR_DB_PASSWORD)")
+      ->type_name("FILE");
+  cmd->add_option("--db-tls-ca", cfg->db_tls_ca,
+                  "TLS to every database server, its certificate verified against this CA (PEM)")
       ->type_name("FILE");
   cmd->add_option("--db-monitor-user", cfg->db_monitor_user, "user for SHOW ALL REPLICAS STATUS (REPLICA MONITOR privilege)");
   cmd->add_option("--db-monitor-password-file", cfg->db_monitor_password_file,

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "ctl/local_ca.hpp"
 #include "ctl/mariadb.hpp"
 #include "ctl/monitoring.hpp"
 #include "db/roles.hpp"
@@ -41,8 +42,7 @@ std::string mariadb_missing() {
   return "";
 }
 
-void start_database(const Topology& topo, const StateDir& dir, const SitePaths& site, Supervisor& sup,
-                    Progress& progress, const std::function<bool()>& interrupted) {
+std::vector<std::pair<Node, MariadbInstance>> database_instances(const Topology& topo, const StateDir& dir) {
   std::vector<std::pair<Node, MariadbInstance>> db;
   for (const Node& n : nodes(topo)) {
     if (n.role != Role::db_primary && n.role != Role::db_replica) continue;
@@ -51,8 +51,27 @@ void start_database(const Topology& topo, const StateDir& dir, const SitePaths& 
     inst.host = n.address.host();
     inst.port = n.address.port();
     inst.server_id = n.role == Role::db_primary ? 1u : 1u + static_cast<unsigned>(n.index);
+    if (topo.db_tls()) {
+      const auto local = local_certificate_paths(dir.tls());  // up makes them before the servers start
+      inst.tls = MariadbInstance::Tls{local.server_cert, local.server_key, local.ca_cert};
+    }
     db.emplace_back(n, inst);
   }
+  return db;
+}
+
+DbLogin stack_db_login(const Topology& topo, const StateDir& dir) {
+  return {topo.db.monitor_user, read_secret(dir.secret_path("monitor.password")),
+          topo.db_tls() ? local_certificate_paths(dir.tls()).ca_cert.string() : ""};
+}
+
+void reload_database_certificates(const Topology& topo, const StateDir& dir) {
+  for (const auto& [node, inst] : database_instances(topo, dir)) admin_query(inst, "FLUSH SSL");
+}
+
+void start_database(const Topology& topo, const StateDir& dir, const SitePaths& site, Supervisor& sup,
+                    Progress& progress, const std::function<bool()>& interrupted) {
+  auto db = database_instances(topo, dir);
   if (db.empty()) return;
   if (site.schema.empty() || !fs::exists(site.schema))
     throw std::runtime_error(fmt::format("the schema file {} does not exist; set db.schema in the config",

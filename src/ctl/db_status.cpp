@@ -65,12 +65,13 @@ void classify_db_nodes(const std::vector<DbNodeStatus*>& nodes) {
   }
 }
 
-DbNodeStatus query_db_status(const net::Address& address, const std::string& user, const std::string& password) {
+DbNodeStatus query_db_status(const net::Address& address, const DbLogin& login) {
   db::init_library();
   db::ServerOptions o;
   o.endpoint = address;
-  o.user = user;
-  o.password = password;
+  o.user = login.user;
+  o.password = login.password;
+  o.tls_ca = login.tls_ca;
   o.connect_timeout = o.query_timeout = std::chrono::seconds(2);
   o.track_gtid = false;
   return core::run_blocking([&](const asio::any_io_executor& ex) { return read_status(ex, o); });

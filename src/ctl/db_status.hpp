@@ -33,7 +33,13 @@ struct DbNodeStatus {
 // Decides every node's role and quarantine together, as the failover leader does.
 void classify_db_nodes(const std::vector<DbNodeStatus*>& nodes);
 
-// Connects to address as user/password (2 s timeouts) and reads the node's state.
-DbNodeStatus query_db_status(const net::Address& address, const std::string& user, const std::string& password);
+// How ctl's commands log in to the database servers: the monitor account, and
+// the CA that verifies them when they speak TLS only ("": plain TCP).
+struct DbLogin {
+  std::string user, password, tls_ca;
+};
+
+// Connects to address (2 s timeouts) and reads the node's state.
+DbNodeStatus query_db_status(const net::Address& address, const DbLogin& login);
 
 }  // namespace foobar::ctl

@@ -184,6 +184,9 @@ std::string mariadb_config(const MariadbInstance& inst) {
     cnf << "user=" << inst.user << "\n";
   else if (is_root())
     cnf << "user=root\n";
+  if (inst.tls)
+    cnf << "ssl_cert=" << inst.tls->cert.string() << "\nssl_key=" << inst.tls->key.string()
+        << "\nssl_ca=" << inst.tls->ca.string() << "\nrequire_secure_transport=ON\n";
   for (const auto& line : inst.extra_config) cnf << line << "\n";
   return cnf.str();
 }
@@ -245,19 +248,24 @@ std::string bootstrap_sql(const ClusterAccounts& a, const std::string& schema) {
 }
 
 namespace {
-std::string change_master(const std::string& host, int port, const Account& repl) {
+std::string change_master(const std::string& host, int port, const Account& repl, const std::string& tls_ca) {
+  const std::string tls = tls_ca.empty() ? ", MASTER_SSL=0"
+                                         : ", MASTER_SSL=1, MASTER_SSL_CA=" + sql_literal(tls_ca) +
+                                               ", MASTER_SSL_VERIFY_SERVER_CERT=1";
   return "CHANGE MASTER TO MASTER_HOST=" + sql_literal(host) + ", MASTER_PORT=" + std::to_string(port) +
          ", MASTER_USER=" + sql_literal(repl.user) + ", MASTER_PASSWORD=" + sql_literal(repl.password) +
-         ", MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1;\n";
+         ", MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1" + tls + ";\n";
 }
 }  // namespace
 
-std::string replica_sql(const std::string& primary_host, int primary_port, const Account& repl) {
-  return "STOP SLAVE;\n" + change_master(primary_host, primary_port, repl) + "START SLAVE;\n";
+std::string replica_sql(const std::string& primary_host, int primary_port, const Account& repl,
+                        const std::string& tls_ca) {
+  return "STOP SLAVE;\n" + change_master(primary_host, primary_port, repl, tls_ca) + "START SLAVE;\n";
 }
 
-std::string primary_sql(const std::string& host, int port, const Account& repl, bool semi_sync) {
-  return "STOP SLAVE;\n" + change_master(host, port, repl) + "SET GLOBAL rpl_semi_sync_master_enabled=" +
+std::string primary_sql(const std::string& host, int port, const Account& repl, bool semi_sync,
+                        const std::string& tls_ca) {
+  return "STOP SLAVE;\n" + change_master(host, port, repl, tls_ca) + "SET GLOBAL rpl_semi_sync_master_enabled=" +
          (semi_sync ? "ON" : "OFF") + ";\nSET GLOBAL read_only=OFF;\n";
 }
 
@@ -362,11 +370,12 @@ void setup_replica(const MariadbInstance& replica, const MariadbInstance& primar
   // Its own binlog (an old primary's writes) is history the primary shares
   // (callers check): replication continues after it.
   c.query("STOP SLAVE; " + std::string(db::kResumeAfterOwnBinlog));
-  c.query(replica_sql(primary.host, primary.port, repl));
+  c.query(replica_sql(primary.host, primary.port, repl, replica.tls ? replica.tls->ca.string() : ""));
 }
 
 void open_for_writes(const MariadbInstance& primary, const Account& repl, bool semi_sync) {
-  AdminConnection(primary).query(primary_sql(primary.host, primary.port, repl, semi_sync));
+  AdminConnection(primary).query(
+      primary_sql(primary.host, primary.port, repl, semi_sync, primary.tls ? primary.tls->ca.string() : ""));
 }
 
 NodeHistory history(const MariadbInstance& inst) {

@@ -32,6 +32,13 @@ struct MariadbInstance {
   unsigned server_id = 1;          // unique in the cluster
   std::string user;                // the OS user mariadbd runs as; "": root when started by root
   std::vector<std::string> extra_config;  // extra "key=value" lines for [mariadbd]
+  // TLS only for TCP clients and replication (require_secure_transport; the
+  // Unix socket stays open to root): its certificate, key and the CA that
+  // verifies the primary's certificate when it replicates.
+  struct Tls {
+    std::filesystem::path cert, key, ca;
+  };
+  std::optional<Tls> tls;
 
   std::filesystem::path datadir() const { return dir / "data"; }
   std::filesystem::path tmpdir() const { return dir / "tmp"; }
@@ -79,13 +86,17 @@ std::string mariadb_config(const MariadbInstance& instance);
 // on the primary as root (it replicates).
 std::string bootstrap_sql(const ClusterAccounts& accounts, const std::string& schema);
 
-// The SQL that points a replica at the primary (GTID, slave_pos) and starts replication.
-std::string replica_sql(const std::string& primary_host, int primary_port, const Account& replication);
+// The SQL that points a replica at the primary (GTID, slave_pos) and starts
+// replication; over TLS, the primary's certificate verified against tls_ca,
+// when one is given. Later CHANGE MASTERs (failover) keep these settings.
+std::string replica_sql(const std::string& primary_host, int primary_port, const Account& replication,
+                        const std::string& tls_ca = "");
 
 // The SQL that makes a server the primary: pointed at itself without
 // replicating (it keeps the replication credentials for when it follows
 // another, and says it was the primary last), semi-sync on, writable.
-std::string primary_sql(const std::string& host, int port, const Account& replication, bool semi_sync = true);
+std::string primary_sql(const std::string& host, int port, const Account& replication, bool semi_sync = true,
+                        const std::string& tls_ca = "");
 
 // Writes dir/my.cnf (always) and, if dir/data has no system tables yet, runs
 // mariadb-install-db into it. Works as root (mariadbd runs with user=root) and

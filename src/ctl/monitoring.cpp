@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "ctl/local_ca.hpp"
 #include "ctl/mariadb.hpp"
 
 namespace foobar::ctl {
@@ -122,11 +123,11 @@ std::vector<ChildSpec> monitoring_specs(const Topology& t, const StateDir& dir, 
   for (std::size_t i = 0; i < db.size(); ++i) {
     const int port = m.mysqld_exporter + static_cast<int>(i);
     const auto cnf = dir.secret_path(db[i].name + "-exporter.cnf");
-    write_file_atomic(cnf,
-                      fmt::format("[client]\nuser={}\npassword={}\nhost={}\nport={}\n", kExporterUser,
-                                  dir.secret("exporter.password"), db[i].address.endpoint().address().to_string(),
-                                  db[i].address.port()),
-                      0600);
+    std::string client = fmt::format("[client]\nuser={}\npassword={}\nhost={}\nport={}\n", kExporterUser,
+                                     dir.secret("exporter.password"), db[i].address.endpoint().address().to_string(),
+                                     db[i].address.port());
+    if (t.db_tls()) client += "ssl-ca=" + local_certificate_paths(dir.tls()).ca_cert.string() + "\n";
+    write_file_atomic(cnf, client, 0600);
     specs.push_back(spec(db[i].name + "-exporter",
                          {"prometheus-mysqld-exporter", "--config.my-cnf=" + cnf.string(),
                           "--web.listen-address=" + at(t, port)},

@@ -121,6 +121,7 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
         if (n.role == Role::db_primary) a.insert(a.end(), {"--db-primary", n.address.str()});
         if (n.role == Role::db_replica) a.insert(a.end(), {"--db-replica", n.address.str()});
       }
+      if (topo.db_tls()) a.insert(a.end(), {"--db-tls-ca", local_certificate_paths(dir.tls()).ca_cert.string()});
       a.insert(a.end(), admin.begin(), admin.end());
       s.ready.push_back(node.admin);
       break;

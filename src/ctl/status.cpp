@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ctl/database.hpp"
 #include "ctl/http_probe.hpp"
 #include "ctl/render.hpp"
 #include "ctl/state_dir.hpp"
@@ -86,7 +87,7 @@ StackStatus collect_hosts_status(const Topology& topo, const fs::path& secrets) 
     ns.rec.state = ns.up ? "up" : "down";
     if (ns.up && n.admin.port()) ns.requests = requests_served(ns.rec.admin);
     if (ns.up && (n.role == Role::db_primary || n.role == Role::db_replica))
-      ns.db = query_db_status(n.address, topo.db.monitor_user, password);
+      ns.db = query_db_status(n.address, {topo.db.monitor_user, password, ""});
     out.all_up = out.all_up && ns.up;
     out.nodes.push_back(std::move(ns));
   }
@@ -123,8 +124,7 @@ StackStatus collect_status(const fs::path& state_dir, bool with_db) {
     if (ns.up && rec.role == "lb" && !rec.admin.empty())
       if (auto a = http_probe(address_of(rec.admin), "/alerts", 1500ms); a.status == 200) out.alerts_json = a.body;
     if (with_db && ns.up && topo && (rec.role == "db-primary" || rec.role == "db-replica"))
-      ns.db = query_db_status(address_of(rec.address), topo->db.monitor_user,
-                              read_secret(dir.secret_path("monitor.password")));
+      ns.db = query_db_status(address_of(rec.address), stack_db_login(*topo, dir));
     if (!ns.up || ns.rec.state == "crashing") out.all_up = false;
     out.nodes.push_back(std::move(ns));
   }

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "core/blocking.hpp"
+#include "ctl/database.hpp"
 #include "ctl/render.hpp"
 #include "ctl/stack_file.hpp"
 #include "ctl/state_dir.hpp"
@@ -30,14 +31,15 @@ struct Link {
 };
 
 asio::awaitable<int> change_primary(asio::any_io_executor ex, const std::vector<DbServer>& servers,
-                                    const std::string& user, const std::string& password, const std::string& to) {
+                                    const DbLogin& login, const std::string& to) {
   db::init_library();
   std::vector<Link> links;
   for (const auto& s : servers) {
     db::ServerOptions o;
     o.endpoint = s.address;
-    o.user = user;
-    o.password = password;
+    o.user = login.user;
+    o.password = login.password;
+    o.tls_ca = login.tls_ca;
     o.connect_timeout = std::chrono::seconds(2);
     o.query_timeout = std::chrono::seconds(15);
     o.track_gtid = false;
@@ -128,23 +130,21 @@ asio::awaitable<int> change_primary(asio::any_io_executor ex, const std::vector<
 
 }  // namespace
 
-int switchover(const std::vector<DbServer>& servers, const std::string& user, const std::string& password,
-               const std::string& to) {
-  return core::run_blocking(
-      [&](const asio::any_io_executor& ex) { return change_primary(ex, servers, user, password, to); });
+int switchover(const std::vector<DbServer>& servers, const DbLogin& login, const std::string& to) {
+  return core::run_blocking([&](const asio::any_io_executor& ex) { return change_primary(ex, servers, login, to); });
 }
 
 int run_switchover(const fs::path& state_dir, const std::string& config, const fs::path& secrets,
                    const std::string& to) {
   std::vector<DbServer> servers;
-  std::string user, password;
+  DbLogin login;
   try {
     if (!config.empty()) {
       Topology topo = load_topology(config);
       for (const Node& n : nodes(topo))
         if (n.role == Role::db_primary || n.role == Role::db_replica) servers.push_back({n.name, n.address});
-      user = topo.db.monitor_user;
-      password = read_secret((secrets.empty() ? default_secrets_dir(config) : secrets) / "monitor.password");
+      login = {topo.db.monitor_user,
+               read_secret((secrets.empty() ? default_secrets_dir(config) : secrets) / "monitor.password"), ""};
     } else {
       StateDir dir(state_dir);
       auto stack = read_stack(dir.stack_file());
@@ -155,14 +155,13 @@ int run_switchover(const fs::path& state_dir, const std::string& config, const f
       for (const auto& rec : stack->nodes)
         if (rec.role == "db-primary" || rec.role == "db-replica")
           servers.push_back({rec.name, net::Address::parse_or_throw(rec.address, net::Address::Use::Connect)});
-      user = load_topology((dir.root() / "topology.toml").string()).db.monitor_user;
-      password = read_secret(dir.secret_path("monitor.password"));
+      login = stack_db_login(load_topology((dir.root() / "topology.toml").string()), dir);
     }
   } catch (const std::exception& e) {
     fmt::print(stderr, "foobar switchover: {}\n", e.what());
     return 2;
   }
-  return switchover(servers, user, password, to);
+  return switchover(servers, login, to);
 }
 
 }  // namespace foobar::ctl

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ctl/db_status.hpp"
 #include "net/address.hpp"
 
 namespace foobar::ctl {
@@ -20,8 +21,7 @@ struct DbServer {
 // As the monitor user (it holds the grants failover needs). to: a server's
 // name or HOST:PORT; empty: the replica that has received the most.
 // Prints what it did; returns 0, or 1 with the reason on stderr.
-int switchover(const std::vector<DbServer>& servers, const std::string& user, const std::string& password,
-               const std::string& to);
+int switchover(const std::vector<DbServer>& servers, const DbLogin& login, const std::string& to);
 
 // The command for `foobar up`'s stack (state_dir) or a topology of real hosts (config).
 int run_switchover(const std::filesystem::path& state_dir, const std::string& config,

@@ -358,8 +358,9 @@ Topology parse_topology(std::string_view text, const std::string& source, std::o
   }
   if (auto db = top.table("db")) {
     db->allow_only({"enabled", "port", "replicas", "name", "app_user", "replication_user", "monitor_user", "schema",
-                    "catch_up_timeout_s"});
+                    "catch_up_timeout_s", "tls"});
     if (auto v = db->boolean("enabled")) t.db.enabled = *v;
+    if (auto v = db->boolean("tls")) t.db.tls = *v;
     integer(*db, "port", t.db.port, 1, 65535);
     integer(*db, "replicas", t.db.replicas, 0, 16);
     text_of(*db, "name", t.db.name);
@@ -514,7 +515,8 @@ std::string to_toml(const Topology& t) {
     o += line("# schema = \"site/schema.sql\"", "default: site/schema.sql next to the foobar binary");
   else
     o += fmt::format("schema = {}\n", toml_quote(t.db.schema));
-  o += fmt::format("catch_up_timeout_s = {}\n\n", t.db.catch_up_timeout_s);
+  o += fmt::format("catch_up_timeout_s = {}\n", t.db.catch_up_timeout_s);
+  o += line(fmt::format("tls = {}", t.db.tls), "clients and replication over TLS only (foobar up)") + "\n";
 
   const auto m = monitoring_ports(t);
   o += line("[monitoring]", "Prometheus and Alertmanager, when installed (make deps)");

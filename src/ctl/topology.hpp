@@ -72,6 +72,9 @@ struct DbSettings {
   std::string monitor_user = "foobar_monitor";
   std::string schema;    // "": site/schema.sql found next to the binary
   int catch_up_timeout_s = 60;
+  // Clients and replication over TLS only (require_secure_transport), with the
+  // local CA's certificate (foobar up).
+  bool tls = true;
 };
 
 // Prometheus and Alertmanager beside the stack (`foobar up`, when installed).
@@ -113,6 +116,9 @@ struct Topology {
   std::string source = "<built-in default>";  // config file it came from
 
   bool on_hosts() const noexcept { return !hosts.empty(); }
+  // The database servers speak TLS only, with the local CA's certificate.
+  // foobar up only: render issues no database certificates yet.
+  bool db_tls() const noexcept { return db.enabled && db.tls && !on_hosts(); }
   std::string vip_address() const { return lb.vip.substr(0, lb.vip.find('/')); }  // "" without a VIP
   const Host* find_host(std::string_view name) const noexcept;
 };

@@ -241,6 +241,7 @@ std::string site_url(const Topology& topo) {
 // name, the site's name, and the address the lb's TLS listener is on.
 std::vector<std::string> local_certificate_names(const Topology& topo) {
   std::vector<std::string> names{"localhost", "127.0.0.1", "::1", "www.foobar.com"};
+  if (!topo.host.empty() && topo.host != "127.0.0.1") names.push_back(topo.host);  // where the database servers listen
   const auto& ip = topo.lb.https_listen.endpoint().address();
   if (!ip.is_loopback() && !ip.is_unspecified()) names.push_back(ip.to_string());
   return names;
@@ -370,8 +371,8 @@ int run_up(const UpOptions& opt) {
     progress.ok(fmt::format("{} free", count));
     write_file_atomic(dir.root() / "topology.toml", to_toml(topo));
 
-    if (topo.lb.enabled && topo.lb.https && topo.lb.tls_cert.empty()) {
-      progress.begin("prepare the HTTPS certificate");
+    if ((topo.lb.enabled && topo.lb.https && topo.lb.tls_cert.empty()) || topo.db_tls()) {
+      progress.begin("prepare the TLS certificate");
       const bool had_ca = fs::exists(local_certificate_paths(dir.tls()).ca_cert);
       local = ensure_local_certificates(dir.tls(), local_certificate_names(topo));
       progress.ok(had_ca ? "local CA reused" : "new local CA");
@@ -437,9 +438,13 @@ int run_up(const UpOptions& opt) {
       if (!local.ca_cert.empty() && std::chrono::steady_clock::now() - last_renewal_check >= 1h) {
         last_renewal_check = std::chrono::steady_clock::now();
         try {
+          std::error_code ec;
+          const auto issued = fs::last_write_time(local.server_cert, ec);
           ensure_local_certificates(dir.tls(), local_certificate_names(topo));
+          if (topo.db_tls() && fs::last_write_time(local.server_cert, ec) != issued)
+            reload_database_certificates(topo, dir);
         } catch (const std::exception& e) {
-          Progress::line(fmt::format("foobar up: cannot renew the HTTPS certificate: {}", e.what()));
+          Progress::line(fmt::format("foobar up: cannot renew the TLS certificate: {}", e.what()));
         }
       }
       if (std::chrono::steady_clock::now() - last_save >= 500ms) {

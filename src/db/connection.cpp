@@ -167,6 +167,12 @@ asio::awaitable<Error> Connection::connect() {
   mysql_options(mysql_, MYSQL_OPT_PROTOCOL, &protocol);
   mysql_options(mysql_, MYSQL_SET_CHARSET_NAME, "utf8mb4");
   const auto& o = *options_;
+  if (!o.tls_ca.empty()) {
+    const my_bool on = 1;
+    mysql_options(mysql_, MYSQL_OPT_SSL_CA, o.tls_ca.c_str());
+    mysql_options(mysql_, MYSQL_OPT_SSL_ENFORCE, &on);
+    mysql_options(mysql_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+  }
   arm_deadline(o.connect_timeout);
   MYSQL* ret = nullptr;
   // The connector keeps this pointer past _start (its error messages name the

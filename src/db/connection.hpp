@@ -32,6 +32,9 @@ struct ServerOptions {
   // is acknowledged at once). 0: the kernel's default (minutes).
   std::chrono::milliseconds network_timeout{1000};
   bool track_gtid = true;  // ask the server for last_gtid in every OK packet
+  // TLS required, the server's certificate (and its name or address) verified
+  // against this CA file; "": plain TCP.
+  std::string tls_ca;
 };
 
 // Initializes Connector/C once per process (it is not thread-safe the first time).

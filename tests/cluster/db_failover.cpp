@@ -409,7 +409,7 @@ TEST_F(DbFailover, NoAcknowledgedWriteIsLost) {
       servers.push_back({host, net::Address::parse_or_throw(lan_->address(host) + ":3306", net::Address::Use::Connect)});
     const auto t = Clock::now();
     int rc = -1;
-    lan_->run_in("client", [&] { rc = ctl::switchover(servers, accounts_.monitor.user, accounts_.monitor.password, ""); });
+    lan_->run_in("client", [&] { rc = ctl::switchover(servers, {accounts_.monitor.user, accounts_.monitor.password, ""}, ""); });
     ASSERT_EQ(rc, 0);
     auto ack = first_ack_after(t);
     ASSERT_TRUE(ack);
