@@ -2,28 +2,51 @@
 
 #include <array>
 #include <cstring>
+#include <tuple>
 
 #include <boost/asio/write.hpp>
 
 #include "core/blocking.hpp"
+#include "net/tls_client_context.hpp"
+#include "net/tls_session.hpp"
 
 namespace foobar::http {
 
 ClientConnection::ClientConnection(const asio::any_io_executor& ex)
     : sock_(ex), dog_(ex) {}
 
-asio::awaitable<error_code> ClientConnection::connect(const tcp::endpoint& ep, std::chrono::milliseconds timeout) {
+// close_notify before the descriptor goes: OpenSSL marks the session of a
+// connection dropped without one as not resumable.
+ClientConnection::~ClientConnection() {
+  if (tls_) tls_->close_notify();
+}
+
+asio::awaitable<error_code> ClientConnection::connect(const tcp::endpoint& ep, std::chrono::milliseconds timeout,
+                                                      std::shared_ptr<const net::TlsClientContext> tls) {
   dog_.start(sock_, timeout);
   auto [ec] = co_await sock_.async_connect(ep, use_nothrow);
+  if (!ec) {
+    error_code ignore;
+    sock_.set_option(tcp::no_delay(true), ignore);
+  }
+  if (!ec && tls) {
+    SSL* ssl = tls->new_ssl(ep);
+    tls_ = std::make_unique<net::ClientTlsSession>(ssl, sock_, std::move(tls));
+    ec = tls_->ok() ? co_await tls_->handshake() : error_code(asio::error::no_memory);
+  }
   dog_.pause();
-  if (ec) co_return dog_.expired() ? error_code(asio::error::timed_out) : ec;
-  error_code ignore;
-  sock_.set_option(tcp::no_delay(true), ignore);
+  if (ec && dog_.expired()) ec = asio::error::timed_out;
   co_return ec;
 }
 
 asio::awaitable<error_code> ClientConnection::write(std::span<const asio::const_buffer> bufs) {
-  auto [ec, n] = co_await asio::async_write(sock_, bufs, use_nothrow);
+  error_code ec;
+  if (tls_) {
+    ec = co_await tls_->write(bufs);
+  } else {
+    auto [wec, n] = co_await asio::async_write(sock_, bufs, use_nothrow);
+    ec = wec;
+  }
   dog_.touch();
   if (ec && dog_.expired()) ec = asio::error::timed_out;
   co_return ec;
@@ -35,9 +58,11 @@ asio::awaitable<error_code> ClientConnection::write(std::string_view data) {
   co_return ec;
 }
 
-bool ClientConnection::has_input() const {
+bool ClientConnection::has_input() {
+  if (end_ > begin_) return true;
+  if (tls_) return tls_->readable_now();
   error_code ec;
-  return end_ > begin_ || sock_.available(ec) > 0 || ec;
+  return sock_.available(ec) > 0 || ec;
 }
 
 void ClientConnection::compact() noexcept {
@@ -54,7 +79,14 @@ asio::awaitable<bool> ClientConnection::read_more() {
   if (!buf_) buf_ = std::make_unique_for_overwrite<char[]>(kBufferSize);
   compact();
   if (end_ == kBufferSize) co_return false;
-  auto [ec, n] = co_await sock_.async_read_some(asio::buffer(buf_.get() + end_, kBufferSize - end_), use_nothrow);
+  error_code ec;
+  std::size_t n = 0;
+  if (tls_) {
+    n = co_await tls_->read_some(buf_.get() + end_, kBufferSize - end_, ec);
+  } else {
+    std::tie(ec, n) =
+        co_await sock_.async_read_some(asio::buffer(buf_.get() + end_, kBufferSize - end_), use_nothrow);
+  }
   if (ec) {
     eof_ = true;
     co_return false;
@@ -188,10 +220,11 @@ std::string FetchResult::header(std::string_view name) const {
 }
 
 asio::awaitable<FetchResult> fetch(const asio::any_io_executor& ex, const tcp::endpoint& ep, std::string request,
-                                   Method method, std::chrono::milliseconds timeout, std::size_t max_body) {
+                                   Method method, std::chrono::milliseconds timeout, std::size_t max_body,
+                                   std::shared_ptr<const net::TlsClientContext> tls) {
   FetchResult out;
   ClientConnection c(ex);
-  auto ec = co_await c.connect(ep, timeout);
+  auto ec = co_await c.connect(ep, timeout, std::move(tls));
   if (ec) {
     out.error = "connect: " + (ec == asio::error::timed_out ? std::string("timed out") : ec.message());
     co_return out;

@@ -1,8 +1,8 @@
 #pragma once
 // The one HTTP/1.1 client: connect with a timeout, write a request, read the
 // final response head (1xx skipped) and its body, decoded, with the response
-// parser. The proxy's upstream connections, the health checks, `foobar up`'s
-// probes and the test fixtures all use it. Single-threaded, like everything on
+// parser, over TCP or TLS. The proxy's upstream connections, the health
+// checks, `foobar up`'s probes and the test fixtures all use it. Single-threaded, like everything on
 // a worker; a Watchdog bounds every wait (inactivity, not total time).
 #include <chrono>
 #include <cstdint>
@@ -19,6 +19,12 @@
 #include "http/parser.hpp"
 #include "net/watchdog.hpp"
 
+namespace foobar::net {
+class TlsClientContext;
+template <class Stream>
+class BasicTlsSession;
+}  // namespace foobar::net
+
 namespace foobar::http {
 
 class ClientConnection {
@@ -27,9 +33,13 @@ class ClientConnection {
   static constexpr std::size_t kBufferSize = 16 * 1024;  // as HAProxy's tune.bufsize
 
   explicit ClientConnection(const asio::any_io_executor& ex);
+  ~ClientConnection();
 
-  // Connects within timeout (the watchdog is paused afterwards); error: timed_out, or why not.
-  asio::awaitable<error_code> connect(const tcp::endpoint& ep, std::chrono::milliseconds timeout);
+  // Connects within timeout, then with tls (if given) completes a handshake
+  // within the same time (the watchdog is paused afterwards); error:
+  // timed_out, or why not (a TLS error names the reason, e.g. the certificate).
+  asio::awaitable<error_code> connect(const tcp::endpoint& ep, std::chrono::milliseconds timeout,
+                                      std::shared_ptr<const net::TlsClientContext> tls = nullptr);
 
   tcp::socket& socket() noexcept { return sock_; }
   // Bounds the request in progress: start() it per request, pause() when done.
@@ -38,7 +48,7 @@ class ClientConnection {
   asio::awaitable<error_code> write(std::span<const asio::const_buffer> bufs);
   asio::awaitable<error_code> write(std::string_view data);
   // Bytes the server sent that nobody read yet (an early answer), or an error.
-  bool has_input() const;
+  bool has_input();
 
   enum class HeadError {
     None,
@@ -84,6 +94,7 @@ class ClientConnection {
   void compact() noexcept;
 
   tcp::socket sock_;
+  std::unique_ptr<net::BasicTlsSession<tcp::socket>> tls_;  // over sock_, when connected with TLS
   net::Watchdog dog_;
   std::unique_ptr<char[]> buf_;      // kBufferSize bytes, or none while idle in a pool
   std::size_t begin_ = 0, end_ = 0;  // unread bytes are buf_[begin_, end_)
@@ -104,11 +115,13 @@ struct FetchResult {
   std::string header(std::string_view name) const;  // first value, case-insensitive; "" if absent
 };
 
-// Connects to ep, sends request (raw bytes: a whole request), reads the response
-// to method (body up to max_body bytes), all within timeout of inactivity.
+// Connects to ep (over tls, if given), sends request (raw bytes: a whole
+// request), reads the response to method (body up to max_body bytes), all
+// within timeout of inactivity.
 asio::awaitable<FetchResult> fetch(const asio::any_io_executor& ex, const tcp::endpoint& ep, std::string request,
                                    Method method, std::chrono::milliseconds timeout,
-                                   std::size_t max_body = 16 * 1024 * 1024);
+                                   std::size_t max_body = 16 * 1024 * 1024,
+                                   std::shared_ptr<const net::TlsClientContext> tls = nullptr);
 // The same, blocking, on its own io_context: for start-up code and tests, never a worker.
 FetchResult fetch_blocking(const tcp::endpoint& ep, std::string request, Method method,
                            std::chrono::milliseconds timeout, std::size_t max_body = 16 * 1024 * 1024);

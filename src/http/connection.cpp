@@ -290,13 +290,15 @@ asio::awaitable<bool> Connection::start_tls() {
     co_await reject(400, "This port speaks HTTPS: use an https:// URL.");
     co_return false;
   }
-  tls_ = std::make_unique<net::TlsSession>(tls.context(), socket_);
+  auto context = tls.context();
+  tls_ = std::make_unique<net::TlsSession>(context->new_ssl(), socket_, context);
   if (!tls_->ok()) co_return false;
   if (auto ec = co_await tls_->handshake()) {
     tls.count_failed_handshake();
     spdlog::debug("tls handshake with {} failed: {}", peer_.address().to_string(), ec.message());
     co_return false;
   }
+  if (worker_->metrics) worker_->metrics->handshake_done(worker_->index, tls_->resumed());
   idle_ = false;  // awake with nothing read: read_head sleeps until the request comes
   co_return true;
 }

@@ -20,6 +20,10 @@ ServerMetrics::ServerMetrics(core::metrics::Registry& r, std::string_view role, 
              [this] { return static_cast<double>(open_.value() - active_->value()); });
   r.callback("foobar_connections_limit", "The most open client connections the server allows (saturation).",
              {{"role", name}}, [connection_limit] { return static_cast<double>(connection_limit); });
+  for (int resumed = 0; resumed < 2; ++resumed)
+    handshakes_[static_cast<std::size_t>(resumed)] =
+        &r.counter("foobar_tls_handshakes_total", "TLS handshakes completed, by whether the session was resumed.",
+                   {{"role", name}, {"session", resumed ? "resumed" : "new"}});
   r.callback("foobar_tls_handshake_failures_total", "TLS handshakes that failed: not TLS, refused, or too slow.",
              {{"role", name}}, [f = std::move(failed_handshakes)] { return static_cast<double>(f()); }, true);
 }

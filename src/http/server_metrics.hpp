@@ -21,12 +21,15 @@ class ServerMetrics {
   void connection_opened(unsigned worker) noexcept { open_.add(worker); }
   void connection_closed(unsigned worker) noexcept { open_.sub(worker); }
   void request_started(unsigned worker) noexcept { active_->add(worker); }
+  // A TLS handshake completed, with a new or a resumed session.
+  void handshake_done(unsigned worker, bool resumed) noexcept { handshakes_[resumed ? 1 : 0]->add(worker); }
   // The response went out (status) after seconds since its head arrived;
   // trace_id (the request's, http/request_ids.hpp) becomes its exemplar.
   void request_done(unsigned worker, int status, double seconds, std::string_view trace_id = {}) noexcept;
 
  private:
   std::array<core::metrics::Counter*, 5> responses_{};  // 1xx .. 5xx
+  std::array<core::metrics::Counter*, 2> handshakes_{};  // new, resumed
   core::metrics::Histogram* duration_ = nullptr;
   core::metrics::Gauge* active_ = nullptr;  // connections in a request
   core::metrics::Gauge open_;               // every open connection (idle = open - active)

@@ -23,8 +23,10 @@ int run(const LbConfig& cfg) {
   core::metrics::Registry metrics(rt.size());
   core::metrics::add_process_metrics(metrics, "lb", FOOBAR_VERSION);
   auto group = std::make_shared<proxy::UpstreamGroup>(cfg.backends, cfg.health);
+  auto proxy_opts = cfg.proxy;
+  proxy_opts.tls = proxy::load_backend_tls(cfg.backend_tls);
   auto svc = std::make_shared<proxy::ProxyService>(
-      group, std::make_shared<const proxy::UpstreamMetrics>(metrics, group, "foobar_lb"), cfg.proxy, cfg.check);
+      group, std::make_shared<const proxy::UpstreamMetrics>(metrics, group, "foobar_lb"), proxy_opts, cfg.check);
   svc->start_health_checks(rt.context(0));
 
   auto server_cfg = cfg.server;
@@ -120,6 +122,7 @@ void add_command(CLI::App& cli, int& exit_code) {
          "Prometheus that the admin listener's /dashboard queries (it proxies GET /dashboard/api/v1/...)")
       ->type_name("HOST:PORT");
   proxy::add_trusted_proxy_flag(*cmd, cfg->proxy.trusted_proxies);
+  proxy::add_backend_tls_flags(*cmd, cfg->backend_tls);
   const auto rate_flag = [cmd](const std::string& name, Rate& out, const std::string& help) {
     cmd->add_option_function<std::string>(
            name, [name, &out](const std::string& v) { out = core::flag_value(name, [&] { return parse_rate(v); }); }, help)

@@ -82,7 +82,8 @@ void read_lb_config(const core::ConfigSection& lb, LbConfig& out) {
       {"backends", "balance", "health_check", "health_interval_ms", "health_timeout_ms", "rise", "fall", "passive_fall",
                  "threads", "retries", "connect_timeout_ms", "server_timeout_ms", "queue_timeout_ms",
                  "max_queue", "pool_idle_max", "pool_idle_timeout_ms", "prometheus", "trusted_proxies", "rate_limit",
-                 "rate_limit_rules", "max_connections_per_client", "connection_rate", "client_table_size"}));
+                 "rate_limit_rules", "max_connections_per_client", "connection_rate", "client_table_size", "backend_tls",
+                 "backend_tls_ca", "backend_tls_name"}));
   http::read_server_config(lb, out.server);
   if (auto a = net::read_address(lb, "prometheus", net::Address::Use::Connect)) out.prometheus = *a;
   constexpr std::int64_t day_ms = 24LL * 3600 * 1000;
@@ -124,6 +125,7 @@ void read_lb_config(const core::ConfigSection& lb, LbConfig& out) {
   if (auto v = lb.integer("pool_idle_timeout_ms", 1, day_ms)) out.proxy.pool.idle_timeout = ms(*v);
   if (lb.strings("trusted_proxies")) out.proxy.trusted_proxies = net::read_subnets(lb, "trusted_proxies");
   read_client_limits(lb, out.client_limits);
+  proxy::read_backend_tls(lb, out.backend_tls);
 }
 
 Rate parse_rate(std::string_view text) {

@@ -21,7 +21,8 @@ namespace foobar::lb {
 struct LbConfig {
   http::ServerConfig server;                  // the client-facing listener (name "lb")
   std::vector<proxy::ServerConfig> backends;  // primaries and backups
-  proxy::ProxyOptions proxy;
+  proxy::ProxyOptions proxy;                  // its tls is loaded from backend_tls at start
+  net::TlsClientConfig backend_tls;           // TLS towards the backends (off by default)
   proxy::CheckConfig check;
   proxy::HealthConfig health;
   unsigned threads = 0;                       // 0: one per CPU

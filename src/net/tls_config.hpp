@@ -29,4 +29,11 @@ struct TlsConfig {
   bool enabled() const noexcept { return !listen.empty(); }
 };
 
+// TLS towards a proxy's servers (lb -> web, web -> app): [<role>] backend_tls*.
+struct TlsClientConfig {
+  bool enabled = false;
+  std::string ca_file;      // verifies the servers' certificates; "": the system's trust store
+  std::string server_name;  // sent as SNI and required in every server's certificate; "": each server's own IP
+};
+
 }  // namespace foobar::net

@@ -18,21 +18,11 @@
 
 #include "core/config.hpp"
 #include "net/openssl.hpp"
+#include "net/tls_profile.hpp"
 
 namespace foobar::net {
 namespace {
 
-// Mozilla's "intermediate" profile (v5.7), ECDHE only. TLS 1.3 suites are OpenSSL's defaults.
-constexpr const char* kCiphers12 =
-    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
-    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-constexpr const char* kCiphers13 = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
-constexpr const char* kGroups = "X25519:P-256:P-384";
-// ECDSA first: a client that can verify both gets the cheaper signature.
-constexpr const char* kSigalgs =
-    "ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512:ed25519:rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512:"
-    "RSA+SHA256:RSA+SHA384:RSA+SHA512";
-constexpr unsigned char kAlpn[] = "\x08http/1.1";
 constexpr int kSessionCacheSize = 20480;
 
 using ossl::Bio;
@@ -79,14 +69,11 @@ std::vector<std::string> names_of(X509* cert) {
 SSL_CTX* new_server_ctx() {
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   if (!ctx) throw core::ConfigError("tls: cannot create a context: " + ossl::last_error());
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION);
   // Server order picks ECDSA and AES-GCM; PRIORITIZE_CHACHA still gives
   // ChaCha20 to clients that list it first (phones without AES instructions).
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
                                SSL_OP_PRIORITIZE_CHACHA | SSL_OP_ENABLE_KTLS);
-  if (SSL_CTX_set_cipher_list(ctx, kCiphers12) != 1 || SSL_CTX_set_ciphersuites(ctx, kCiphers13) != 1 ||
-      SSL_CTX_set1_groups_list(ctx, kGroups) != 1 || SSL_CTX_set1_sigalgs_list(ctx, kSigalgs) != 1) {
+  if (!set_intermediate_profile(ctx)) {
     SSL_CTX_free(ctx);
     throw core::ConfigError("tls: OpenSSL refused the cipher profile: " + ossl::last_error());
   }
@@ -102,7 +89,7 @@ SSL_CTX* new_server_ctx() {
       ctx,
       [](SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen, void*) {
         unsigned char* chosen = nullptr;
-        if (SSL_select_next_proto(&chosen, outlen, kAlpn, sizeof kAlpn - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+        if (SSL_select_next_proto(&chosen, outlen, kAlpnHttp11, sizeof kAlpnHttp11 - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
           return SSL_TLSEXT_ERR_ALERT_FATAL;  // no_application_protocol (RFC 7301 section 3.2)
         *out = chosen;
         return SSL_TLSEXT_ERR_OK;
@@ -217,7 +204,11 @@ std::shared_ptr<const TlsContext> TlsContext::load(const TlsConfig& config, std:
 
 TlsContext::~TlsContext() = default;
 
-SSL* TlsContext::new_ssl() const { return SSL_new(sites_.front()->ctx); }
+SSL* TlsContext::new_ssl() const {
+  SSL* ssl = SSL_new(sites_.front()->ctx);
+  if (ssl) SSL_set_accept_state(ssl);
+  return ssl;
+}
 
 // Picks the site whose certificate covers the name the client asked for, the
 // default site otherwise (as nginx's default_server). Done on the ClientHello,

@@ -26,7 +26,7 @@ class TlsCategory final : public boost::system::error_category {
 // others stage into a buffer of their own until it is free again.
 constexpr std::size_t kMaxRecord = 16384;
 thread_local char t_stage[kMaxRecord];
-thread_local const TlsSession* t_stage_owner = nullptr;
+thread_local const void* t_stage_owner = nullptr;
 
 }  // namespace
 
@@ -35,31 +35,35 @@ const boost::system::error_category& tls_category() noexcept {
   return category;
 }
 
-TlsSession::TlsSession(std::shared_ptr<const TlsContext> context, Socket& socket)
-    : context_(std::move(context)), socket_(socket), ssl_(context_->new_ssl()) {
-  if (!ssl_) return;
-  if (SSL_set_fd(ssl_, socket_.native_handle()) != 1) {
+template <class Stream>
+BasicTlsSession<Stream>::BasicTlsSession(SSL* ssl, Stream& socket, std::shared_ptr<const void> owner)
+    : owner_(std::move(owner)), socket_(socket), ssl_(ssl) {
+  if (ssl_ && SSL_set_fd(ssl_, socket_.native_handle()) != 1) {
     SSL_free(ssl_);
     ssl_ = nullptr;
-    return;
   }
-  SSL_set_accept_state(ssl_);
 }
 
-TlsSession::~TlsSession() { SSL_free(ssl_); }
+template <class Stream>
+BasicTlsSession<Stream>::~BasicTlsSession() {
+  SSL_free(ssl_);
+}
 
-asio::awaitable<bool> TlsSession::wait(int r, error_code& ec) {
+template <class Stream>
+asio::awaitable<bool> BasicTlsSession<Stream>::wait(int r, error_code& ec) {
   const int err = SSL_get_error(ssl_, r);
   if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
     auto [wec] = co_await socket_.async_wait(
-        err == SSL_ERROR_WANT_READ ? tcp::socket::wait_read : tcp::socket::wait_write, use_nothrow);
+        err == SSL_ERROR_WANT_READ ? Stream::wait_read : Stream::wait_write, use_nothrow);
     ec = wec;
     co_return !wec;
   }
-  failed_ = true;
-  if (err == SSL_ERROR_ZERO_RETURN) {
+  if (err == SSL_ERROR_ZERO_RETURN) {  // the peer's close_notify: ours may still answer it
     ec = asio::error::eof;
-  } else if (err == SSL_ERROR_SYSCALL) {
+    co_return false;
+  }
+  failed_ = true;
+  if (err == SSL_ERROR_SYSCALL) {
     ec = errno ? error_code(errno, boost::system::system_category()) : error_code(asio::error::eof);
   } else {
     unsigned long e = ERR_peek_last_error();
@@ -71,12 +75,14 @@ asio::awaitable<bool> TlsSession::wait(int r, error_code& ec) {
 
 // Before each call: SSL_get_error reads the thread's error queue and errno,
 // so what another call left there must not be taken for this one's failure.
-void TlsSession::clear_errors() noexcept {
+template <class Stream>
+void BasicTlsSession<Stream>::clear_errors() noexcept {
   ERR_clear_error();
   errno = 0;
 }
 
-asio::awaitable<error_code> TlsSession::handshake() {
+template <class Stream>
+asio::awaitable<error_code> BasicTlsSession<Stream>::handshake() {
   error_code ec;
   for (;;) {
     if (!socket_.is_open()) co_return error_code(asio::error::bad_descriptor);
@@ -87,7 +93,8 @@ asio::awaitable<error_code> TlsSession::handshake() {
   }
 }
 
-asio::awaitable<std::size_t> TlsSession::read_some(char* buf, std::size_t size, error_code& ec) {
+template <class Stream>
+asio::awaitable<std::size_t> BasicTlsSession<Stream>::read_some(char* buf, std::size_t size, error_code& ec) {
   for (;;) {
     if (!socket_.is_open()) {
       ec = asio::error::bad_descriptor;
@@ -101,7 +108,8 @@ asio::awaitable<std::size_t> TlsSession::read_some(char* buf, std::size_t size, 
   }
 }
 
-asio::awaitable<error_code> TlsSession::write_all(const char* data, std::size_t size) {
+template <class Stream>
+asio::awaitable<error_code> BasicTlsSession<Stream>::write_all(const char* data, std::size_t size) {
   error_code ec;
   while (size > 0) {
     if (!socket_.is_open()) co_return error_code(asio::error::bad_descriptor);
@@ -121,7 +129,8 @@ asio::awaitable<error_code> TlsSession::write_all(const char* data, std::size_t 
 // Pieces are joined in the stage up to a full record (a head and the start of
 // its body share one); a piece that fills records by itself goes out from
 // where it is, with no copy.
-asio::awaitable<error_code> TlsSession::write(std::span<const asio::const_buffer> bufs) {
+template <class Stream>
+asio::awaitable<error_code> BasicTlsSession<Stream>::write(std::span<const asio::const_buffer> bufs) {
   // The thread's stage, unless another session's write still waits on it.
   std::unique_ptr<char[]> own;
   char* stage = t_stage;
@@ -132,7 +141,7 @@ asio::awaitable<error_code> TlsSession::write(std::span<const asio::const_buffer
     t_stage_owner = this;
   }
   struct Release {
-    const TlsSession* self;
+    const void* self;
     ~Release() {
       if (t_stage_owner == self) t_stage_owner = nullptr;
     }
@@ -162,9 +171,11 @@ asio::awaitable<error_code> TlsSession::write(std::span<const asio::const_buffer
   co_return ec;
 }
 
-bool TlsSession::kernel_sends() const noexcept { return BIO_get_ktls_send(SSL_get_wbio(ssl_)) == 1; }
+template <class Stream>
+bool BasicTlsSession<Stream>::kernel_sends() const noexcept { return BIO_get_ktls_send(SSL_get_wbio(ssl_)) == 1; }
 
-asio::awaitable<std::size_t> TlsSession::sendfile(int fd, std::uint64_t offset, std::size_t len, error_code& ec) {
+template <class Stream>
+asio::awaitable<std::size_t> BasicTlsSession<Stream>::sendfile(int fd, std::uint64_t offset, std::size_t len, error_code& ec) {
   for (;;) {
     if (!socket_.is_open()) {
       ec = asio::error::bad_descriptor;
@@ -177,10 +188,27 @@ asio::awaitable<std::size_t> TlsSession::sendfile(int fd, std::uint64_t offset, 
   }
 }
 
-void TlsSession::close_notify() noexcept {
+template <class Stream>
+void BasicTlsSession<Stream>::close_notify() noexcept {
   // Not after a fatal error (OpenSSL forbids it), nor on a descriptor already given back.
   if (ssl_ && !failed_ && socket_.is_open() && SSL_is_init_finished(ssl_)) SSL_shutdown(ssl_);
   ERR_clear_error();
 }
+
+template <class Stream>
+bool BasicTlsSession<Stream>::readable_now() {
+  if (SSL_has_pending(ssl_) == 1) return true;
+  clear_errors();
+  char byte;
+  std::size_t got = 0;
+  const int r = SSL_peek_ex(ssl_, &byte, 1, &got);
+  if (r == 1) return true;
+  const int err = SSL_get_error(ssl_, r);
+  ERR_clear_error();
+  return err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE;
+}
+
+template class BasicTlsSession<Socket>;
+template class BasicTlsSession<tcp::socket>;
 
 }  // namespace foobar::net

@@ -2,7 +2,8 @@
 // One TLS connection over a non-blocking socket: OpenSSL reads and writes the
 // socket itself (a socket BIO, as nginx does, so kernel TLS can take over the
 // records), and we wait for readiness when it asks. The HTTP connection runs
-// over it exactly as over a plain socket.
+// over it exactly as over a plain socket; so does the HTTP client towards a
+// backend (the same session in connect state, on the client's socket type).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -11,21 +12,22 @@
 #include <openssl/ssl.h>
 
 #include "net/socket.hpp"
-#include "net/tls_context.hpp"
 
 namespace foobar::net {
 
 // Errors from OpenSSL (a failed handshake, a bad record), with its reason as the message.
 const boost::system::error_category& tls_category() noexcept;
 
-class TlsSession {
+template <class Stream>
+class BasicTlsSession {
  public:
-  // A server session on socket's descriptor, from context (kept alive with it).
-  // Check ok(): false when OpenSSL could not allocate.
-  TlsSession(std::shared_ptr<const TlsContext> context, Socket& socket);
-  ~TlsSession();
-  TlsSession(const TlsSession&) = delete;
-  TlsSession& operator=(const TlsSession&) = delete;
+  // A session on socket's descriptor with ssl (made by a context, in accept or
+  // connect state; freed with the session); owner is kept alive as long (what
+  // ssl's callbacks use). Check ok(): false when OpenSSL could not allocate.
+  BasicTlsSession(SSL* ssl, Stream& socket, std::shared_ptr<const void> owner = {});
+  ~BasicTlsSession();
+  BasicTlsSession(const BasicTlsSession&) = delete;
+  BasicTlsSession& operator=(const BasicTlsSession&) = delete;
   bool ok() const noexcept { return ssl_ != nullptr; }
 
   asio::awaitable<error_code> handshake();
@@ -38,8 +40,13 @@ class TlsSession {
   asio::awaitable<std::size_t> sendfile(int fd, std::uint64_t offset, std::size_t len, error_code& ec);
   // The kernel encrypts what we send (kTLS is loaded and took the cipher).
   bool kernel_sends() const noexcept;
+  // The handshake resumed an earlier session (no certificate exchanged).
+  bool resumed() const noexcept { return SSL_session_reused(ssl_) == 1; }
   // Decrypted or undecrypted bytes wait inside OpenSSL: read before sleeping on the socket.
   bool has_pending() const noexcept { return SSL_has_pending(ssl_) == 1; }
+  // Application data (or the end of the connection) can be read now, without
+  // waiting: records that carry none (TLS 1.3 session tickets) are consumed.
+  bool readable_now();
   // Sends close_notify if the socket takes it now; never waits.
   void close_notify() noexcept;
 
@@ -50,10 +57,13 @@ class TlsSession {
   asio::awaitable<error_code> write_all(const char* data, std::size_t size);
   static void clear_errors() noexcept;
 
-  std::shared_ptr<const TlsContext> context_;
-  Socket& socket_;
+  std::shared_ptr<const void> owner_;
+  Stream& socket_;
   SSL* ssl_ = nullptr;
   bool failed_ = false;  // a fatal error happened: no close_notify
 };
+
+using TlsSession = BasicTlsSession<Socket>;             // a listener's connection
+using ClientTlsSession = BasicTlsSession<tcp::socket>;  // towards a backend (http::ClientConnection)
 
 }  // namespace foobar::net

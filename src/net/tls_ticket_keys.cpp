@@ -130,8 +130,11 @@ void TicketKeys::attach(SSL_CTX* ctx) {
   SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, &TicketKeys::callback);
 }
 
-// OpenSSL's ticket key callback: 1 = key set, 2 = decrypted with an old key
-// (issue a fresh ticket), 0 = unknown key (full handshake), -1 = error.
+// OpenSSL's ticket key callback: 1 = key set, 2 = decrypted and a fresh
+// ticket is due, 0 = unknown key (full handshake), -1 = error. Fresh: under
+// an old key, and always in TLS 1.3, whose tickets are single-use (RFC 8446
+// section C.4; OpenSSL's clients drop each once used), so a resumed client
+// can resume again.
 int TicketKeys::callback(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* cipher,
                          EVP_MAC_CTX* mac, int encrypt) {
   auto* self = static_cast<TicketKeys*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_index()));
@@ -155,7 +158,8 @@ int TicketKeys::callback(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_C
       OSSL_PARAM_construct_end()};
   if (EVP_MAC_CTX_set_params(mac, params) != 1) return -1;
   if (EVP_CipherInit_ex(cipher, EVP_aes_256_cbc(), nullptr, key->aes.data(), iv, encrypt) != 1) return -1;
-  return (encrypt || key == &keys->front()) ? 1 : 2;
+  if (encrypt) return 1;
+  return key == &keys->front() && SSL_version(ssl) < TLS1_3_VERSION ? 1 : 2;
 }
 
 }  // namespace foobar::net

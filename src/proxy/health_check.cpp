@@ -32,11 +32,13 @@ std::string describe(const CheckConfig& cfg) {
 }
 
 struct HealthChecker::State {
-  State(asio::io_context& io, std::shared_ptr<UpstreamGroup> g, CheckConfig c)
-      : io(io), group(std::move(g)), cfg(std::move(c)) {}
+  State(asio::io_context& io, std::shared_ptr<UpstreamGroup> g, CheckConfig c,
+        std::shared_ptr<const net::TlsClientContext> t)
+      : io(io), group(std::move(g)), cfg(std::move(c)), tls(std::move(t)) {}
   asio::io_context& io;
   std::shared_ptr<UpstreamGroup> group;
   CheckConfig cfg;
+  std::shared_ptr<const net::TlsClientContext> tls;
   bool stopped = false;
   std::vector<asio::steady_timer*> timers;  // live interval timers, cancelled by stop()
   std::vector<tcp::socket*> sockets;        // live check sockets, closed by stop()
@@ -67,7 +69,7 @@ asio::awaitable<std::pair<bool, std::string>> check_once(HealthChecker::State& s
       ex, ep,
       fmt::format("GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: foobar-health-check\r\nConnection: close\r\n\r\n",
                   st.cfg.path, srv.name()),
-      http::Method::Get, st.cfg.timeout, 64 * 1024);
+      http::Method::Get, st.cfg.timeout, 64 * 1024, st.tls);
   if (r.status == 0) co_return std::pair{false, r.error};
   const bool ok = r.status >= 200 && r.status < 400;
   co_return std::pair{ok, fmt::format("HTTP {}", r.status)};
@@ -93,8 +95,9 @@ asio::awaitable<void> check_loop(std::shared_ptr<HealthChecker::State> st, std::
 
 }  // namespace
 
-HealthChecker::HealthChecker(asio::io_context& io, std::shared_ptr<UpstreamGroup> group, CheckConfig cfg)
-    : st_(std::make_shared<State>(io, std::move(group), std::move(cfg))) {}
+HealthChecker::HealthChecker(asio::io_context& io, std::shared_ptr<UpstreamGroup> group, CheckConfig cfg,
+                             std::shared_ptr<const net::TlsClientContext> tls)
+    : st_(std::make_shared<State>(io, std::move(group), std::move(cfg), std::move(tls))) {}
 
 HealthChecker::~HealthChecker() { st_->stopped = true; }
 

@@ -12,6 +12,10 @@
 #include "core/asio.hpp"
 #include "proxy/upstream.hpp"
 
+namespace foobar::net {
+class TlsClientContext;
+}
+
 namespace foobar::proxy {
 
 struct CheckConfig {
@@ -27,7 +31,9 @@ std::string describe(const CheckConfig& cfg);  // back to "tcp" / "http:/PATH" /
 
 class HealthChecker {
  public:
-  HealthChecker(asio::io_context& io, std::shared_ptr<UpstreamGroup> group, CheckConfig cfg);
+  // HTTP checks go over tls when given (the proxy's backend TLS; HAProxy's check-ssl).
+  HealthChecker(asio::io_context& io, std::shared_ptr<UpstreamGroup> group, CheckConfig cfg,
+                std::shared_ptr<const net::TlsClientContext> tls = nullptr);
   ~HealthChecker();
   // Spawns one checking loop per server (the first check runs at once).
   void start();

@@ -87,7 +87,7 @@ asio::awaitable<std::unique_ptr<http::ClientConnection>> ProxyHandler::connect(s
                                                                                 error_code& ec) {
   auto c = std::make_unique<http::ClientConnection>(io_.get_executor());
   pool_.lend_buffer(*c);
-  ec = co_await c->connect(group_->servers()[server].address.endpoint(), opts_.connect_timeout);
+  ec = co_await c->connect(group_->servers()[server].address.endpoint(), opts_.connect_timeout, opts_.tls);
   if (ec) c.reset();
   co_return c;
 }

@@ -37,6 +37,8 @@ struct ProxyOptions {
   // Peers whose X-Forwarded-For and Forwarded are kept (and extended); from
   // any other peer they are dropped, so the next tier can believe them.
   std::vector<net::Subnet> trusted_proxies;
+  // TLS towards the servers (and their HTTP health checks); null: plain TCP.
+  std::shared_ptr<const net::TlsClientContext> tls;
 };
 
 // Per-worker forwarding handler.

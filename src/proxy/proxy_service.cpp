@@ -10,7 +10,7 @@ ProxyService::ProxyService(std::shared_ptr<UpstreamGroup> group, std::shared_ptr
 ProxyService::~ProxyService() = default;
 
 void ProxyService::start_health_checks(asio::io_context& io) {
-  checker_ = std::make_unique<HealthChecker>(io, group_, check_);
+  checker_ = std::make_unique<HealthChecker>(io, group_, check_, opts_.tls);
   checker_->start();
 }
 

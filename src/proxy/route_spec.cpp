@@ -1,12 +1,14 @@
 #include "proxy/route_spec.hpp"
 
+#include <cctype>
 #include <stdexcept>
 
 #include <CLI/CLI.hpp>
 
+#include "core/config.hpp"
 #include "core/flags.hpp"
-
 #include "net/address.hpp"
+#include "net/tls_client_context.hpp"
 
 namespace foobar::proxy {
 
@@ -52,6 +54,56 @@ void add_trusted_proxy_flag(CLI::App& cmd, std::vector<net::Subnet>& out) {
          "peer whose X-Forwarded-For and Forwarded are believed and kept (repeatable; default: none, a "
          "client's are dropped)")
       ->type_name("ADDRESS[/PREFIX]");
+}
+
+namespace {
+
+// A DNS name for SNI and the certificate check: letters, digits, '-', '.', and '*' nowhere.
+bool valid_server_name(std::string_view name) {
+  if (name.empty() || name.size() > 253) return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') return false;
+  return true;
+}
+
+constexpr const char* kServerNameRule = "must be a DNS name (letters, digits, '-' and '.')";
+
+}  // namespace
+
+void add_backend_tls_flags(CLI::App& cmd, net::TlsClientConfig& out) {
+  const std::string group = "Backend TLS";
+  cmd.add_flag("--backend-tls", out.enabled, "speak TLS to the servers (and their HTTP health checks)")->group(group);
+  cmd.add_option("--backend-tls-ca", out.ca_file,
+                 "CA certificates (PEM) the servers' certificates must chain to (default: the system's trust store)")
+      ->type_name("FILE")
+      ->group(group);
+  cmd.add_option_function<std::string>(
+         "--backend-tls-name",
+         [&out](const std::string& name) {
+           if (!valid_server_name(name)) throw core::ConfigError(std::string("--backend-tls-name ") + kServerNameRule);
+           out.server_name = name;
+         },
+         "name sent as SNI and required in every server's certificate (default: the server's IP, no SNI)")
+      ->type_name("NAME")
+      ->group(group);
+}
+
+void read_backend_tls(const core::ConfigSection& section, net::TlsClientConfig& out) {
+  if (auto on = section.boolean("backend_tls")) out.enabled = *on;
+  if (auto ca = section.string("backend_tls_ca")) out.ca_file = *ca;
+  if (auto name = section.string("backend_tls_name")) {
+    if (!valid_server_name(*name)) section.fail("backend_tls_name", kServerNameRule);
+    out.server_name = *name;
+  }
+}
+
+std::shared_ptr<const net::TlsClientContext> load_backend_tls(const net::TlsClientConfig& config) {
+  if (!config.enabled) {
+    if (!config.ca_file.empty() || !config.server_name.empty())
+      throw core::ConfigError("backend TLS is off (--backend-tls, backend_tls = true) but a CA or server name is set");
+    return nullptr;
+  }
+  return net::TlsClientContext::load(config);
 }
 
 }  // namespace foobar::proxy

@@ -5,11 +5,22 @@
 #include <string_view>
 #include <vector>
 
+#include <memory>
+
 #include "net/subnet.hpp"
+#include "net/tls_config.hpp"
 #include "proxy/upstream.hpp"
 
 namespace CLI {
 class App;
+}
+
+namespace foobar::core {
+class ConfigSection;
+}
+
+namespace foobar::net {
+class TlsClientContext;
 }
 
 namespace foobar::proxy {
@@ -30,5 +41,15 @@ ProxyRoute parse_proxy_route(std::string_view spec);
 
 // --trusted-proxy ADDRESS[/PREFIX] (repeatable) into out: ProxyOptions::trusted_proxies.
 void add_trusted_proxy_flag(CLI::App& cmd, std::vector<net::Subnet>& out);
+
+// TLS towards the servers, for both roles that proxy (lb -> web, web -> app):
+// --backend-tls, --backend-tls-ca FILE, --backend-tls-name NAME, and the keys
+// backend_tls, backend_tls_ca, backend_tls_name of the role's config section
+// (ConfigError naming file, line and key).
+void add_backend_tls_flags(CLI::App& cmd, net::TlsClientConfig& out);
+void read_backend_tls(const core::ConfigSection& section, net::TlsClientConfig& out);
+// The context for config (null when off). Throws core::ConfigError naming the
+// CA file and why, or the setting given while backend TLS is off.
+std::shared_ptr<const net::TlsClientContext> load_backend_tls(const net::TlsClientConfig& config);
 
 }  // namespace foobar::proxy

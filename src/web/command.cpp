@@ -24,7 +24,8 @@ int run(const WebConfig& cfg) {
   auto files = std::make_shared<const StaticConfig>(cfg.files);
   core::metrics::Registry metrics(rt.size());
   core::metrics::add_process_metrics(metrics, "web", FOOBAR_VERSION);
-  proxy::ProxyRoutes routes(cfg.proxies, metrics, {.trusted_proxies = cfg.trusted_proxies});
+  proxy::ProxyRoutes routes(cfg.proxies, metrics,
+                            {.trusted_proxies = cfg.trusted_proxies, .tls = proxy::load_backend_tls(cfg.backend_tls)});
   const StaticMetrics static_metrics(metrics);
   routes.start(rt.context(0));
   auto server_cfg = cfg.server;
@@ -74,6 +75,7 @@ void add_command(CLI::App& cli, int& exit_code) {
          "send requests under PREFIX to these app servers (repeatable; round robin, health checks, retries)")
       ->type_name("PREFIX=HOST:PORT,...");
   proxy::add_trusted_proxy_flag(*cmd, cfg->trusted_proxies);
+  proxy::add_backend_tls_flags(*cmd, cfg->backend_tls);
   cmd->callback([cfg, &exit_code] {
     if (cfg->files.root.empty()) throw core::ConfigError("web: --root (or [web] root) is required");
     exit_code = run(*cfg);

@@ -8,7 +8,8 @@ void read_web_config(const core::ConfigFile& file, WebConfig& cfg) {
   auto web = file.root().table("web");
   if (!web) return;
   web->allow_only(http::server_config_keys({"root", "threads", "open_file_cache_valid_ms", "open_file_cache_max", "open_file_cache_max_memory",
-                   "max_cached_file_bytes", "cache_control", "proxy", "trusted_proxies"}));
+                   "max_cached_file_bytes", "cache_control", "proxy", "trusted_proxies", "backend_tls",
+                   "backend_tls_ca", "backend_tls_name"}));
   http::read_server_config(*web, cfg.server);
   if (auto root = web->string("root")) cfg.files.root = *root;
   if (auto t = web->integer("threads", 0, 1024)) cfg.threads = static_cast<unsigned>(*t);
@@ -29,6 +30,7 @@ void read_web_config(const core::ConfigFile& file, WebConfig& cfg) {
     }
   }
   if (web->strings("trusted_proxies")) cfg.trusted_proxies = net::read_subnets(*web, "trusted_proxies");
+  proxy::read_backend_tls(*web, cfg.backend_tls);
   auto rules = web->tables("cache_control");
   if (!rules.empty()) cfg.files.cache_control.clear();
   for (const auto& rule : rules) {

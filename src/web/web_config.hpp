@@ -15,6 +15,7 @@ struct WebConfig {
   StaticConfig files{.cache_control = default_cache_control()};
   std::vector<proxy::ProxyRoute> proxies;  // --proxy PREFIX=HOST:PORT,... (src/proxy)
   std::vector<net::Subnet> trusted_proxies;  // whose X-Forwarded-For the proxied requests keep (the lbs)
+  net::TlsClientConfig backend_tls;          // TLS towards the proxied app servers (off by default)
 };
 
 // Applies the [web] section of a config file onto cfg (keys absent keep their value).

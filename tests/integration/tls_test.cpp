@@ -15,6 +15,7 @@
 #include "lb_fixture.hpp"  // the fake backend that echoes request heads (lb case)
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
+#include "support/loopback_capture.hpp"
 #include "support/process.hpp"
 
 using namespace foobar::test;
@@ -731,6 +732,130 @@ TEST_F(Tls, LbTerminatesTlsAndTheBackendHearsHttps) {
   EXPECT_NE(head.find(";proto=https;"), npos) << head;
   // The plain listener still says http.
   EXPECT_NE(http_get(lb.port, "/echo").body.find("X-Forwarded-Proto: http\r\n"), npos);
+}
+
+// ------------------------------------------------------------ 8. re-encryption towards backends
+
+// Handshakes a TLS listener completed, new or resumed (-1: not found).
+long handshakes(int admin, const std::string& session, const std::string& role = "web") {
+  auto body = http_get(admin, "/metrics").body;
+  std::smatch m;
+  if (!std::regex_search(body, m, std::regex("foobar_tls_handshakes_total\\{role=\"" + role + "\",session=\"" +
+                                             session + "\"\\} (\\d+)")))
+    return -1;
+  return std::stol(m[1]);
+}
+
+std::vector<std::string> backend_tls(const std::string& ca, const std::vector<std::string>& more = {}) {
+  std::vector<std::string> flags{"--backend-tls", "--backend-tls-ca", ca};
+  flags.insert(flags.end(), more.begin(), more.end());
+  return flags;
+}
+
+std::string lb_backend(const Server& w) { return "127.0.0.1:" + std::to_string(w.tls_port); }
+
+// The lb speaks TLS to the web server: the capture of the loopback holds the
+// request's canary on the lb's plain port and neither it nor any HTTP text on
+// the web server's TLS port, which carries TLS records.
+TEST_F(Tls, TheLbReencryptsTowardsTheWebServersAndNothingCrossesInClear) {
+  auto w = web(pairs({ecdsa_}));
+  lbtest::Lb lb(std::vector<std::string>{"--backend", lb_backend(w), "--health-check", "http:/index.html"} +
+                backend_tls(pki_->ca()));
+  ASSERT_TRUE(eventually([&] { return lb.stats().find("\"up\"") != npos; }, 10s, 50ms)) << lb.stats();
+  LoopbackCapture capture({{lb.port}, {w.tls_port}});
+  ASSERT_TRUE(capture.ok()) << "no AF_PACKET socket (the test runs as root)";
+  const std::string canary = "canary-7c21d0";
+  auto r = http_raw(lb.port, "GET /index.html?" + canary + " HTTP/1.1\r\nHost: localhost\r\nX-Canary: " + canary +
+                                 "\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, kIndex);
+  std::this_thread::sleep_for(300ms);  // the last frames
+  const auto taken = capture.taken();
+  const std::string &front = taken[0], &back = taken[1];
+  ASSERT_NE(front.find(canary), npos) << "the capture misses what travels in clear";
+  EXPECT_GT(back.size(), 200u) << "nothing captured on the web server's TLS port";
+  for (const std::string& clear : {canary, std::string("HTTP/1.1"), std::string("X-Forwarded-For"), kIndex})
+    EXPECT_EQ(back.find(clear), npos) << "'" << clear << "' in clear between the lb and the web server";
+  EXPECT_NE(back.find("\x17\x03\x03"), npos) << "no TLS application data record on the TLS port";
+  EXPECT_GE(handshakes(w.admin, "new") + handshakes(w.admin, "resumed"), 1);
+}
+
+// The web role's proxied routes go over TLS to the app servers the same way.
+TEST_F(Tls, TheWebRoleReencryptsTowardsTheAppServers) {
+  write_file(root() / "api" / "hello.txt", "hello from the app tier\n");
+  auto app = web(pairs({ecdsa_}));
+  auto front = web(pairs({ecdsa_}) + std::vector<std::string>{"--proxy", "/api/=" + lb_backend(app)} +
+                   backend_tls(pki_->ca()));
+  auto r = http_get(front.port, "/api/hello.txt");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "hello from the app tier\n");
+  EXPECT_GE(handshakes(app.admin, "new"), 1) << "the app server saw no TLS handshake";
+}
+
+// A backend is used only when its certificate chains to the CA and names
+// what is expected: the server's IP by default, else --backend-tls-name,
+// which is also sent as SNI (so the server picks that name's certificate).
+TEST_F(Tls, ABackendIsUsedOnlyWithACertificateThatVerifies) {
+  Pki stranger(scratch("stranger-pki"));
+  auto w = web(pairs({ecdsa_, other_}));
+  auto status_through = [&](const std::vector<std::string>& tls) {
+    lbtest::Lb lb(std::vector<std::string>{"--backend", lb_backend(w), "--health-check", "http:/index.html",
+                                           "--health-interval-ms", "100"} + tls);
+    std::this_thread::sleep_for(500ms);  // a few checks
+    auto r = http_get(lb.port, "/index.html");
+    return std::pair{r.status, lb.stats()};
+  };
+  auto [ok, ok_stats] = status_through(backend_tls(pki_->ca()));
+  EXPECT_EQ(ok, 200) << ok_stats;
+  auto [sni, sni_stats] = status_through(backend_tls(pki_->ca(), {"--backend-tls-name", "other.test"}));
+  EXPECT_EQ(sni, 200) << "SNI other.test must get other.test's certificate\n" << sni_stats;
+  auto [wrong_ca, wrong_ca_stats] = status_through(backend_tls(stranger.ca()));
+  EXPECT_EQ(wrong_ca, 503);
+  EXPECT_NE(wrong_ca_stats.find("certificate verify failed"), npos) << wrong_ca_stats;
+  auto [wrong_name, wrong_name_stats] = status_through(backend_tls(pki_->ca(), {"--backend-tls-name", "elsewhere.test"}));
+  EXPECT_EQ(wrong_name, 503) << wrong_name_stats;
+  auto [plain, plain_stats] = status_through({});  // plain HTTP to a TLS port: the server answers 400
+  EXPECT_NE(plain, 200) << plain_stats;
+}
+
+// Without keep-alive towards the backend every request is a new connection:
+// all but the first resume the session (TLS 1.3 tickets are single-use, so
+// each resumption must bring a fresh one).
+TEST_F(Tls, ReconnectionsToABackendResumeTheSession) {
+  auto w = web(pairs({ecdsa_}));
+  const auto config = scratch("no-pool-lb.toml");
+  write_file(config, "[lb]\npool_idle_max = 0\nhealth_check = \"none\"\n");
+  lbtest::Lb lb(std::vector<std::string>{"--config", config.string(), "--backend", lb_backend(w)} +
+                backend_tls(pki_->ca()));
+  for (int i = 0; i < 20; ++i) {
+    auto r = http_get(lb.port, "/index.html");
+    ASSERT_EQ(r.status, 200) << i;
+  }
+  EXPECT_EQ(handshakes(w.admin, "new"), 1);
+  EXPECT_EQ(handshakes(w.admin, "resumed"), 19);
+}
+
+TEST_F(Tls, BackendTlsStartUpErrorsExit2NamingTheReason) {
+  auto lb_fails = [](const std::vector<std::string>& args) {
+    std::vector<std::string> argv{foobar_bin(), "lb", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:9"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Process p(argv);
+    auto rc = p.wait_exit(10s);
+    return Ran{rc.value_or(-1), p.output()};
+  };
+  Ran missing = lb_fails(backend_tls(scratch("no-such-ca.pem").string()));
+  EXPECT_EQ(missing.status, 2) << missing.out;
+  EXPECT_TRUE(missing.has("no-such-ca.pem")) << missing.out;
+  Ran off = lb_fails({"--backend-tls-ca", pki_->ca()});
+  EXPECT_EQ(off.status, 2) << off.out;
+  EXPECT_TRUE(off.has("backend TLS is off")) << off.out;
+  Ran bad_name = web_fails({"--backend-tls", "--backend-tls-name", "not a name"});
+  EXPECT_EQ(bad_name.status, 2) << bad_name.out;
+  EXPECT_TRUE(bad_name.has("--backend-tls-name")) << bad_name.out;
+  write_file(scratch("bad-web.toml"), "[web]\nbackend_tls = true\nbackend_tls_name = \"a b\"\n");
+  Ran bad_key = web_fails({"--config", scratch("bad-web.toml").string()});
+  EXPECT_EQ(bad_key.status, 2) << bad_key.out;
+  EXPECT_TRUE(bad_key.has("bad-web.toml") && bad_key.has("backend_tls_name")) << bad_key.out;
 }
 
 }  // namespace
