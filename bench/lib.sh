@@ -132,7 +132,8 @@ CONF
 
 # haproxy_conf FILE PORT BACKEND_PORT...: one thread, round robin with keep-alive reuse and
 # health checks to the backends on 127.0.0.1; HAPROXY_BIND (e.g. "ssl crt FILE") is added
-# to the frontend's bind line.
+# to the frontend's bind line, HAPROXY_SERVER (e.g. "ssl verify required ca-file FILE") to
+# each server line.
 haproxy_conf() {
   local file=$1 port=$2 i=0 b; shift 2
   {
@@ -154,7 +155,7 @@ haproxy_conf() {
     echo "backend be"
     echo "  balance roundrobin"
     echo "  http-reuse always"
-    for b in "$@"; do i=$((i + 1)); echo "  server s$i 127.0.0.1:$b check"; done
+    for b in "$@"; do i=$((i + 1)); echo "  server s$i 127.0.0.1:$b check ${HAPROXY_SERVER:-}"; done
   } > "$file"
 }
 
