@@ -366,6 +366,9 @@ asio::awaitable<bool> ProxyHandler::relay_response(http::Exchange& ex, http::Cli
   for (const auto& f : resp.headers.fields) {
     if (is_hop_by_hop(f.name) || listed_in_connection(resp.headers, f.name, resp_has_connection)) continue;
     if (iequals(f.name, "Content-Length") || iequals(f.name, "Date") || iequals(f.name, "Server")) continue;
+    // Over backend TLS, the server's HSTS is about its own listener; the
+    // client's is this role's to send (its hsts_max_age).
+    if (opts_.tls && iequals(f.name, "Strict-Transport-Security")) continue;
     h.add_trusted(f.name, f.value);  // validated by the response parser
   }
   // The body's length; for HEAD, the length a GET would have had. Otherwise

@@ -769,6 +769,7 @@ TEST_F(Tls, TheLbReencryptsTowardsTheWebServersAndNothingCrossesInClear) {
                                  "\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, kIndex);
+  EXPECT_EQ(r.header("Strict-Transport-Security"), "") << "the web server's HSTS is for its own listener";
   std::this_thread::sleep_for(300ms);  // the last frames
   const auto taken = capture.taken();
   const std::string &front = taken[0], &back = taken[1];
