@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstring>
+
 namespace foobar::test {
 
 LoopbackCapture::LoopbackCapture(std::vector<std::set<int>> groups)
@@ -45,15 +47,18 @@ void LoopbackCapture::run() {
   while (!stop_) {
     const auto n = ::recv(fd_, frame.data(), frame.size(), 0);
     if (n < static_cast<ssize_t>(sizeof(ether_header) + sizeof(iphdr))) continue;
-    const auto* ip = reinterpret_cast<const iphdr*>(frame.data() + sizeof(ether_header));
-    if (ip->version != 4 || ip->protocol != IPPROTO_TCP) continue;
-    const std::size_t ip_len = ip->ihl * 4u, total = ntohs(ip->tot_len);
+    // Copied out: the headers sit at any alignment in the frame.
+    iphdr ip;
+    std::memcpy(&ip, frame.data() + sizeof(ether_header), sizeof ip);
+    if (ip.version != 4 || ip.protocol != IPPROTO_TCP) continue;
+    const std::size_t ip_len = ip.ihl * 4u, total = ntohs(ip.tot_len);
     const std::size_t at = sizeof(ether_header) + ip_len;
     if (at + sizeof(tcphdr) > static_cast<std::size_t>(n)) continue;
-    const auto* tcp = reinterpret_cast<const tcphdr*>(frame.data() + at);
-    const std::size_t data = at + tcp->doff * 4u, end = sizeof(ether_header) + total;
+    tcphdr tcp;
+    std::memcpy(&tcp, frame.data() + at, sizeof tcp);
+    const std::size_t data = at + tcp.doff * 4u, end = sizeof(ether_header) + total;
     if (data >= end || end > static_cast<std::size_t>(n)) continue;
-    const int src = ntohs(tcp->source), dst = ntohs(tcp->dest);
+    const int src = ntohs(tcp.source), dst = ntohs(tcp.dest);
     std::lock_guard lock(mu_);
     for (std::size_t g = 0; g < groups_.size(); ++g)
       if (groups_[g].count(src) || groups_[g].count(dst)) taken_[g].append(frame, data, end - data);
