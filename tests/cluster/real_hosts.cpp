@@ -379,12 +379,17 @@ TEST_F(RealHosts, SiteWorksThroughTheVip) {
   const std::string text = fmt::format("through the VIP {}", ::getpid());
   const std::string body = R"({"author":"cluster","body":")" + text + R"("})";
   HttpResponse posted;
-  c_->lan->run_in("client", [&] {
-    HttpConnection conn(kVip, 80, 10s);
-    conn.send("POST /api/posts HTTP/1.1\r\nHost: www.foobar.com\r\nContent-Type: application/json\r\nContent-Length: " +
-              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
-    posted = conn.read_response();
-  });
+  // Retried while 503 (with Retry-After): right after the start the apps'
+  // monitors may not have seen the primary yet.
+  (void)eventually([&] {
+    c_->lan->run_in("client", [&] {
+      HttpConnection conn(kVip, 80, 10s);
+      conn.send("POST /api/posts HTTP/1.1\r\nHost: www.foobar.com\r\nContent-Type: application/json\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+      posted = conn.read_response();
+    });
+    return posted.status != 503;
+  }, 15s, 250ms);
   ASSERT_EQ(posted.status, 201) << posted.body;
   // Read back (from a replica once it has it; read-your-writes is the app's concern).
   EXPECT_TRUE(eventually([&] { return get_via_vip("/api/posts").body.find(text) != std::string::npos; }, 10s, 100ms));
