@@ -64,7 +64,14 @@ SSL* TlsClientContext::new_ssl(const tcp::endpoint& server) const {
     return nullptr;
   }
   std::lock_guard lock(mu_);
-  if (auto it = sessions_.find(server); it != sessions_.end()) SSL_set_session(ssl, it->second);
+  // A copy per connection: OpenSSL marks the session a TLS 1.3 handshake
+  // used as not resumable, and the stored one is read by every worker.
+  if (auto it = sessions_.find(server); it != sessions_.end()) {
+    if (SSL_SESSION* copy = SSL_SESSION_dup(it->second)) {
+      SSL_set_session(ssl, copy);  // takes its own reference
+      SSL_SESSION_free(copy);
+    }
+  }
   return ssl;
 }
 

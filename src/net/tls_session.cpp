@@ -197,7 +197,8 @@ void BasicTlsSession<Stream>::close_notify() noexcept {
 
 template <class Stream>
 bool BasicTlsSession<Stream>::readable_now() {
-  if (SSL_has_pending(ssl_) == 1) return true;
+  // Not SSL_has_pending: with read-ahead it also counts a record not yet
+  // whole (a ticket split across segments), which is no input yet.
   clear_errors();
   char byte;
   std::size_t got = 0;
