@@ -2,8 +2,9 @@
 // The one HTTP/1.1 client: connect with a timeout, write a request, read the
 // final response head (1xx skipped) and its body, decoded, with the response
 // parser, over TCP or TLS. The proxy's upstream connections, the health
-// checks, `foobar up`'s probes and the test fixtures all use it. Single-threaded, like everything on
-// a worker; a Watchdog bounds every wait (inactivity, not total time).
+// checks, `foobar up`'s probes and the test fixtures all use it.
+// Single-threaded, like everything on a worker; a Watchdog bounds every wait
+// (inactivity, not total time).
 #include <chrono>
 #include <cstdint>
 #include <memory>

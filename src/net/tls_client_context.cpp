@@ -51,13 +51,10 @@ SSL* TlsClientContext::new_ssl(const tcp::endpoint& server) const {
     named = SSL_set_tlsext_host_name(ssl, server_name_.c_str()) == 1 && SSL_set1_host(ssl, server_name_.c_str()) == 1;
   } else {  // an IP: no SNI (RFC 6066 section 3), matched against the certificate's IP addresses
     const auto ip = server.address();
-    if (ip.is_v4()) {
-      const auto b = ip.to_v4().to_bytes();
-      named = X509_VERIFY_PARAM_set1_ip(SSL_get0_param(ssl), b.data(), b.size()) == 1;
-    } else {
-      const auto b = ip.to_v6().to_bytes();
-      named = X509_VERIFY_PARAM_set1_ip(SSL_get0_param(ssl), b.data(), b.size()) == 1;
-    }
+    const auto set_ip = [ssl](const auto& bytes) {
+      return X509_VERIFY_PARAM_set1_ip(SSL_get0_param(ssl), bytes.data(), bytes.size()) == 1;
+    };
+    named = ip.is_v4() ? set_ip(ip.to_v4().to_bytes()) : set_ip(ip.to_v6().to_bytes());
   }
   if (!named) {
     SSL_free(ssl);

@@ -89,7 +89,8 @@ SSL_CTX* new_server_ctx() {
       ctx,
       [](SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in, unsigned inlen, void*) {
         unsigned char* chosen = nullptr;
-        if (SSL_select_next_proto(&chosen, outlen, kAlpnHttp11, sizeof kAlpnHttp11 - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+        if (SSL_select_next_proto(&chosen, outlen, kAlpnHttp11, sizeof kAlpnHttp11 - 1, in, inlen) !=
+            OPENSSL_NPN_NEGOTIATED)
           return SSL_TLSEXT_ERR_ALERT_FATAL;  // no_application_protocol (RFC 7301 section 3.2)
         *out = chosen;
         return SSL_TLSEXT_ERR_OK;

@@ -27,8 +27,9 @@ class TlsContext {
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
 
-  // A server-side SSL (in accept state) for a new connection (nullptr when out of memory). The
-  // caller keeps this context alive as long as the SSL (its callbacks use it).
+  // A server-side SSL, in accept state, for a new connection (nullptr when out
+  // of memory). The caller keeps this context alive as long as the SSL (its
+  // callbacks use it).
   SSL* new_ssl() const;
   // Rereads each stapled OCSP response whose file changed (or appeared).
   void refresh_ocsp() const;

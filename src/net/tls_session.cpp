@@ -175,7 +175,8 @@ template <class Stream>
 bool BasicTlsSession<Stream>::kernel_sends() const noexcept { return BIO_get_ktls_send(SSL_get_wbio(ssl_)) == 1; }
 
 template <class Stream>
-asio::awaitable<std::size_t> BasicTlsSession<Stream>::sendfile(int fd, std::uint64_t offset, std::size_t len, error_code& ec) {
+asio::awaitable<std::size_t> BasicTlsSession<Stream>::sendfile(int fd, std::uint64_t offset, std::size_t len,
+                                                               error_code& ec) {
   for (;;) {
     if (!socket_.is_open()) {
       ec = asio::error::bad_descriptor;
@@ -206,7 +207,9 @@ bool BasicTlsSession<Stream>::readable_now() {
   if (r == 1) return true;
   const int err = SSL_get_error(ssl_, r);
   ERR_clear_error();
-  return err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE;
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) return false;
+  if (err != SSL_ERROR_ZERO_RETURN) failed_ = true;  // no close_notify after a fatal error
+  return true;  // the end of the connection, to be read
 }
 
 template class BasicTlsSession<Socket>;

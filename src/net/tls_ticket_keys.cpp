@@ -133,8 +133,8 @@ void TicketKeys::attach(SSL_CTX* ctx) {
 // OpenSSL's ticket key callback: 1 = key set, 2 = decrypted and a fresh
 // ticket is due, 0 = unknown key (full handshake), -1 = error. Fresh: under
 // an old key, and always in TLS 1.3, whose tickets are single-use (RFC 8446
-// section C.4; OpenSSL's clients drop each once used), so a resumed client
-// can resume again.
+// section C.4; OpenSSL's clients, ours included, use each once), so a resumed
+// client can resume again.
 int TicketKeys::callback(SSL* ssl, unsigned char* name, unsigned char* iv, EVP_CIPHER_CTX* cipher,
                          EVP_MAC_CTX* mac, int encrypt) {
   auto* self = static_cast<TicketKeys*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_index()));

@@ -58,15 +58,18 @@ void add_trusted_proxy_flag(CLI::App& cmd, std::vector<net::Subnet>& out) {
 
 namespace {
 
-// A DNS name for SNI and the certificate check: letters, digits, '-', '.', and '*' nowhere.
-bool valid_server_name(std::string_view name) {
-  if (name.empty() || name.size() > 253) return false;
-  for (char c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') return false;
-  return true;
+// The DNS name sent as SNI and checked in certificates: letters, digits, '-'
+// and '.'. Not an IP address, which SNI cannot carry (RFC 6066 section 3): the
+// default already checks each server's IP. Throws std::invalid_argument.
+std::string parse_server_name(std::string_view name) {
+  bool ok = !name.empty() && name.size() <= 253;
+  for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.');
+  if (!ok) throw std::invalid_argument("must be a DNS name (letters, digits, '-' and '.')");
+  error_code ec;
+  asio::ip::make_address(std::string(name), ec);
+  if (!ec) throw std::invalid_argument("is an IP address: leave it unset and each server's IP is checked");
+  return std::string(name);
 }
-
-constexpr const char* kServerNameRule = "must be a DNS name (letters, digits, '-' and '.')";
 
 }  // namespace
 
@@ -80,8 +83,7 @@ void add_backend_tls_flags(CLI::App& cmd, net::TlsClientConfig& out) {
   cmd.add_option_function<std::string>(
          "--backend-tls-name",
          [&out](const std::string& name) {
-           if (!valid_server_name(name)) throw core::ConfigError(std::string("--backend-tls-name ") + kServerNameRule);
-           out.server_name = name;
+           out.server_name = core::flag_value("--backend-tls-name", [&] { return parse_server_name(name); });
          },
          "name sent as SNI and required in every server's certificate (default: the server's IP, no SNI)")
       ->type_name("NAME")
@@ -92,8 +94,11 @@ void read_backend_tls(const core::ConfigSection& section, net::TlsClientConfig& 
   if (auto on = section.boolean("backend_tls")) out.enabled = *on;
   if (auto ca = section.string("backend_tls_ca")) out.ca_file = *ca;
   if (auto name = section.string("backend_tls_name")) {
-    if (!valid_server_name(*name)) section.fail("backend_tls_name", kServerNameRule);
-    out.server_name = *name;
+    try {
+      out.server_name = parse_server_name(*name);
+    } catch (const std::invalid_argument& e) {
+      section.fail("backend_tls_name", e.what());
+    }
   }
 }
 
