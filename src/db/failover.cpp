@@ -226,6 +226,10 @@ asio::awaitable<void> FailoverManager::act(const ClusterHealth& h) {
       if (Clock::now() - nodes_[i]->acted_at < 2 * options_.interval) continue;
       if (n.writable) {
         nodes_[i]->acted_at = Clock::now();
+        // The snapshot joins looks taken at different moments: right after a
+        // switchover it can show the old primary still writable beside the new
+        // one. Fence only while the primary, looked at now, takes writes.
+        if (auto now = co_await inspect(*p); !now || !now->writable) continue;
         // An old primary back from a partition: it must never take a write again.
         // (It cannot acknowledge one meanwhile: no replica follows it.)
         spdlog::warn("db failover: fencing {}: writable while {} is the primary", n.server, ph->server);
