@@ -65,6 +65,11 @@ DbLogin stack_db_login(const Topology& topo, const StateDir& dir) {
           topo.db_tls() ? local_certificate_paths(dir.tls()).ca_cert.string() : ""};
 }
 
+DbLogin hosts_db_login(const Topology& topo, const fs::path& secrets) {
+  return {topo.db.monitor_user, read_secret(secrets / "monitor.password"),
+          topo.db_tls() ? local_certificate_paths(secrets / "tls").ca_cert.string() : ""};
+}
+
 void reload_database_certificates(const Topology& topo, const StateDir& dir) {
   for (const auto& [node, inst] : database_instances(topo, dir)) admin_query(inst, "FLUSH SSL");
 }

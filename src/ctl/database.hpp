@@ -24,6 +24,10 @@ std::vector<std::pair<Node, MariadbInstance>> database_instances(const Topology&
 // servers speak TLS only.
 DbLogin stack_db_login(const Topology& topo, const StateDir& dir);
 
+// The same on real hosts, from the secrets dir foobar render used (monitor.password
+// and tls/ca.pem): what foobar status and switchover use with --config.
+DbLogin hosts_db_login(const Topology& topo, const std::filesystem::path& secrets);
+
 // Makes every running server load its certificate again (FLUSH SSL), after a renewal.
 void reload_database_certificates(const Topology& topo, const StateDir& dir);
 

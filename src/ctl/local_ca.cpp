@@ -215,27 +215,37 @@ bool server_current(const LocalCertificates& files, const Issued& ca, const std:
 
 }  // namespace
 
-LocalCertificates local_certificate_paths(const fs::path& dir) {
-  return {dir / "ca.pem", dir / "server.pem", dir / "server-key.pem"};
+LocalCertificates local_certificate_paths(const fs::path& dir, std::string_view leaf) {
+  return {dir / "ca.pem", dir / fmt::format("{}.pem", leaf), dir / fmt::format("{}-key.pem", leaf)};
+}
+
+fs::path ensure_local_ca(const fs::path& dir, std::chrono::seconds renew_before) {
+  ERR_clear_error();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw std::runtime_error(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  const auto files = local_certificate_paths(dir);
+  ensure_ca(files.ca_cert, dir / "ca-key.pem", renew_before);
+  return files.ca_cert;
 }
 
 LocalCertificates ensure_local_certificates(const fs::path& dir, std::span<const std::string> names,
-                                            std::chrono::seconds renew_before) {
+                                            std::chrono::seconds renew_before, std::string_view leaf) {
   ERR_clear_error();  // an error left by others must not be reported as ours
   GeneralNames san = make_san(names);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw std::runtime_error(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
 
-  const LocalCertificates files = local_certificate_paths(dir);
+  const LocalCertificates files = local_certificate_paths(dir, leaf);
   Issued ca = ensure_ca(files.ca_cert, dir / "ca-key.pem", renew_before);
   if (server_current(files, ca, net::ossl::san_names(san.get()), renew_before)) return files;
 
-  Issued leaf = make_server(files.server_cert, names, san.get(), ca);
+  Issued issued = make_server(files.server_cert, names, san.get(), ca);
   // Key first: if a crash leaves a new key beside the old certificate, they do not match and
   // the next call re-issues.
-  write_pem(files.server_key, {}, leaf.key.get());
-  write_pem(files.server_cert, {leaf.cert.get(), ca.cert.get()});
+  write_pem(files.server_key, {}, issued.key.get());
+  write_pem(files.server_cert, {issued.cert.get(), ca.cert.get()});
   return files;
 }
 

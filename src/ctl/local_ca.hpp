@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace foobar::ctl {
 
@@ -17,8 +18,9 @@ struct LocalCertificates {
   std::filesystem::path server_key;   // server-key.pem
 };
 
-// Where the files are (or will be) in dir.
-LocalCertificates local_certificate_paths(const std::filesystem::path& dir);
+// Where the files are (or will be) in dir. leaf names the server certificate's files
+// (<leaf>.pem, <leaf>-key.pem): one CA signs certificates for several servers.
+LocalCertificates local_certificate_paths(const std::filesystem::path& dir, std::string_view leaf = "server");
 
 // Ensures dir (created if missing) holds the CA and a server certificate for names (DNS names
 // or IP addresses; the first is the subject CN), and returns their paths. Keeps what is valid;
@@ -28,7 +30,12 @@ LocalCertificates local_certificate_paths(const std::filesystem::path& dir);
 // Throws std::runtime_error naming the file and OpenSSL's reason, also for an unreadable CA:
 // browsers may trust it, so it is never replaced silently. Callers serialize (foobar up holds
 // the stack lock).
+// Ensures dir holds the CA only (as above); returns ca.pem's path.
+std::filesystem::path ensure_local_ca(const std::filesystem::path& dir,
+                                      std::chrono::seconds renew_before = std::chrono::days(30));
+
 LocalCertificates ensure_local_certificates(const std::filesystem::path& dir, std::span<const std::string> names,
-                                            std::chrono::seconds renew_before = std::chrono::days(30));
+                                            std::chrono::seconds renew_before = std::chrono::days(30),
+                                            std::string_view leaf = "server");
 
 }  // namespace foobar::ctl

@@ -67,6 +67,22 @@ class HostRender {
   void add(std::string rel, std::string text, unsigned mode = 0644) {
     files_.push_back({std::move(rel), std::move(text), mode});
   }
+  // For a file that several of the host's roles need.
+  void add_once(std::string rel, std::string text, unsigned mode = 0644) {
+    if (std::none_of(files_.begin(), files_.end(), [&](const auto& f) { return f.path == rel; }))
+      add(std::move(rel), std::move(text), mode);
+  }
+  // The CA in the secrets dir's tls/ (it signs the lb's certificate and every
+  // server's), sent to the host; its path there.
+  std::string ca_file() {
+    add_once("etc/foobar/tls/ca.pem", slurp(ensure_local_ca(secrets_ / "tls")));
+    return on_host("etc/foobar/tls/ca.pem");
+  }
+  // A certificate from that CA for this host's server of kind (<kind>-<host>.pem).
+  LocalCertificates server_certificate(const std::string& kind, const std::vector<std::string>& names) {
+    ca_file();
+    return ensure_local_certificates(secrets_ / "tls", names, std::chrono::days(30), kind + "-" + host_.name);
+  }
   std::string secret(const std::string& name) const { return secret_file(secrets_ / name); }
   std::vector<std::string> addresses(Role role) const {
     std::vector<std::string> out;
@@ -94,8 +110,7 @@ class HostRender {
   // host's admin token (a systemd credential, like every secret).
   void role_unit(Unit u) {
     const auto token = "etc/foobar/secrets/admin.token";
-    if (std::none_of(files_.begin(), files_.end(), [&](const auto& f) { return f.path == token; }))
-      add(token, secret("admin.token"), 0600);
+    add_once(token, secret("admin.token"), 0600);
     u.exec += " --admin-token-file %d/admin.token";
     u.service.push_back("LoadCredential=admin.token:" + on_host(token));
     std::string s = header("#");
@@ -197,7 +212,7 @@ class HostRender {
       auto local = ensure_local_certificates(secrets_ / "tls", names);
       cert = local.server_cert;
       key = local.server_key;
-      add("etc/foobar/tls/ca.pem", slurp(local.ca_cert));
+      add_once("etc/foobar/tls/ca.pem", slurp(local.ca_cert));
     }
     add("etc/foobar/tls/server.pem", slurp(cert));
     add("etc/foobar/tls/server-key.pem", slurp(key), 0600);
@@ -232,6 +247,7 @@ class HostRender {
                      }(), ", "));
     c += fmt::format("db_name = {}\ndb_user = {}\ndb_monitor_user = {}\n", toml_quote(d.name), toml_quote(d.app_user),
                      toml_quote(d.monitor_user));
+    if (t_.db_tls()) c += fmt::format("db_tls_ca = {}\n", toml_quote(ca_file()));
     add("etc/foobar/app.toml", c);
     add("etc/foobar/secrets/app.password", secret("app.password"), 0600);
     add("etc/foobar/secrets/monitor.password", secret("monitor.password"), 0600);
@@ -269,13 +285,26 @@ class HostRender {
     a.monitor.hosts = a.app.hosts;  // the failover leader; foobar status and switchover from the monitoring hosts
     for (const auto& f : t_.monitoring_from)
       a.monitor.hosts.push_back(account_host(t_.find_host(f) ? t_.find_host(f)->address : f));
+    // TLS only: clients and replication verify the server's certificate for its
+    // address. Flags, not my.cnf: the key reaches mariadbd (user mysql) as a
+    // systemd credential and stays root's 0600 file on disk.
+    std::string ca, tls_flags, credentials;
+    if (t_.db_tls()) {
+      ca = ca_file();
+      const auto cert = server_certificate("db", {n.address.host()});
+      add("etc/foobar/db/tls/server.pem", slurp(cert.server_cert));
+      add("etc/foobar/db/tls/server-key.pem", slurp(cert.server_key), 0600);
+      tls_flags = fmt::format(" --ssl-cert={} --ssl-key=%d/server-key.pem --ssl-ca={} --require-secure-transport=ON",
+                              on_host("etc/foobar/db/tls/server.pem"), ca);
+      credentials = "LoadCredential=server-key.pem:" + on_host("etc/foobar/db/tls/server-key.pem") + "\n";
+    }
     std::string sql = header("--");
     if (replica) {
       for (const Node& p : nodes(t_))
-        if (p.role == Role::db_primary) sql += replica_sql(p.address.host(), p.address.port(), a.replication);
+        if (p.role == Role::db_primary) sql += replica_sql(p.address.host(), p.address.port(), a.replication, ca);
     } else {
       sql += bootstrap_sql(a, slurp(t_.db.schema.empty() ? o_.site / "schema.sql" : fs::path(t_.db.schema)));
-      sql += primary_sql(n.address.host(), n.address.port(), a.replication, t_.db.replicas > 0);
+      sql += primary_sql(n.address.host(), n.address.port(), a.replication, t_.db.replicas > 0, ca);
     }
     add("etc/foobar/db/init.sql", sql, 0600);
     const auto cnf = on_host("etc/foobar/db/my.cnf");
@@ -294,7 +323,7 @@ class HostRender {
         "StateDirectory=foobar/db\n"
         "ExecStartPre=/bin/sh -c 'mkdir -p {0}/tmp && test -d {1}/mysql || {{ /usr/bin/mariadb-install-db "
         "--defaults-file={2} --skip-test-db --auth-root-authentication-method=socket && touch {0}/bootstrap-pending; }}'\n"
-        "ExecStart=/usr/sbin/mariadbd --defaults-file={2}\n"
+        "ExecStart=/usr/sbin/mariadbd --defaults-file={2}{7}\n{8}"
         "ExecStartPost=+/bin/sh -c 'test ! -e {0}/bootstrap-pending || {{ /usr/bin/mariadb --user=root --socket={3} < {4} "
         "&& rm {0}/bootstrap-pending; }}'\n"
         "Restart=on-failure\n"
@@ -308,7 +337,7 @@ class HostRender {
         "[Install]\n"
         "WantedBy=multi-user.target\n",
         inst.dir.string(), inst.datadir().string(), cnf, inst.socket().string(), on_host("etc/foobar/db/init.sql"),
-        replica ? "replica" : "primary", n.name);
+        replica ? "replica" : "primary", n.name, tls_flags, credentials);
     add("etc/systemd/system/foobar-db.service", s);
   }
 

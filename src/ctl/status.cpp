@@ -76,7 +76,7 @@ StackStatus collect_hosts_status(const Topology& topo, const fs::path& secrets) 
   out.stack.up_pid = -1;  // no `foobar up`: each host's systemd runs its roles
   out.all_up = true;
   if (!topo.lb.vip.empty()) out.stack.url = "http://" + topo.vip_address() + "/";
-  const std::string password = read_secret(secrets / "monitor.password");
+  const DbLogin login = hosts_db_login(topo, secrets);
   for (const Node& n : nodes(topo)) {
     NodeStatus ns;
     ns.rec = {n.name + "@" + n.host, std::string(role_name(n.role)), n.address.str(),
@@ -87,7 +87,7 @@ StackStatus collect_hosts_status(const Topology& topo, const fs::path& secrets) 
     ns.rec.state = ns.up ? "up" : "down";
     if (ns.up && n.admin.port()) ns.requests = requests_served(ns.rec.admin);
     if (ns.up && (n.role == Role::db_primary || n.role == Role::db_replica))
-      ns.db = query_db_status(n.address, {topo.db.monitor_user, password, ""});
+      ns.db = query_db_status(n.address, login);
     out.all_up = out.all_up && ns.up;
     out.nodes.push_back(std::move(ns));
   }

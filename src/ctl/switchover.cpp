@@ -143,8 +143,7 @@ int run_switchover(const fs::path& state_dir, const std::string& config, const f
       Topology topo = load_topology(config);
       for (const Node& n : nodes(topo))
         if (n.role == Role::db_primary || n.role == Role::db_replica) servers.push_back({n.name, n.address});
-      login = {topo.db.monitor_user,
-               read_secret((secrets.empty() ? default_secrets_dir(config) : secrets) / "monitor.password"), ""};
+      login = hosts_db_login(topo, secrets.empty() ? default_secrets_dir(config) : secrets);
     } else {
       StateDir dir(state_dir);
       auto stack = read_stack(dir.stack_file());

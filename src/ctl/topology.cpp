@@ -516,7 +516,7 @@ std::string to_toml(const Topology& t) {
   else
     o += fmt::format("schema = {}\n", toml_quote(t.db.schema));
   o += fmt::format("catch_up_timeout_s = {}\n", t.db.catch_up_timeout_s);
-  o += line(fmt::format("tls = {}", t.db.tls), "clients and replication over TLS only (foobar up)") + "\n";
+  o += line(fmt::format("tls = {}", t.db.tls), "clients and replication over TLS only") + "\n";
 
   const auto m = monitoring_ports(t);
   o += line("[monitoring]", "Prometheus and Alertmanager, when installed (make deps)");

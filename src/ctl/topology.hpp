@@ -116,9 +116,9 @@ struct Topology {
   std::string source = "<built-in default>";  // config file it came from
 
   bool on_hosts() const noexcept { return !hosts.empty(); }
-  // The database servers speak TLS only, with the local CA's certificate.
-  // foobar up only: render issues no database certificates yet.
-  bool db_tls() const noexcept { return db.enabled && db.tls && !on_hosts(); }
+  // The database servers speak TLS only, with certificates from the local CA
+  // (foobar up's in the state dir; foobar render's in the secrets dir).
+  bool db_tls() const noexcept { return db.enabled && db.tls; }
   std::string vip_address() const { return lb.vip.substr(0, lb.vip.find('/')); }  // "" without a VIP
   const Host* find_host(std::string_view name) const noexcept;
 };

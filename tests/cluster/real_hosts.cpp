@@ -27,6 +27,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ctl/state_dir.hpp"
 #include "support/eventually.hpp"
 #include "support/http_client.hpp"
 #include "support/lan.hpp"
@@ -404,6 +405,43 @@ TEST_F(RealHosts, SiteWorksThroughTheVip) {
                                           "www.foobar.com:443:{} https://www.foobar.com/",
                                           ca.string(), kVip));
   EXPECT_EQ(out, "200");
+}
+
+// The rendered databases speak TLS only, each with its own certificate from the
+// secrets dir's CA: a client without TLS is refused, one that verifies the
+// server's address gets TLS 1.3, and the replica verifies its primary.
+TEST_F(RealHosts, DatabaseTrafficIsTlsOnlyAndVerified) {
+  const auto ca = c_->root("app1") / "etc/foobar/tls/ca.pem";
+  const auto login = c_->dir / "monitor.cnf";  // no password on a command line
+  std::ofstream(login) << "[client]\nuser=foobar_monitor\npassword=" << ctl::read_secret(c_->dir / "secrets/monitor.password")
+                       << "\n";
+  const auto db1 = c_->lan->address("db1");
+  auto client = [&](const std::string& host, const std::string& flags) {
+    return c_->sh(host, fmt::format("mariadb --defaults-extra-file={} -h {} {} -N -B -e \"SHOW SESSION STATUS LIKE "
+                                    "\\\"Ssl_version\\\"\"",
+                                    login.string(), db1, flags));
+  };
+  // (sh() quotes each word in '': no single quotes in these commands.)
+  const auto plain = client("app1", "--skip-ssl");
+  EXPECT_NE(plain.find("ERROR"), std::string::npos) << plain;
+  EXPECT_EQ(client("app1", fmt::format("--ssl-ca={} --ssl-verify-server-cert", ca.string())), "Ssl_version\tTLSv1.3\n");
+  // Each certificate names its own server only.
+  for (const std::string db : {"db1", "db2"}) {
+    const auto cert = c_->root(db) / "etc/foobar/db/tls/server.pem";
+    auto verify = [&](const std::string& ip) {
+      return c_->sh("client", fmt::format("openssl verify -CAfile {} -verify_ip {} {}", ca.string(), ip, cert.string()));
+    };
+    const auto other = c_->lan->address(db == "db1" ? "db2" : "db1");
+    EXPECT_NE(verify(c_->lan->address(db)).find(": OK"), std::string::npos) << verify(c_->lan->address(db));
+    EXPECT_EQ(verify(other).find(": OK"), std::string::npos) << verify(other);
+  }
+  EXPECT_EQ(fs::status(c_->root("db1") / "etc/foobar/db/tls/server-key.pem").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  const auto socket = c_->root("db2") / "var/lib/foobar/db/mysqld.sock";
+  const auto status = c_->sh("db2", fmt::format("mariadb --user=root --socket={} -E -e \"SHOW SLAVE STATUS\"", socket.string()));
+  EXPECT_NE(status.find("Master_SSL_Allowed: Yes"), std::string::npos) << status;
+  EXPECT_NE(status.find("Master_SSL_Verify_Server_Cert: Yes"), std::string::npos) << status;
+  EXPECT_NE(status.find("Slave_IO_Running: Yes"), std::string::npos) << status;
 }
 
 TEST_F(RealHosts, StatusFromTheMonitoringHostShowsEveryNode) {

@@ -140,10 +140,16 @@ void ServiceUnit::start(std::chrono::milliseconds timeout) {
       fs::create_directories(dir);
       if (pw && ::chown(dir.c_str(), pw->pw_uid, pw->pw_gid) != 0) throw std::runtime_error("chown " + dir.string());
     }
+  // Credentials are the unit user's to read (0400), whoever owns the source file.
   for (const auto& c : values("LoadCredential")) {
     const auto colon = c.find(':');
+    const auto file = credentials_ / c.substr(0, colon);
     fs::create_directories(credentials_);
-    fs::copy_file(c.substr(colon + 1), credentials_ / c.substr(0, colon), fs::copy_options::overwrite_existing);
+    fs::copy_file(c.substr(colon + 1), file, fs::copy_options::overwrite_existing);
+    fs::permissions(file, fs::perms::owner_read);
+    if (pw && (::chown(credentials_.c_str(), pw->pw_uid, pw->pw_gid) != 0 ||
+               ::chown(file.c_str(), pw->pw_uid, pw->pw_gid) != 0))
+      throw std::runtime_error("chown " + file.string());
   }
   for (const auto& line : values("ExecStartPre")) run_step(line, timeout);
   const auto type = values("Type");

@@ -123,6 +123,29 @@ TEST(LocalCa, CreatesFilesWithModes) {
   EXPECT_EQ(std::distance(fs::directory_iterator(d.path / "tls"), fs::directory_iterator()), 4);
 }
 
+// One CA, a certificate per server (foobar render: each database host its own key).
+TEST(LocalCa, NamedLeavesShareTheCaAndLeaveEachOtherAlone) {
+  Dir d;
+  auto lb = ensure_local_certificates(d.path, names);
+  const std::string lb_cert = d.read("server.pem");
+  const std::vector<std::string> db1{"10.0.0.41"}, db2{"10.0.0.42"};
+  auto a = ensure_local_certificates(d.path, db1, 30 * 24h, "db-db1");
+  auto b = ensure_local_certificates(d.path, db2, 30 * 24h, "db-db2");
+  EXPECT_EQ(a.server_cert, d.path / "db-db1.pem");
+  EXPECT_EQ(a.server_key, d.path / "db-db1-key.pem");
+  EXPECT_EQ(mode(b.server_key), 0600u);
+  EXPECT_EQ(a.ca_cert, lb.ca_cert);
+  auto ca = read_certs(lb.ca_cert);
+  ASSERT_EQ(ca.size(), 1u);
+  EXPECT_EQ(verify(read_certs(a.server_cert).at(0).get(), ca[0].get(), "10.0.0.41"), X509_V_OK);
+  EXPECT_EQ(verify(read_certs(b.server_cert).at(0).get(), ca[0].get(), "10.0.0.42"), X509_V_OK);
+  EXPECT_NE(verify(read_certs(b.server_cert).at(0).get(), ca[0].get(), "10.0.0.41"), X509_V_OK);
+  EXPECT_EQ(d.read("server.pem"), lb_cert);  // untouched by the others
+  const std::string a_cert = d.read("db-db1.pem");
+  ensure_local_certificates(d.path, db1, 30 * 24h, "db-db1");
+  EXPECT_EQ(d.read("db-db1.pem"), a_cert);  // still current: kept
+}
+
 TEST(LocalCa, CertificateProfiles) {
   Dir d;
   auto files = ensure_local_certificates(d.path, names);
