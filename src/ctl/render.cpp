@@ -78,11 +78,26 @@ class HostRender {
     add_once("etc/foobar/tls/ca.pem", slurp(ensure_local_ca(secrets_ / "tls")));
     return on_host("etc/foobar/tls/ca.pem");
   }
-  // A certificate from that CA for this host's server of kind (<kind>-<host>.pem).
-  LocalCertificates server_certificate(const std::string& kind, const std::vector<std::string>& names) {
+  // A certificate from that CA for n's address (the secrets' tls/<kind>-<host>.pem),
+  // sent as etc/foobar/tls/<kind>.pem with its key (0600), which reaches the
+  // server as the systemd credential <kind>-key.pem. Returns the certificate's path.
+  std::string server_certificate(const std::string& kind, const Node& n, std::vector<std::string>& service) {
     ca_file();
-    return ensure_local_certificates(secrets_ / "tls", names, std::chrono::days(30), kind + "-" + host_.name);
+    const std::vector<std::string> names{n.address.host()};
+    const auto c = ensure_local_certificates(secrets_ / "tls", names, std::chrono::days(30), kind + "-" + host_.name);
+    const std::string cert = "etc/foobar/tls/" + kind + ".pem", key = "etc/foobar/tls/" + kind + "-key.pem";
+    add(cert, slurp(c.server_cert));
+    add(key, slurp(c.server_key), 0600);
+    service.push_back(fmt::format("LoadCredential={}-key.pem:{}", kind, on_host(key)));
+    return on_host(cert);
   }
+  // A tier behind a re-encrypting proxy serves TLS only, at its address.
+  std::string tls_only_flags(const std::string& kind, const Node& n, std::vector<std::string>& service) {
+    return fmt::format(" --listen-tls {} --tls-only --tls-cert {} --tls-key %d/{}-key.pem --hsts-max-age 0",
+                       n.address.str(), server_certificate(kind, n, service), kind);
+  }
+  // The proxy's keys that verify that tier (lb.toml, web.toml).
+  std::string backend_tls_keys() { return fmt::format("backend_tls = true\nbackend_tls_ca = {}\n", toml_quote(ca_file())); }
   std::string secret(const std::string& name) const { return secret_file(secrets_ / name); }
   std::vector<std::string> addresses(Role role) const {
     std::vector<std::string> out;
@@ -182,6 +197,7 @@ class HostRender {
     c += fmt::format("balance = {}\nhealth_check = {}\nhealth_interval_ms = {}\nrise = {}\nfall = {}\nthreads = {}\n",
                      toml_quote(s.balance), toml_quote(s.health_check), s.health_interval_ms, s.rise, s.fall, s.threads);
     c += client_limits_toml(s.client_limits);
+    if (s.backend_tls) c += backend_tls_keys();
     for (const auto& b : addresses(Role::web)) c += fmt::format("\n[[lb.backends]]\naddress = {}\n", toml_quote(b));
     add("etc/foobar/lb.toml", c);
     std::string exec = fmt::format("{} lb --config {}", o_.binary.string(), on_host("etc/foobar/lb.toml"));
@@ -227,10 +243,13 @@ class HostRender {
     std::vector<std::string> lbs;  // the app sees the client the lb saw
     for (const auto& a : host_addresses({Role::lb})) lbs.push_back(toml_quote(a));
     if (!lbs.empty()) c += fmt::format("trusted_proxies = [{}]\n", fmt::join(lbs, ", "));
+    if (t_.web.backend_tls) c += backend_tls_keys();
     add("etc/foobar/web.toml", c);
-    role_unit({"foobar-web", "foobar web: static files and /api/ to the app servers",
-               fmt::format("{} web --config {}", o_.binary.string(), on_host("etc/foobar/web.toml")),
-               {"LogsDirectory=foobar"}, n.address.port() < 1024});
+    std::vector<std::string> service{"LogsDirectory=foobar"};
+    std::string exec = fmt::format("{} web --config {}", o_.binary.string(), on_host("etc/foobar/web.toml"));
+    if (t_.lb.backend_tls) exec += tls_only_flags("web", n, service);
+    role_unit({"foobar-web", "foobar web: static files and /api/ to the app servers", exec, service,
+               n.address.port() < 1024});
   }
 
   void app(const Node& n) {
@@ -251,13 +270,14 @@ class HostRender {
     add("etc/foobar/app.toml", c);
     add("etc/foobar/secrets/app.password", secret("app.password"), 0600);
     add("etc/foobar/secrets/monitor.password", secret("monitor.password"), 0600);
-    role_unit({"foobar-app", "foobar app: the site's application server",
-               fmt::format("{} app --config {} --db-password-file %d/app.password --db-monitor-password-file "
-                           "%d/monitor.password",
-                           o_.binary.string(), on_host("etc/foobar/app.toml")),
-               {"LogsDirectory=foobar", "LoadCredential=app.password:" + on_host("etc/foobar/secrets/app.password"),
-                "LoadCredential=monitor.password:" + on_host("etc/foobar/secrets/monitor.password")},
-               n.address.port() < 1024});
+    std::vector<std::string> service{"LogsDirectory=foobar",
+                                     "LoadCredential=app.password:" + on_host("etc/foobar/secrets/app.password"),
+                                     "LoadCredential=monitor.password:" + on_host("etc/foobar/secrets/monitor.password")};
+    std::string exec = fmt::format("{} app --config {} --db-password-file %d/app.password --db-monitor-password-file "
+                                   "%d/monitor.password",
+                                   o_.binary.string(), on_host("etc/foobar/app.toml"));
+    if (t_.web.backend_tls) exec += tls_only_flags("app", n, service);
+    role_unit({"foobar-app", "foobar app: the site's application server", exec, service, n.address.port() < 1024});
   }
 
   // MariaDB under a unit of ours (its own data dir, so Debian's mariadb.service
@@ -291,12 +311,10 @@ class HostRender {
     std::string ca, tls_flags, credentials;
     if (t_.db_tls()) {
       ca = ca_file();
-      const auto cert = server_certificate("db", {n.address.host()});
-      add("etc/foobar/db/tls/server.pem", slurp(cert.server_cert));
-      add("etc/foobar/db/tls/server-key.pem", slurp(cert.server_key), 0600);
-      tls_flags = fmt::format(" --ssl-cert={} --ssl-key=%d/server-key.pem --ssl-ca={} --require-secure-transport=ON",
-                              on_host("etc/foobar/db/tls/server.pem"), ca);
-      credentials = "LoadCredential=server-key.pem:" + on_host("etc/foobar/db/tls/server-key.pem") + "\n";
+      std::vector<std::string> service;
+      tls_flags = fmt::format(" --ssl-cert={} --ssl-key=%d/db-key.pem --ssl-ca={} --require-secure-transport=ON",
+                              server_certificate("db", n, service), ca);
+      credentials = service.at(0) + "\n";
     }
     std::string sql = header("--");
     if (replica) {

@@ -75,6 +75,17 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
   dir.secret("admin.token");  // made on first use, like the passwords
   const std::vector<std::string> admin{"--admin", node.admin.str(), "--admin-token-file",
                                        dir.secret_path("admin.token").string()};
+  // Re-encryption: the tier behind serves TLS only, with the local CA's
+  // certificate (it names topo.host), and the proxy in front verifies it.
+  const auto local = local_certificate_paths(dir.tls());
+  auto listen = [&](bool tls) -> std::vector<std::string> {
+    if (!tls) return {"--listen", node.address.str()};
+    return {"--listen-tls", node.address.str(), "--tls-only", "--tls-cert", local.server_cert.string(), "--tls-key",
+            local.server_key.string(), "--hsts-max-age", "0"};
+  };
+  auto verify = [&](bool tls, std::vector<std::string>& argv) {
+    if (tls) argv.insert(argv.end(), {"--backend-tls", "--backend-tls-ca", local.ca_cert.string()});
+  };
   switch (node.role) {
     case Role::lb:
       a = {"foobar", "lb", "--listen", node.address.str(), "--balance", topo.lb.balance,
@@ -85,11 +96,11 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
       for (const auto& f : lb::client_limit_flags(topo.lb.client_limits)) a.push_back(f);
       for (const Node& n : nodes(topo))
         if (n.role == Role::web) a.insert(a.end(), {"--backend", n.address.str()});
+      verify(topo.lb.backend_tls, a);
       s.ready.push_back(node.admin);
       if (topo.monitoring.enabled && monitoring_missing().empty())  // the admin listener's /dashboard
         a.insert(a.end(), {"--prometheus", fmt::format("{}:{}", topo.host, monitoring_ports(topo).prometheus)});
       if (topo.lb.https) {
-        const auto local = local_certificate_paths(dir.tls());
         a.insert(a.end(), {"--listen-tls", topo.lb.https_listen.str(), "--tls-cert",
                            topo.lb.tls_cert.empty() ? local.server_cert.string() : topo.lb.tls_cert, "--tls-key",
                            topo.lb.tls_key.empty() ? local.server_key.string() : topo.lb.tls_key,
@@ -101,17 +112,18 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
       }
       break;
     case Role::web:
-      a = {"foobar", "web", "--listen", node.address.str(), "--root", site.root.string(), "--threads",
-           std::to_string(topo.web.threads), "--access-log",
+      a = {"foobar", "web", "--root", site.root.string(), "--threads", std::to_string(topo.web.threads), "--access-log",
            topo.web.access_log ? dir.logs().string() + "/" + node.name + ".access.log" : "off"};
+      for (const auto& f : listen(topo.lb.backend_tls)) a.push_back(f);
       if (topo.app.count > 0) a.insert(a.end(), {"--proxy", "/api/=" + join_nodes(topo, Role::app)});
+      verify(topo.web.backend_tls, a);
       for (const Node& n : nodes(topo))  // the app sees the client the lb saw
         if (n.role == Role::lb) a.insert(a.end(), {"--trusted-proxy", n.admin.host()});
       a.insert(a.end(), admin.begin(), admin.end());
       s.ready.push_back(node.admin);
       break;
     case Role::app: {
-      a = {"foobar", "app", "--listen", node.address.str(), "--threads", std::to_string(topo.app.threads),
+      a = {"foobar", "app", "--threads", std::to_string(topo.app.threads),
            "--db-name", topo.db.name, "--db-user", topo.db.app_user, "--db-password-file",
            dir.secret_path("app.password").string(), "--db-monitor-user", topo.db.monitor_user,
            "--db-monitor-password-file", dir.secret_path("monitor.password").string(), "--max-replica-lag",
@@ -121,7 +133,8 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
         if (n.role == Role::db_primary) a.insert(a.end(), {"--db-primary", n.address.str()});
         if (n.role == Role::db_replica) a.insert(a.end(), {"--db-replica", n.address.str()});
       }
-      if (topo.db_tls()) a.insert(a.end(), {"--db-tls-ca", local_certificate_paths(dir.tls()).ca_cert.string()});
+      for (const auto& f : listen(topo.web.backend_tls)) a.push_back(f);
+      if (topo.db_tls()) a.insert(a.end(), {"--db-tls-ca", local.ca_cert.string()});
       a.insert(a.end(), admin.begin(), admin.end());
       s.ready.push_back(node.admin);
       break;

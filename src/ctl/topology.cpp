@@ -314,7 +314,7 @@ Topology parse_topology(std::string_view text, const std::string& source, std::o
     lb->allow_only({"enabled", "listen", "admin_port", "balance", "health_check", "health_interval_ms", "rise",
                     "fall", "threads", "https", "https_listen", "tls_cert", "tls_key", "vip", "interface", "virtual_router_id",
                     "rate_limit", "rate_limit_rules", "max_connections_per_client", "connection_rate",
-                    "client_table_size"});
+                    "client_table_size", "backend_tls"});
     lb::read_client_limits(*lb, t.lb.client_limits);
     if (auto v = lb->boolean("enabled")) t.lb.enabled = *v;
     if (auto a = net::read_address(*lb, "listen", net::Address::Use::Listen)) {
@@ -329,6 +329,7 @@ Topology parse_topology(std::string_view text, const std::string& source, std::o
     integer(*lb, "fall", t.lb.fall, 1, 100);
     integer(*lb, "threads", t.lb.threads, 0, 256);
     if (auto v = lb->boolean("https")) t.lb.https = *v;
+    if (auto v = lb->boolean("backend_tls")) t.lb.backend_tls = *v;
     if (auto a = net::read_address(*lb, "https_listen", net::Address::Use::Listen)) {
       if (a->port() == 0) lb->fail("https_listen", "the port must be from 1 to 65535");
       t.lb.https_listen = *a;
@@ -339,7 +340,8 @@ Topology parse_topology(std::string_view text, const std::string& source, std::o
       lb->fail(t.lb.tls_cert.empty() ? "tls_key" : "tls_cert", "tls_cert and tls_key go together");
   }
   if (auto web = top.table("web")) {
-    web->allow_only({"count", "port", "admin_port", "root", "threads", "access_log"});
+    web->allow_only({"count", "port", "admin_port", "root", "threads", "access_log", "backend_tls"});
+    if (auto v = web->boolean("backend_tls")) t.web.backend_tls = *v;
     integer(*web, "count", t.web.count, 0, 64);
     integer(*web, "port", t.web.port, 1, 65535);
     integer(*web, "admin_port", t.web.admin_port, 1, 65535);
@@ -479,6 +481,7 @@ std::string to_toml(const Topology& t) {
          line("# tls_key = \"\"");
   else
     o += line("tls_cert = " + toml_quote(t.lb.tls_cert)) + line("tls_key = " + toml_quote(t.lb.tls_key));
+  o += line(fmt::format("backend_tls = {}", t.lb.backend_tls), "TLS to the web servers, verified (local CA)");
   const auto limits = client_limits_toml(t.lb.client_limits);
   o += limits.empty() ? line("# rate_limit = { requests_per_second = 100, burst = 200 }", "per client: docs/lb.md")
                       : limits;
@@ -492,7 +495,8 @@ std::string to_toml(const Topology& t) {
   else
     o += fmt::format("root = {}\n", toml_quote(t.web.root));
   o += fmt::format("threads = {}\n", t.web.threads);
-  o += fmt::format("access_log = {}\n\n", t.web.access_log);
+  o += fmt::format("access_log = {}\n", t.web.access_log);
+  o += line(fmt::format("backend_tls = {}", t.web.backend_tls), "TLS to the app servers, verified (local CA)") + "\n";
 
   o += line("[app]", "the application servers (www.foobar.com)");
   o += fmt::format("count = {}\n", t.app.count);

@@ -42,6 +42,9 @@ struct LbSettings {
   std::string interface = "eth0";
   int virtual_router_id = 0;  // VRRP's id of the pair on the LAN (1..255); set from the VIP's last octet unless given
   lb::ClientLimitsConfig client_limits;  // the lb's keys of the same names (docs/lb.md)
+  // Re-encryption towards the web servers: they serve TLS only, with a certificate
+  // from the local CA, which the lb verifies.
+  bool backend_tls = false;
 };
 
 struct WebSettings {
@@ -51,6 +54,7 @@ struct WebSettings {
   std::string root;      // static files; "": site/public found next to the binary
   int threads = 1;
   bool access_log = true;  // one access log per web server in the state dir's logs/
+  bool backend_tls = false;  // re-encryption towards the app servers, as [lb] backend_tls
 };
 
 struct AppSettings {

@@ -87,15 +87,19 @@ Server::Server(core::Runtime& rt, ServerConfig config, HandlerFactory factory)
   impl_->config = std::move(config);
   const auto& cfg = impl_->config;
   // Two listeners on one address would both bind (SO_REUSEPORT) and split its connections.
-  std::vector<net::Address> addresses{cfg.listen};
+  std::vector<net::Address> addresses;
+  if (!cfg.tls.only) addresses.push_back(cfg.listen);
   if (cfg.admin) addresses.push_back(*cfg.admin);
   addresses.insert(addresses.end(), cfg.tls.listen.begin(), cfg.tls.listen.end());
   for (std::size_t i = 0; i < addresses.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
       if (addresses[i].port() != 0 && addresses[i] == addresses[j])
         throw core::ConfigError(fmt::format("{}: two listeners on {}", cfg.name, addresses[i].str()));
-  if (cfg.tls.redirect_https && !cfg.tls.enabled())
-    throw core::ConfigError(fmt::format("{}: --redirect-https needs a TLS listener (--listen-tls)", cfg.name));
+  if ((cfg.tls.redirect_https || cfg.tls.only) && !cfg.tls.enabled())
+    throw core::ConfigError(fmt::format("{}: --{} needs a TLS listener (--listen-tls)", cfg.name,
+                                        cfg.tls.only ? "tls-only" : "redirect-https"));
+  if (cfg.tls.redirect_https && cfg.tls.only)
+    throw core::ConfigError(fmt::format("{}: --redirect-https needs a plain listener (not --tls-only)", cfg.name));
   if (cfg.tls.enabled()) {
     impl_->tls = std::make_shared<net::TlsService>(cfg.tls);
     rt.on_reload([tls = impl_->tls] {
@@ -111,12 +115,15 @@ Server::Server(core::Runtime& rt, ServerConfig config, HandlerFactory factory)
 
   // Every worker gets one acceptor per address: the plain one, then the TLS ones.
   std::vector<std::pair<std::vector<tcp::acceptor>, bool>> per_address;
-  per_address.emplace_back(net::open_listeners(rt, cfg.listen.endpoint()), false);
-  impl_->local = per_address.front().first.front().local_endpoint();
+  if (!cfg.tls.only) {
+    per_address.emplace_back(net::open_listeners(rt, cfg.listen.endpoint()), false);
+    impl_->local = per_address.front().first.front().local_endpoint();
+  }
   for (const auto& a : cfg.tls.listen) {
     per_address.emplace_back(net::open_listeners(rt, a.endpoint()), true);
     impl_->tls_local.push_back(per_address.back().first.front().local_endpoint());
   }
+  if (cfg.tls.only) impl_->local = impl_->tls_local.front();
   auto log = AccessLog::open(cfg.access_log, cfg.access_log_format);
   if (cfg.metrics)
     impl_->metrics = std::make_unique<ServerMetrics>(*cfg.metrics, cfg.name, cfg.limits.max_connections * rt.size(),
@@ -145,7 +152,7 @@ Server::Server(core::Runtime& rt, ServerConfig config, HandlerFactory factory)
     asio::co_spawn(w->io, w->sweep_loop(), asio::detached);
     impl_->workers.push_back(std::move(w));
   }
-  std::printf("%s listening on %s\n", cfg.name.c_str(), net::Address(impl_->local).str().c_str());
+  if (!cfg.tls.only) std::printf("%s listening on %s\n", cfg.name.c_str(), net::Address(impl_->local).str().c_str());
   for (const auto& ep : impl_->tls_local)
     std::printf("%s listening on %s (tls)\n", cfg.name.c_str(), net::Address(ep).str().c_str());
   std::fflush(stdout);

@@ -72,6 +72,7 @@ class Server {
   // reloads the certificates.
   Server(core::Runtime& rt, ServerConfig config, HandlerFactory factory);
   ~Server();
+  // The plain listener's address (with --tls-only, the first TLS listener's).
   const tcp::endpoint& local_endpoint() const noexcept;
   // The TLS listeners' addresses, in the order configured (ports resolved).
   const std::vector<tcp::endpoint>& tls_endpoints() const noexcept;

@@ -47,7 +47,7 @@ constexpr std::int64_t kMaxHstsAge = 10LL * 365 * 24 * 3600;
 
 // [<role>.tls]: listeners, certificate pairs, handshake timeout, tickets, redirect, HSTS.
 void read_tls_config(const core::ConfigSection& t, net::TlsConfig& out) {
-  t.allow_only({"listen", "cert", "key", "handshake_timeout_ms", "ticket_keys", "redirect_https", "hsts_max_age",
+  t.allow_only({"listen", "cert", "key", "handshake_timeout_ms", "ticket_keys", "redirect_https", "only", "hsts_max_age",
                 "hsts_include_subdomains"});
   if (auto list = t.strings("listen")) {
     out.listen.clear();
@@ -67,6 +67,7 @@ void read_tls_config(const core::ConfigSection& t, net::TlsConfig& out) {
   if (auto v = t.integer("handshake_timeout_ms", 1, kMaxMs)) out.handshake_timeout = ms(*v);
   if (auto v = t.string("ticket_keys")) out.ticket_key_file = *v;
   if (auto v = t.boolean("redirect_https")) out.redirect_https = *v;
+  if (auto v = t.boolean("only")) out.only = *v;
   if (auto v = t.integer("hsts_max_age", 0, kMaxHstsAge)) out.hsts_max_age = *v;
   if (auto v = t.boolean("hsts_include_subdomains")) out.hsts_include_subdomains = *v;
 }
@@ -97,6 +98,7 @@ void add_tls_flags(CLI::App& cmd, net::TlsConfig& out) {
                  "file keeping the session ticket keys across restarts (mode 0600; default: memory only)")
       ->type_name("FILE")
       ->group(group);
+  cmd.add_flag("--tls-only", out.only, "no plain listener: serve on the --listen-tls addresses only")->group(group);
   cmd.add_flag("--redirect-https", out.redirect_https,
                "plain listener: answer every request with a redirect to https (301, or 308 for non-GET)")
       ->group(group);

@@ -23,6 +23,7 @@ struct TlsConfig {
   // resumption; "" keeps them in memory only.
   std::string ticket_key_file;
   bool redirect_https = false;                 // plain listeners answer 301/308 to https
+  bool only = false;                           // no plain listener (a tier behind a re-encrypting proxy)
   std::int64_t hsts_max_age = 63072000;        // Strict-Transport-Security on TLS responses; 0: none
   bool hsts_include_subdomains = false;
 

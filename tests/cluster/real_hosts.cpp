@@ -23,6 +23,7 @@
 #include <memory>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -93,7 +94,8 @@ std::string topology(const Lan& lan) {
     t += fmt::format("[[host]]\nname = \"{}\"\naddress = \"{}\"\nroles = [{}]\n\n", h, lan.address(h),
                      r.empty() ? "" : "\"" + r + "\"");
   }
-  t += fmt::format("[lb]\nvip = \"{}/24\"\ninterface = \"eth0\"\nhealth_interval_ms = 200\n\n", kVip);
+  t += fmt::format("[lb]\nvip = \"{}/24\"\ninterface = \"eth0\"\nhealth_interval_ms = 200\nbackend_tls = true\n\n", kVip);
+  t += "[web]\nbackend_tls = true\n\n";  // re-encryption on both legs
   t += "[monitoring]\nfrom = [\"mon\"]\n\n[admin]\nfrom = [\"mon\"]\n";
   return t;
 }
@@ -427,7 +429,7 @@ TEST_F(RealHosts, DatabaseTrafficIsTlsOnlyAndVerified) {
   EXPECT_EQ(client("app1", fmt::format("--ssl-ca={} --ssl-verify-server-cert", ca.string())), "Ssl_version\tTLSv1.3\n");
   // Each certificate names its own server only.
   for (const std::string db : {"db1", "db2"}) {
-    const auto cert = c_->root(db) / "etc/foobar/db/tls/server.pem";
+    const auto cert = c_->root(db) / "etc/foobar/tls/db.pem";
     auto verify = [&](const std::string& ip) {
       return c_->sh("client", fmt::format("openssl verify -CAfile {} -verify_ip {} {}", ca.string(), ip, cert.string()));
     };
@@ -435,13 +437,30 @@ TEST_F(RealHosts, DatabaseTrafficIsTlsOnlyAndVerified) {
     EXPECT_NE(verify(c_->lan->address(db)).find(": OK"), std::string::npos) << verify(c_->lan->address(db));
     EXPECT_EQ(verify(other).find(": OK"), std::string::npos) << verify(other);
   }
-  EXPECT_EQ(fs::status(c_->root("db1") / "etc/foobar/db/tls/server-key.pem").permissions() & fs::perms::all,
+  EXPECT_EQ(fs::status(c_->root("db1") / "etc/foobar/tls/db-key.pem").permissions() & fs::perms::all,
             fs::perms::owner_read | fs::perms::owner_write);
   const auto socket = c_->root("db2") / "var/lib/foobar/db/mysqld.sock";
   const auto status = c_->sh("db2", fmt::format("mariadb --user=root --socket={} -E -e \"SHOW SLAVE STATUS\"", socket.string()));
   EXPECT_NE(status.find("Master_SSL_Allowed: Yes"), std::string::npos) << status;
   EXPECT_NE(status.find("Master_SSL_Verify_Server_Cert: Yes"), std::string::npos) << status;
   EXPECT_NE(status.find("Slave_IO_Running: Yes"), std::string::npos) << status;
+}
+
+// Re-encryption: the web and app servers speak TLS only, each with a certificate
+// for its own address that the tier in front verifies.
+TEST_F(RealHosts, TheTiersBehindTheLbSpeakTlsOnly) {
+  const auto ca = c_->root("lb1") / "etc/foobar/tls/ca.pem";
+  for (const auto& [from, to, port] : {std::tuple{"lb1", "web1", 8080}, {"lb2", "web2", 8080}, {"web1", "app1", 9000}}) {
+    const auto at = fmt::format("{}:{}", c_->lan->address(to), port);
+    const auto tls = c_->sh(from, fmt::format("openssl s_client -brief -connect {} -CAfile {} -verify_ip {} "
+                                              "-verify_return_error < /dev/null",
+                                              at, ca.string(), c_->lan->address(to)));
+    EXPECT_NE(tls.find("Verification: OK"), std::string::npos) << from << " -> " << at << ": " << tls;
+    EXPECT_NE(tls.find("Protocol version: TLSv1.3"), std::string::npos) << tls;
+    // Plain HTTP there is told to use TLS, as nginx does (400), and never served.
+    const auto plain = c_->sh(from, fmt::format("curl -s -m 2 http://{}/", at));
+    EXPECT_EQ(plain, "This port speaks HTTPS: use an https:// URL.\n") << from << " -> " << at;
+  }
 }
 
 TEST_F(RealHosts, StatusFromTheMonitoringHostShowsEveryNode) {

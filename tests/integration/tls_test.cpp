@@ -836,6 +836,22 @@ TEST_F(Tls, ReconnectionsToABackendResumeTheSession) {
   EXPECT_EQ(handshakes(w.admin, "resumed"), 19);
 }
 
+// --tls-only (a tier behind a re-encrypting proxy): TLS listeners alone, the
+// --listen address stays closed; without a TLS listener it refuses to start.
+TEST_F(Tls, TlsOnlyOpensNoPlainListener) {
+  const int plain = free_port();
+  Process p(std::vector<std::string>{foobar_bin(), "web", "--listen", "127.0.0.1:" + std::to_string(plain),
+                                     "--listen-tls", "127.0.0.1:0", "--tls-only", "--root", root()} +
+            pairs({ecdsa_}));
+  const int tls_port = tls_port_of(p, "web");
+  EXPECT_TRUE(s_client(tls_port, "").has("HTTP/1.1 200")) << p.output();
+  EXPECT_ANY_THROW(http_get(plain, "/index.html")) << "the plain listener is open";
+  EXPECT_EQ(p.output().find("web listening on 127.0.0.1:" + std::to_string(plain)), npos) << p.output();
+  Ran alone = web_fails({"--tls-only"});
+  EXPECT_EQ(alone.status, 2) << alone.out;
+  EXPECT_TRUE(alone.has("--tls-only needs a TLS listener")) << alone.out;
+}
+
 TEST_F(Tls, BackendTlsStartUpErrorsExit2NamingTheReason) {
   auto lb_fails = [](const std::vector<std::string>& args) {
     std::vector<std::string> argv{foobar_bin(), "lb", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:9"};

@@ -1,9 +1,12 @@
 // Encryption inside the site: under `foobar up` the app talks to MariaDB, and
-// MariaDB replicates, over TLS only. A capture of the loopback (the test's own
-// AF_PACKET socket) while a post is written and read back holds the post's
-// text in the plain HTTP to the lb (so the capture sees what is in clear) and
-// neither the text, nor SQL, nor an account name on any database port; every
-// server requires TLS of its TCP clients.
+// MariaDB replicates, over TLS only; with backend_tls the lb re-encrypts towards
+// the web servers and they towards the app servers. A capture of the loopback
+// (the test's own AF_PACKET socket) while a post is written and read back holds
+// the post's text in the plain HTTP to the lb (so the capture sees what is in
+// clear) and neither the text, nor SQL, nor an account name on any database
+// port, nor the text or any HTTP on a web or app port; every database server
+// requires TLS of its TCP clients.
+#include <fstream>
 #include <set>
 
 #include "support/loopback_capture.hpp"
@@ -12,17 +15,24 @@
 namespace foobar::test::up {
 namespace {
 
-TEST(UpDbTls, NoSqlOrDataInClearOnTheDatabasePorts) {
+TEST(UpTlsInside, NothingInClearBehindTheLb) {
   Stack s;
+  s.config = (s.dir / "topology.toml").string();
+  std::ofstream(s.config) << "[lb]\nbackend_tls = true\n\n[web]\nbackend_tls = true\n";
   s.start();
   json st = s.status();
-  std::set<int> db_ports;
-  for (auto& n : st["nodes"])
-    if (n["role"].get<std::string>().starts_with("db-"))
-      db_ports.insert(std::stoi(n["address"].get<std::string>().substr(n["address"].get<std::string>().rfind(':') + 1)));
+  std::set<int> db_ports, tier_ports;
+  for (auto& n : st["nodes"]) {
+    const auto role = n["role"].get<std::string>();
+    const auto address = n["address"].get<std::string>();
+    const int port = std::stoi(address.substr(address.rfind(':') + 1));
+    if (role.starts_with("db-")) db_ports.insert(port);
+    if (role == "web" || role == "app") tier_ports.insert(port);
+  }
   ASSERT_EQ(db_ports.size(), 3u) << st.dump(2);
+  ASSERT_EQ(tier_ports.size(), 4u) << st.dump(2);
 
-  LoopbackCapture capture({db_ports, {s.http_port}});
+  LoopbackCapture capture({db_ports, {s.http_port}, tier_ports});
   ASSERT_TRUE(capture.ok()) << "no AF_PACKET socket (the test runs as root)";
   const std::string canary = "canary-in-clear-7f3a91";
   const std::string body = "{\"author\":\"tls\",\"body\":\"" + canary + "\"}";
@@ -36,13 +46,16 @@ TEST(UpDbTls, NoSqlOrDataInClearOnTheDatabasePorts) {
   }, 10s, 100ms));
   std::this_thread::sleep_for(500ms);  // the last frames
   const auto taken = capture.taken();
-  const std::string &db = taken[0], &http = taken[1];
+  const std::string &db = taken[0], &http = taken[1], &tiers = taken[2];
 
   ASSERT_NE(http.find(canary), std::string::npos) << "the capture misses what travels in clear";
   EXPECT_GT(db.size(), 1000u) << "nothing captured on the database ports";
   for (const std::string& clear : {canary, std::string("INSERT"), std::string("SELECT"), std::string("foobar_app"),
                                   std::string("foobar_repl"), std::string("foobar_monitor")})
     EXPECT_EQ(db.find(clear), std::string::npos) << "'" << clear << "' in clear on a database port";
+  EXPECT_GT(tiers.size(), 1000u) << "nothing captured on the web and app ports";
+  for (const std::string& clear : {canary, std::string("HTTP/1.1"), std::string("POST"), std::string("/api/")})
+    EXPECT_EQ(tiers.find(clear), std::string::npos) << "'" << clear << "' in clear on a web or app port";
 
   // Every server refuses TCP clients without TLS (the Unix socket stays root's way in).
   for (const char* node : {"db-primary", "db-replica1", "db-replica2"}) {
