@@ -815,6 +815,7 @@ TEST_F(Tls, ABackendIsUsedOnlyWithACertificateThatVerifies) {
   EXPECT_NE(wrong_ca_stats.find("certificate verify failed"), npos) << wrong_ca_stats;
   auto [wrong_name, wrong_name_stats] = status_through(backend_tls(pki_->ca(), {"--backend-tls-name", "elsewhere.test"}));
   EXPECT_EQ(wrong_name, 503) << wrong_name_stats;
+  EXPECT_NE(wrong_name_stats.find("certificate verify failed"), npos) << wrong_name_stats;
   auto [plain, plain_stats] = status_through({});  // plain HTTP to a TLS port: the server answers 400
   EXPECT_NE(plain, 200) << plain_stats;
 }
