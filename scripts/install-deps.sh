@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev curl openssl wrk procps iproute2 python3
   # real hosts: the lb pair's VIP and the per-host firewall (foobar render; tests/cluster/real_hosts)
   keepalived nftables
+  # ACME: Let's Encrypt's test server and its mock DNS (tests/integration/acme_test.cpp)
+  pebble
   # monitoring: foobar up runs them when present (the exporter beside each mariadbd); promtool lints /metrics and tests the alert rules
   prometheus prometheus-alertmanager prometheus-mysqld-exporter
   # the package test: a clean Debian 12 root for `make deb`'s package (tests/package)

@@ -1,0 +1,205 @@
+// The ACME client against Pebble (Debian's, Let's Encrypt's test server) on
+// loopback, with pebble-challtestsrv as its DNS (every name is 127.0.0.1) and
+// the test's own HTTP-01 responder on the port Pebble validates: a certificate
+// is issued and chains to Pebble's root; a wrong key authorization fails with
+// Pebble's reason; a server that is down is a clear error.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "acme/client.hpp"
+#include "ctl/local_ca.hpp"
+#include "support/eventually.hpp"
+#include "support/process.hpp"
+
+namespace foobar::test {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// GET /.well-known/acme-challenge/TOKEN answered from a map, one request per
+// connection, on 127.0.0.1:port (what Pebble's validation reaches).
+class ChallengeResponder {
+ public:
+  explicit ChallengeResponder(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 16) != 0)
+      throw std::runtime_error("responder: cannot listen on " + std::to_string(port));
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~ChallengeResponder() {
+    stop_ = true;
+    ::shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    ::close(fd_);
+  }
+  void publish(const std::string& token, const std::string& answer) {
+    std::lock_guard lock(mu_);
+    if (answer.empty()) {
+      answers_.erase(token);
+    } else {
+      answers_[token] = corrupt_ ? answer + "x" : answer;
+    }
+    ++published_;
+  }
+  bool corrupt_ = false;  // answer with a wrong key authorization
+  std::atomic<int> published_{0};
+
+ private:
+  void serve() {
+    while (!stop_) {
+      const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      std::string req;
+      char buf[2048];
+      for (ssize_t n; req.find("\r\n\r\n") == std::string::npos && (n = ::read(c, buf, sizeof buf)) > 0;)
+        req.append(buf, static_cast<std::size_t>(n));
+      const std::string prefix = "GET /.well-known/acme-challenge/";
+      std::string body, status = "404 Not Found";
+      if (req.starts_with(prefix)) {
+        const auto token = req.substr(prefix.size(), req.find(' ', prefix.size()) - prefix.size());
+        std::lock_guard lock(mu_);
+        if (auto it = answers_.find(token); it != answers_.end()) {
+          body = it->second;
+          status = "200 OK";
+        }
+      }
+      const auto resp = fmt::format("HTTP/1.1 {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+                                    status, body.size(), body);
+      (void)!::write(c, resp.data(), resp.size());
+      ::close(c);
+    }
+  }
+  int fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex mu_;
+  std::map<std::string, std::string> answers_;
+};
+
+class Acme : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!fs::exists("/usr/bin/pebble") || !fs::exists("/usr/bin/pebble-challtestsrv")) return;
+    dir_ = new TempDir();
+    // Pebble's own HTTPS certificate, from a CA of the test's.
+    const std::vector<std::string> names{"localhost", "127.0.0.1"};
+    tls_ = ctl::ensure_local_certificates(dir_->path() / "tls", names);
+    acme_port_ = free_port();
+    management_port_ = free_port();
+    http_port_ = free_port();
+    const int dns_port = free_port();
+    const auto config = dir_->path() / "pebble.json";
+    std::ofstream(config) << fmt::format(
+        R"({{"pebble": {{"listenAddress": "127.0.0.1:{}", "managementListenAddress": "127.0.0.1:{}",
+            "certificate": "{}", "privateKey": "{}", "httpPort": {}, "tlsPort": {},
+            "ocspResponderURL": "", "externalAccountBindingRequired": false}}}})",
+        acme_port_, management_port_, tls_.server_cert.string(), tls_.server_key.string(), http_port_, free_port());
+    dns_ = new Process({"pebble-challtestsrv", "-dns01", fmt::format("127.0.0.1:{}", dns_port), "-http01", "",
+                        "-https01", "", "-tlsalpn01", "", "-management", fmt::format("127.0.0.1:{}", free_port()),
+                        "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""});
+    // No sleeps before validation, no nonces rejected at random: the test is about the protocol.
+    pebble_ = new Process({"pebble", "-config", config.string(), "-dnsserver", fmt::format("127.0.0.1:{}", dns_port)},
+                          {"PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0"});
+    pebble_->wait_for("ACME directory available", 20s);
+  }
+  static void TearDownTestSuite() {
+    delete pebble_;
+    delete dns_;
+    delete dir_;
+    pebble_ = dns_ = nullptr;
+    dir_ = nullptr;
+  }
+  void SetUp() override {
+    if (!pebble_) GTEST_SKIP() << "pebble is not installed (make deps installs it)";
+  }
+  static acme::AcmeConfig config(const std::string& domain) {
+    acme::AcmeConfig c;
+    c.directory = fmt::format("https://localhost:{}/dir", acme_port_);
+    c.ca_file = tls_.ca_cert.string();
+    c.email = "ops@foobar.test";
+    c.domains = {domain, "foobar.test"};
+    c.account_key = dir_->path() / "account.pem";
+    c.validation_wait = 20s;
+    return c;
+  }
+
+  static inline TempDir* dir_ = nullptr;
+  static inline Process* pebble_ = nullptr;
+  static inline Process* dns_ = nullptr;
+  static inline ctl::LocalCertificates tls_;
+  static inline int acme_port_ = 0, management_port_ = 0, http_port_ = 0;
+};
+
+TEST_F(Acme, IssuesACertificateThatChainsToTheServersRoot) {
+  ChallengeResponder responder(http_port_);
+  auto cert = acme::obtain_blocking(config("www.foobar.test"),
+                                    [&](const std::string& t, const std::string& a) { responder.publish(t, a); });
+  EXPECT_GE(responder.published_.load(), 4) << "two challenges, each published and withdrawn";
+  const auto chain = dir_->path() / "chain.pem";
+  std::ofstream(chain) << cert.chain_pem;
+  std::ofstream(dir_->path() / "key.pem") << cert.key_pem;
+  // Pebble's root (a new one each run) from its management interface.
+  const auto root = dir_->path() / "root.pem";
+  run(fmt::format("curl -sS --cacert {} -o {} https://localhost:{}/roots/0", tls_.ca_cert.string(), root.string(),
+                  management_port_));
+  const auto verified =
+      run(fmt::format("openssl verify -CAfile {} -untrusted {} {} 2>&1", root.string(), chain.string(), chain.string()));
+  EXPECT_NE(verified.find(": OK"), std::string::npos) << verified;
+  const auto text = run("openssl x509 -noout -ext subjectAltName -in " + chain.string());
+  EXPECT_NE(text.find("DNS:www.foobar.test"), std::string::npos) << text;
+  EXPECT_NE(text.find("DNS:foobar.test"), std::string::npos) << text;
+  // The key is the certificate's.
+  const auto a = run("openssl x509 -noout -pubkey -in " + chain.string());
+  const auto b = run("openssl pkey -pubout -in " + (dir_->path() / "key.pem").string());
+  EXPECT_EQ(a, b);
+  // The account key stays private, and is reused by the next order.
+  EXPECT_EQ(fs::status(dir_->path() / "account.pem").permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+}
+
+TEST_F(Acme, AWrongKeyAuthorizationFailsWithTheServersReason) {
+  ChallengeResponder responder(http_port_);
+  responder.corrupt_ = true;
+  try {
+    acme::obtain_blocking(config("bad.foobar.test"),
+                          [&](const std::string& t, const std::string& a) { responder.publish(t, a); });
+    ADD_FAILURE() << "issued despite a wrong key authorization";
+  } catch (const acme::AcmeError& e) {
+    const std::string why = e.what();
+    EXPECT_NE(why.find("is invalid"), std::string::npos) << why;
+    EXPECT_NE(why.find("did not match"), std::string::npos) << why;  // Pebble's reason
+  }
+}
+
+TEST_F(Acme, AServerThatIsDownIsAClearError) {
+  auto c = config("www.foobar.test");
+  const int closed = free_port();
+  c.directory = fmt::format("https://localhost:{}/dir", closed);
+  c.timeout = 2s;
+  try {
+    acme::obtain_blocking(c, [](const std::string&, const std::string&) {});
+    ADD_FAILURE() << "no error";
+  } catch (const acme::AcmeError& e) {
+    EXPECT_NE(std::string(e.what()).find(c.directory), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace foobar::test
