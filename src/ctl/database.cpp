@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "ctl/local_ca.hpp"
+#include "net/local_ca.hpp"
 #include "ctl/mariadb.hpp"
 #include "ctl/monitoring.hpp"
 #include "db/roles.hpp"
@@ -52,7 +52,7 @@ std::vector<std::pair<Node, MariadbInstance>> database_instances(const Topology&
     inst.port = n.address.port();
     inst.server_id = n.role == Role::db_primary ? 1u : 1u + static_cast<unsigned>(n.index);
     if (topo.db_tls()) {
-      const auto local = local_certificate_paths(dir.tls());  // up makes them before the servers start
+      const auto local = net::local_certificate_paths(dir.tls());  // up makes them before the servers start
       inst.tls = MariadbInstance::Tls{local.server_cert, local.server_key, local.ca_cert};
     }
     db.emplace_back(n, inst);
@@ -62,12 +62,12 @@ std::vector<std::pair<Node, MariadbInstance>> database_instances(const Topology&
 
 DbLogin stack_db_login(const Topology& topo, const StateDir& dir) {
   return {topo.db.monitor_user, read_secret(dir.secret_path("monitor.password")),
-          topo.db_tls() ? local_certificate_paths(dir.tls()).ca_cert.string() : ""};
+          topo.db_tls() ? net::local_certificate_paths(dir.tls()).ca_cert.string() : ""};
 }
 
 DbLogin hosts_db_login(const Topology& topo, const fs::path& secrets) {
   return {topo.db.monitor_user, read_secret(secrets / "monitor.password"),
-          topo.db_tls() ? local_certificate_paths(secrets / "tls").ca_cert.string() : ""};
+          topo.db_tls() ? net::local_certificate_paths(secrets / "tls").ca_cert.string() : ""};
 }
 
 void reload_database_certificates(const Topology& topo, const StateDir& dir) {

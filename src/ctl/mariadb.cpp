@@ -1,4 +1,5 @@
 #include "ctl/mariadb.hpp"
+#include "core/files.hpp"
 
 #include <fcntl.h>
 #include <mysql.h>
@@ -274,7 +275,7 @@ void initialize(const MariadbInstance& inst) {
   // shared /tmp are named by pid, and pids repeat across PID namespaces
   // (containers, sandboxes, CI runners) that share that /tmp.
   fs::create_directories(inst.tmpdir());
-  write_file_atomic(inst.config_file(), mariadb_config(inst));
+  core::write_file_atomic(inst.config_file(), mariadb_config(inst));
   if (fs::exists(inst.datadir() / "mysql")) return;
   fs::create_directories(inst.datadir());
   auto log = inst.dir / "install-db.log";

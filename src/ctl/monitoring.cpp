@@ -1,11 +1,12 @@
 #include "ctl/monitoring.hpp"
+#include "core/files.hpp"
 
 
 #include <filesystem>
 
 #include <fmt/format.h>
 
-#include "ctl/local_ca.hpp"
+#include "net/local_ca.hpp"
 #include "ctl/mariadb.hpp"
 
 namespace foobar::ctl {
@@ -87,9 +88,9 @@ std::vector<ChildSpec> monitoring_specs(const Topology& t, const StateDir& dir, 
   fs::create_directories(root / "alertmanager");
   const auto m = monitoring_ports(t);
   const bool exporters = mysqld_exporters_wanted(t);
-  write_file_atomic(root / "prometheus.yml", prometheus_config(t, {at(t, m.prometheus), at(t, m.alertmanager)},
+  core::write_file_atomic(root / "prometheus.yml", prometheus_config(t, {at(t, m.prometheus), at(t, m.alertmanager)},
                                                                site.alert_rules.string(), exporters));
-  write_file_atomic(root / "alertmanager.yml", alertmanager_config(t, dir.secret_path("admin.token")));
+  core::write_file_atomic(root / "alertmanager.yml", alertmanager_config(t, dir.secret_path("admin.token")));
   auto spec = [&](const std::string& name, std::vector<std::string> argv, int port) {
     ChildSpec s;
     s.name = name;
@@ -126,8 +127,8 @@ std::vector<ChildSpec> monitoring_specs(const Topology& t, const StateDir& dir, 
     std::string client = fmt::format("[client]\nuser={}\npassword={}\nhost={}\nport={}\n", kExporterUser,
                                      dir.secret("exporter.password"), db[i].address.endpoint().address().to_string(),
                                      db[i].address.port());
-    if (t.db_tls()) client += "ssl-ca=" + local_certificate_paths(dir.tls()).ca_cert.string() + "\n";
-    write_file_atomic(cnf, client, 0600);
+    if (t.db_tls()) client += "ssl-ca=" + net::local_certificate_paths(dir.tls()).ca_cert.string() + "\n";
+    core::write_file_atomic(cnf, client, 0600);
     specs.push_back(spec(db[i].name + "-exporter",
                          {"prometheus-mysqld-exporter", "--config.my-cnf=" + cnf.string(),
                           "--web.listen-address=" + at(t, port)},

@@ -1,4 +1,5 @@
 #include "ctl/render.hpp"
+#include "core/files.hpp"
 
 #include <sys/stat.h>
 
@@ -11,7 +12,7 @@
 
 #include "ctl/firewall.hpp"
 #include "ctl/keepalived.hpp"
-#include "ctl/local_ca.hpp"
+#include "net/local_ca.hpp"
 #include "ctl/mariadb.hpp"
 #include "ctl/monitoring.hpp"
 #include "ctl/roles.hpp"
@@ -75,7 +76,7 @@ class HostRender {
   // The CA in the secrets dir's tls/ (it signs the lb's certificate and every
   // server's), sent to the host; its path there.
   std::string ca_file() {
-    add_once("etc/foobar/tls/ca.pem", slurp(ensure_local_ca(secrets_ / "tls")));
+    add_once("etc/foobar/tls/ca.pem", slurp(net::ensure_local_ca(secrets_ / "tls")));
     return on_host("etc/foobar/tls/ca.pem");
   }
   // A certificate from that CA for n's address (the secrets' tls/<kind>-<host>.pem),
@@ -84,7 +85,7 @@ class HostRender {
   std::string server_certificate(const std::string& kind, const Node& n, std::vector<std::string>& service) {
     ca_file();
     const std::vector<std::string> names{n.address.host()};
-    const auto c = ensure_local_certificates(secrets_ / "tls", names, std::chrono::days(30), kind + "-" + host_.name);
+    const auto c = net::ensure_local_certificates(secrets_ / "tls", names, std::chrono::days(30), kind + "-" + host_.name);
     const std::string cert = "etc/foobar/tls/" + kind + ".pem", key = "etc/foobar/tls/" + kind + "-key.pem";
     add(cert, slurp(c.server_cert));
     add(key, slurp(c.server_key), 0600);
@@ -225,7 +226,7 @@ class HostRender {
       if (!t_.lb.vip.empty()) names.push_back(t_.vip_address());
       for (const auto& h : t_.hosts)
         if (h.runs(Role::lb)) names.push_back(h.address);
-      auto local = ensure_local_certificates(secrets_ / "tls", names);
+      auto local = net::ensure_local_certificates(secrets_ / "tls", names);
       cert = local.server_cert;
       key = local.server_key;
       add_once("etc/foobar/tls/ca.pem", slurp(local.ca_cert));
@@ -420,7 +421,7 @@ void write_rendered(const std::vector<RenderedFile>& files, const fs::path& out)
   for (const auto& f : files) {
     const auto path = out / f.path;
     fs::create_directories(path.parent_path());
-    write_file_atomic(path, f.text, f.mode);
+    core::write_file_atomic(path, f.text, f.mode);
   }
 }
 

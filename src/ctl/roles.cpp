@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "ctl/local_ca.hpp"
+#include "net/local_ca.hpp"
 #include "ctl/monitoring.hpp"
 #include "lb/lb_config.hpp"
 
@@ -77,7 +77,7 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
                                        dir.secret_path("admin.token").string()};
   // Re-encryption: the tier behind serves TLS only, with the local CA's
   // certificate (it names topo.host), and the proxy in front verifies it.
-  const auto local = local_certificate_paths(dir.tls());
+  const auto local = net::local_certificate_paths(dir.tls());
   auto listen = [&](bool tls) -> std::vector<std::string> {
     if (!tls) return {"--listen", node.address.str()};
     return {"--listen-tls", node.address.str(), "--tls-only", "--tls-cert", local.server_cert.string(), "--tls-key",

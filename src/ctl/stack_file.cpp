@@ -1,4 +1,5 @@
 #include "ctl/stack_file.hpp"
+#include "core/files.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -22,7 +23,7 @@ std::string to_json(const StackRecord& s) {
 }
 
 std::optional<StackRecord> read_stack(const std::filesystem::path& path) {
-  std::string text = read_file(path);
+  std::string text = core::read_file(path);
   if (text.empty()) return std::nullopt;
   try {
     json j = json::parse(text);

@@ -1,4 +1,5 @@
 #include "ctl/state_dir.hpp"
+#include "core/files.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -51,7 +52,7 @@ void StateDir::lock() {
   write_owner(::getpid());
 }
 
-void StateDir::write_owner(pid_t pid) const { write_file_atomic(up_pid_file(), fmt::format("{}\n", pid)); }
+void StateDir::write_owner(pid_t pid) const { core::write_file_atomic(up_pid_file(), fmt::format("{}\n", pid)); }
 
 pid_t StateDir::owner(const fs::path& root) {
   int fd = ::open((root / "stack.lock").c_str(), O_RDONLY | O_CLOEXEC);
@@ -59,7 +60,7 @@ pid_t StateDir::owner(const fs::path& root) {
   bool held = ::flock(fd, LOCK_SH | LOCK_NB) != 0;
   ::close(fd);
   if (!held) return 0;
-  std::string text = read_file(root / "up.pid");
+  std::string text = core::read_file(root / "up.pid");
   try {
     return static_cast<pid_t>(std::stol(text));
   } catch (const std::exception&) {
@@ -70,7 +71,7 @@ pid_t StateDir::owner(const fs::path& root) {
 std::string StateDir::secret(const std::string& name) const { return secret_file(secret_path(name)); }
 
 std::string read_secret(const fs::path& path) {
-  std::string value = read_file(path);
+  std::string value = core::read_file(path);
   while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
   return value;
 }
@@ -85,37 +86,8 @@ std::string secret_file(const fs::path& path) {
   if (!rnd.read(reinterpret_cast<char*>(raw), sizeof raw)) throw std::runtime_error("cannot read /dev/urandom");
   std::string value;
   for (unsigned char c : raw) value += alphabet[c % (sizeof alphabet - 1)];
-  write_file_atomic(path, value, 0600);
+  core::write_file_atomic(path, value, 0600);
   return value;
-}
-
-void write_file_atomic(const fs::path& path, const std::string& text, unsigned mode) {
-  fs::path tmp = path;
-  tmp += fmt::format(".tmp{}", ::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) throw std::runtime_error(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
-  ::fchmod(fd, mode);  // the umask may have narrowed (or a stale file widened) it
-  std::size_t off = 0;
-  while (off < text.size()) {
-    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      throw std::runtime_error(fmt::format("cannot write {}: {}", tmp.string(), std::strerror(errno)));
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "";
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace foobar::ctl

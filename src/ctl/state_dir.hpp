@@ -59,9 +59,4 @@ std::string secret_file(const std::filesystem::path& file);
 // The secret in file without its line end; "" when it cannot be read (never creates it).
 std::string read_secret(const std::filesystem::path& file);
 
-// Writes text to path atomically (temp file + rename), with the given mode.
-void write_file_atomic(const std::filesystem::path& path, const std::string& text, unsigned mode = 0644);
-// The whole file, or "" if it cannot be read.
-std::string read_file(const std::filesystem::path& path);
-
 }  // namespace foobar::ctl

@@ -1,4 +1,5 @@
 #include "ctl/supervisor.hpp"
+#include "core/files.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -160,7 +161,7 @@ void Supervisor::launch(Child& c) {
   c.started = Clock::now();
   if (c.st.state != ChildState::crashing) c.st.state = ChildState::starting;
   try {
-    write_file_atomic(c.spec.pid_file, fmt::format("{}\n", pid));
+    core::write_file_atomic(c.spec.pid_file, fmt::format("{}\n", pid));
   } catch (const std::exception&) {
     // A missing pid file degrades `status` only; the process itself is fine.
   }

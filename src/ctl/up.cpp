@@ -1,4 +1,5 @@
 #include "ctl/up.hpp"
+#include "core/files.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -13,7 +14,7 @@
 
 #include "ctl/database.hpp"
 #include "ctl/http_probe.hpp"
-#include "ctl/local_ca.hpp"
+#include "net/local_ca.hpp"
 #include "ctl/monitoring.hpp"
 #include "ctl/ports.hpp"
 #include "ctl/progress.hpp"
@@ -65,7 +66,7 @@ class Signals {
 std::int64_t unix_now() { return std::chrono::system_clock::now().time_since_epoch() / 1s; }
 
 std::string log_tail(const fs::path& log, int lines) {
-  std::string text = read_file(log);
+  std::string text = core::read_file(log);
   std::size_t pos = text.size();
   if (pos && text[pos - 1] == '\n') --pos;
   for (int i = 0; i < lines && pos != std::string::npos && pos > 0; ++i) pos = text.rfind('\n', pos - 1);
@@ -117,7 +118,7 @@ struct Stack {
       record.nodes.push_back(std::move(r));
     }
     try {
-      write_file_atomic(dir.stack_file(), to_json(record));
+      core::write_file_atomic(dir.stack_file(), to_json(record));
     } catch (const std::exception& e) {
       Progress::line(fmt::format("foobar up: {}", e.what()));
     }
@@ -329,7 +330,7 @@ int run_up(const UpOptions& opt) {
   StateDir dir(opt.state_dir);
   Progress progress;
   SitePaths site;
-  LocalCertificates local;  // the local CA's files, when it issues the lb's certificate
+  net::LocalCertificates local;  // the local CA's files, when it issues the lb's certificate
   Progress::line(fmt::format("foobar up: state dir {}", dir.root().string()));
   try {
     progress.begin("check the state dir");
@@ -369,13 +370,13 @@ int run_up(const UpOptions& opt) {
       throw std::runtime_error(all + " (choose others with --http-port / --port-base or the config file)");
     }
     progress.ok(fmt::format("{} free", count));
-    write_file_atomic(dir.root() / "topology.toml", to_toml(topo));
+    core::write_file_atomic(dir.root() / "topology.toml", to_toml(topo));
 
     if ((topo.lb.enabled && topo.lb.https && topo.lb.tls_cert.empty()) || topo.db_tls() || topo.lb.backend_tls ||
         topo.web.backend_tls) {
       progress.begin("prepare the TLS certificate");
-      const bool had_ca = fs::exists(local_certificate_paths(dir.tls()).ca_cert);
-      local = ensure_local_certificates(dir.tls(), local_certificate_names(topo));
+      const bool had_ca = fs::exists(net::local_certificate_paths(dir.tls()).ca_cert);
+      local = net::ensure_local_certificates(dir.tls(), local_certificate_names(topo));
       progress.ok(had_ca ? "local CA reused" : "new local CA");
     }
   } catch (const std::exception& e) {
@@ -441,7 +442,7 @@ int run_up(const UpOptions& opt) {
         try {
           std::error_code ec;
           const auto issued = fs::last_write_time(local.server_cert, ec);
-          ensure_local_certificates(dir.tls(), local_certificate_names(topo));
+          net::ensure_local_certificates(dir.tls(), local_certificate_names(topo));
           if (topo.db_tls() && fs::last_write_time(local.server_cert, ec) != issued)
             reload_database_certificates(topo, dir);
         } catch (const std::exception& e) {

@@ -18,7 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "acme/client.hpp"
-#include "ctl/local_ca.hpp"
+#include "net/local_ca.hpp"
 #include "support/eventually.hpp"
 #include "support/process.hpp"
 
@@ -101,7 +101,7 @@ class Acme : public ::testing::Test {
     dir_ = new TempDir();
     // Pebble's own HTTPS certificate, from a CA of the test's.
     const std::vector<std::string> names{"localhost", "127.0.0.1"};
-    tls_ = ctl::ensure_local_certificates(dir_->path() / "tls", names);
+    tls_ = net::ensure_local_certificates(dir_->path() / "tls", names);
     acme_port_ = free_port();
     management_port_ = free_port();
     http_port_ = free_port();
@@ -144,7 +144,7 @@ class Acme : public ::testing::Test {
   static inline TempDir* dir_ = nullptr;
   static inline Process* pebble_ = nullptr;
   static inline Process* dns_ = nullptr;
-  static inline ctl::LocalCertificates tls_;
+  static inline net::LocalCertificates tls_;
   static inline int acme_port_ = 0, management_port_ = 0, http_port_ = 0;
 };
 

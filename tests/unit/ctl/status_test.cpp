@@ -1,4 +1,5 @@
 #include "ctl/status.hpp"
+#include "core/files.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -89,7 +90,7 @@ TEST_F(Status, LiveNodesCountersAndDownNodes) {
   dir.create();
   dir.lock();  // this test process plays the running `foobar up`
   Topology topo = parse_topology("[lb]\nenabled = false\n[web]\ncount = 0\n[app]\ncount = 2\n", "t.toml");
-  write_file_atomic(dir.root() / "topology.toml", to_toml(topo));
+  core::write_file_atomic(dir.root() / "topology.toml", to_toml(topo));
   Listener app1;
   StackRecord rec;
   rec.up_pid = ::getpid();
@@ -100,7 +101,7 @@ TEST_F(Status, LiveNodesCountersAndDownNodes) {
       {"app1", "app", "127.0.0.1:" + std::to_string(app1.port), app1_admin.address(), ::getpid(), "up", 1, 0, ""});
   // app2: its process is gone (pid 0), last seen crashing.
   rec.nodes.push_back({"app2", "app", "127.0.0.1:1", "", 0, "crashing", 0, 7, "exit 1"});
-  write_file_atomic(dir.stack_file(), to_json(rec));
+  core::write_file_atomic(dir.stack_file(), to_json(rec));
 
   StackStatus s = collect_status(dir.root(), false);
   EXPECT_TRUE(s.running);
@@ -125,7 +126,7 @@ TEST_F(Status, LiveNodesCountersAndDownNodes) {
 
   // Everything up -> all_up.
   rec.nodes.pop_back();
-  write_file_atomic(dir.stack_file(), to_json(rec));
+  core::write_file_atomic(dir.stack_file(), to_json(rec));
   EXPECT_TRUE(collect_status(dir.root(), false).all_up);
 }
 
@@ -136,7 +137,7 @@ TEST_F(Status, AStackThatIsNotRunningIsAllDown) {
   StackRecord rec;
   rec.up_pid = 999999;
   rec.nodes.push_back({"web1", "web", "127.0.0.1:" + std::to_string(l.port), "", ::getpid(), "up", 1, 0, ""});
-  write_file_atomic(dir.stack_file(), to_json(rec));
+  core::write_file_atomic(dir.stack_file(), to_json(rec));
   auto s = collect_status(dir.root(), false);
   EXPECT_FALSE(s.running);
   EXPECT_FALSE(s.all_up);

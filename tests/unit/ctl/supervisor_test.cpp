@@ -1,4 +1,5 @@
 #include "ctl/supervisor.hpp"
+#include "core/files.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -70,8 +71,8 @@ TEST(Supervisor, LogAndPidFileThenStop) {
   EXPECT_EQ(sup.wait_ready("a", 2s, {}), "");  // no ready endpoints: up at once
   pid_t pid = sup.status()[0].pid;
   ASSERT_TRUE(alive(pid));
-  EXPECT_EQ(read_file(d.path / "a.pid"), std::to_string(pid) + "\n");
-  ASSERT_TRUE(poll_until(sup, [&] { return read_file(d.path / "a.log").find("hello from a") != std::string::npos; }));
+  EXPECT_EQ(core::read_file(d.path / "a.pid"), std::to_string(pid) + "\n");
+  ASSERT_TRUE(poll_until(sup, [&] { return core::read_file(d.path / "a.log").find("hello from a") != std::string::npos; }));
   sup.stop_all();
   EXPECT_FALSE(alive(pid));
   EXPECT_FALSE(fs::exists(d.path / "a.pid"));
@@ -96,7 +97,7 @@ TEST(Supervisor, RestartsADeadChildAndLogsIt) {
   ASSERT_FALSE(lines.empty());
   EXPECT_NE(lines[0].find("w exited (signal 9 (Killed))"), std::string::npos) << lines[0];
   EXPECT_NE(lines[0].find("restart 1"), std::string::npos) << lines[0];
-  EXPECT_NE(read_file(d.path / "w.log").find("--- foobar up: w exited"), std::string::npos);
+  EXPECT_NE(core::read_file(d.path / "w.log").find("--- foobar up: w exited"), std::string::npos);
   EXPECT_TRUE(alive(s.pid));
 }
 
@@ -133,7 +134,7 @@ TEST(Supervisor, StopsInReverseOrder) {
   for (std::string n : {"primary", "app", "web", "lb"}) ASSERT_EQ(sup.wait_ready(n, 2s, {}), "");
   std::this_thread::sleep_for(100ms);  // let each shell install its trap
   sup.stop_all();
-  EXPECT_EQ(read_file(order), "lb\nweb\napp\nprimary\n");
+  EXPECT_EQ(core::read_file(order), "lb\nweb\napp\nprimary\n");
 }
 
 TEST(Supervisor, KillsAChildThatIgnoresSigterm) {

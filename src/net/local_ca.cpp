@@ -1,4 +1,5 @@
-#include "ctl/local_ca.hpp"
+#include "net/local_ca.hpp"
+#include "core/files.hpp"
 
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -21,21 +22,20 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "ctl/state_dir.hpp"
 #include "net/openssl.hpp"
 
-namespace foobar::ctl {
+namespace foobar::net {
 
 namespace fs = std::filesystem;
 
 namespace {
 
-using net::ossl::Bignum;
-using net::ossl::Bio;
-using net::ossl::Cert;
-using net::ossl::Extension;
-using net::ossl::GeneralNames;
-using net::ossl::Key;
+using ossl::Bignum;
+using ossl::Bio;
+using ossl::Cert;
+using ossl::Extension;
+using ossl::GeneralNames;
+using ossl::Key;
 
 // Short-lived like the public CAs' certificates (Let's Encrypt: 90 days), far below the
 // 398 days Chromium and Apple accept; renewal is automatic, and a leaked key expires soon.
@@ -48,7 +48,7 @@ struct Issued {
 };
 
 [[noreturn]] void fail(std::string_view what, const fs::path& file) {
-  throw std::runtime_error(fmt::format("{} {}: {}", what, file.string(), net::ossl::last_error()));
+  throw std::runtime_error(fmt::format("{} {}: {}", what, file.string(), ossl::last_error()));
 }
 
 // Never prompts on the terminal for an encrypted key: it is unreadable, like a corrupt one.
@@ -76,7 +76,7 @@ void write_pem(const fs::path& path, std::initializer_list<X509*> certs, EVP_PKE
   std::string text(data, static_cast<std::size_t>(n));
   OPENSSL_cleanse(data, static_cast<std::size_t>(n));
   try {
-    write_file_atomic(path, text, key ? 0600 : 0644);
+    core::write_file_atomic(path, text, key ? 0600 : 0644);
   } catch (...) {
     OPENSSL_cleanse(text.data(), text.size());
     throw;
@@ -103,7 +103,7 @@ GeneralNames make_san(std::span<const std::string> names) {
     GENERAL_NAME* gn = a2i_GENERAL_NAME(nullptr, nullptr, nullptr, ip ? GEN_IPADD : GEN_DNS, name.c_str(), 0);
     if (!san || !gn || !sk_GENERAL_NAME_push(san.get(), gn)) {
       GENERAL_NAME_free(gn);
-      throw std::runtime_error(fmt::format("local CA: cannot encode '{}': {}", name, net::ossl::last_error()));
+      throw std::runtime_error(fmt::format("local CA: cannot encode '{}': {}", name, ossl::last_error()));
     }
   }
   return san;
@@ -182,9 +182,9 @@ Issued make_server(const fs::path& file, std::span<const std::string> names, GEN
 // renew_before plus a server certificate's life is replaced, so a leaf never outlives it.
 Issued ensure_ca(const fs::path& cert_file, const fs::path& key_file, std::chrono::seconds renew_before) {
   if (fs::exists(cert_file) && fs::exists(key_file)) {
-    Issued ca{read_cert(read_file(cert_file)), nullptr};
+    Issued ca{read_cert(core::read_file(cert_file)), nullptr};
     if (!ca.cert) fail("cannot read the CA certificate", cert_file);
-    ca.key = read_key(read_file(key_file));
+    ca.key = read_key(core::read_file(key_file));
     if (!ca.key) fail("cannot read the CA key", key_file);
     if (!X509_check_private_key(ca.cert.get(), ca.key.get()))
       fail("the CA key does not match the certificate", key_file);
@@ -201,13 +201,13 @@ Issued ensure_ca(const fs::path& cert_file, const fs::path& key_file, std::chron
 // the names in want, and valid for renew_before more. Any unreadable file means re-issue.
 bool server_current(const LocalCertificates& files, const Issued& ca, const std::vector<std::string>& want,
                     std::chrono::seconds renew_before) {
-  Cert leaf = read_cert(read_file(files.server_cert));
-  Key key = read_key(read_file(files.server_key));
+  Cert leaf = read_cert(core::read_file(files.server_cert));
+  Key key = read_key(core::read_file(files.server_key));
   bool ok = leaf && key && X509_check_private_key(leaf.get(), key.get()) &&
             X509_verify(leaf.get(), X509_get0_pubkey(ca.cert.get())) == 1 && valid_for(leaf.get(), renew_before);
   if (ok) {
     GeneralNames san(static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(leaf.get(), NID_subject_alt_name, nullptr, nullptr)));
-    ok = net::ossl::san_names(san.get()) == want;
+    ok = ossl::san_names(san.get()) == want;
   }
   ERR_clear_error();  // the reasons for re-issuing are not errors
   return ok;
@@ -239,7 +239,7 @@ LocalCertificates ensure_local_certificates(const fs::path& dir, std::span<const
 
   const LocalCertificates files = local_certificate_paths(dir, leaf);
   Issued ca = ensure_ca(files.ca_cert, dir / "ca-key.pem", renew_before);
-  if (server_current(files, ca, net::ossl::san_names(san.get()), renew_before)) return files;
+  if (server_current(files, ca, ossl::san_names(san.get()), renew_before)) return files;
 
   Issued issued = make_server(files.server_cert, names, san.get(), ca);
   // Key first: if a crash leaves a new key beside the old certificate, they do not match and
@@ -249,4 +249,4 @@ LocalCertificates ensure_local_certificates(const fs::path& dir, std::span<const
   return files;
 }
 
-}  // namespace foobar::ctl
+}  // namespace foobar::net

@@ -1,4 +1,5 @@
-#include "ctl/local_ca.hpp"
+#include "net/local_ca.hpp"
+#include "core/files.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,9 +17,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "ctl/state_dir.hpp"
 
-namespace foobar::ctl {
+namespace foobar::net {
 namespace {
 
 namespace fs = std::filesystem;
@@ -40,7 +40,7 @@ struct Dir {
     path = ::mkdtemp(tmpl.data());
   }
   ~Dir() { fs::remove_all(path); }
-  std::string read(const char* name) const { return read_file(path / name); }
+  std::string read(const char* name) const { return core::read_file(path / name); }
 };
 
 // Every certificate in a PEM file, in order.
@@ -253,7 +253,7 @@ TEST(LocalCa, ReissuesAnUnreadableServerKey) {
   Dir d;
   ensure_local_certificates(d.path, names);
   std::string ca = d.read("ca.pem"), server = d.read("server.pem");
-  write_file_atomic(d.path / "server-key.pem", "garbage", 0600);
+  core::write_file_atomic(d.path / "server-key.pem", "garbage", 0600);
   ensure_local_certificates(d.path, names);
   EXPECT_EQ(d.read("ca.pem"), ca);
   EXPECT_NE(d.read("server.pem"), server);
@@ -263,7 +263,7 @@ TEST(LocalCa, ReissuesAnUnreadableServerKey) {
 TEST(LocalCa, UnreadableCaThrowsAndIsKept) {
   Dir d;
   ensure_local_certificates(d.path, names);
-  write_file_atomic(d.path / "ca.pem", "garbage\n");
+  core::write_file_atomic(d.path / "ca.pem", "garbage\n");
   try {
     ensure_local_certificates(d.path, names);
     FAIL() << "no exception";
@@ -327,4 +327,4 @@ TEST(LocalCa, OpensslCliVerifiesEachName) {
 }
 
 }  // namespace
-}  // namespace foobar::ctl
+}  // namespace foobar::net

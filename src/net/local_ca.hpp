@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace foobar::ctl {
+namespace foobar::net {
 
 struct LocalCertificates {
   std::filesystem::path ca_cert;      // ca.pem
@@ -38,4 +38,4 @@ LocalCertificates ensure_local_certificates(const std::filesystem::path& dir, st
                                             std::chrono::seconds renew_before = std::chrono::days(30),
                                             std::string_view leaf = "server");
 
-}  // namespace foobar::ctl
+}  // namespace foobar::net
