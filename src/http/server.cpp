@@ -140,9 +140,11 @@ Server::Server(core::Runtime& rt, ServerConfig config, HandlerFactory factory)
     w->hsts = hsts;
     w->maintains_tls = impl_->tls && i == 0;
     auto handler = factory(i, rt.context(i));
-    if (cfg.tls.enabled() && cfg.tls.redirect_https) {
+    const bool redirect = cfg.tls.enabled() && cfg.tls.redirect_https;
+    if (redirect || cfg.acme) {
       auto chain = std::make_unique<HandlerChain>();
-      chain->add(std::make_unique<HttpsRedirect>(impl_->tls_local.front().port()));
+      if (cfg.acme) chain->add(std::make_unique<AcmeChallengeHandler>(cfg.acme));
+      if (redirect) chain->add(std::make_unique<HttpsRedirect>(impl_->tls_local.front().port()));
       chain->add(std::move(handler));
       handler = std::move(chain);
     }
@@ -161,6 +163,8 @@ Server::Server(core::Runtime& rt, ServerConfig config, HandlerFactory factory)
 Server::~Server() = default;
 
 const tcp::endpoint& Server::local_endpoint() const noexcept { return impl_->local; }
+
+std::string Server::reload_tls() { return impl_->tls ? impl_->tls->reload() : "no TLS listener"; }
 
 const std::vector<tcp::endpoint>& Server::tls_endpoints() const noexcept { return impl_->tls_local; }
 

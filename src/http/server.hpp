@@ -12,6 +12,7 @@
 
 #include "core/asio.hpp"
 #include "core/metrics.hpp"
+#include "http/acme_challenges.hpp"
 #include "core/runtime.hpp"
 #include "http/access_log.hpp"
 #include "http/admin_auth.hpp"
@@ -60,6 +61,7 @@ struct ServerConfig {
   // failures), labelled role=name; nullptr: none (the admin listener).
   core::metrics::Registry* metrics = nullptr;
   std::shared_ptr<ConnectionGate> gate;  // nullptr: every connection up to limits.max_connections
+  std::shared_ptr<const AcmeChallenges> acme;  // answered first, before any redirect (lb with ACME)
 };
 
 using HandlerFactory = std::function<std::unique_ptr<Handler>(unsigned worker, asio::io_context& io)>;
@@ -74,6 +76,9 @@ class Server {
   ~Server();
   // The plain listener's address (with --tls-only, the first TLS listener's).
   const tcp::endpoint& local_endpoint() const noexcept;
+  // Reads the certificate files again now (an ACME renewal, as SIGHUP does):
+  // "" on success, else why the old ones stay.
+  std::string reload_tls();
   // The TLS listeners' addresses, in the order configured (ports resolved).
   const std::vector<tcp::endpoint>& tls_endpoints() const noexcept;
   // Stop accepting; idle connections close; in-flight requests finish with

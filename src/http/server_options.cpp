@@ -46,9 +46,12 @@ constexpr LimitField kLimitFields[] = {
 constexpr std::int64_t kMaxHstsAge = 10LL * 365 * 24 * 3600;
 
 // [<role>.tls]: listeners, certificate pairs, handshake timeout, tickets, redirect, HSTS.
-void read_tls_config(const core::ConfigSection& t, net::TlsConfig& out) {
-  t.allow_only({"listen", "cert", "key", "handshake_timeout_ms", "ticket_keys", "redirect_https", "only", "hsts_max_age",
-                "hsts_include_subdomains"});
+void read_tls_config(const core::ConfigSection& t, net::TlsConfig& out,
+                     std::initializer_list<std::string_view> role_keys) {
+  std::vector<std::string_view> keys{"listen",       "cert", "key",          "handshake_timeout_ms",   "ticket_keys",
+                                     "redirect_https", "only", "hsts_max_age", "hsts_include_subdomains"};
+  keys.insert(keys.end(), role_keys);
+  t.allow_only(keys);
   if (auto list = t.strings("listen")) {
     out.listen.clear();
     for (const auto& text : *list) {
@@ -63,7 +66,9 @@ void read_tls_config(const core::ConfigSection& t, net::TlsConfig& out) {
   if (out.certs.size() != out.keys.size())
     t.fail("key", fmt::format("cert and key pair up by position: {} certificates, {} keys", out.certs.size(),
                               out.keys.size()));
-  if (!out.listen.empty() && out.certs.empty()) t.fail("cert", "TLS listeners need a certificate and its key");
+  // (The lb's acme brings its own.)
+  if (!out.listen.empty() && out.certs.empty() && !t.table("acme"))
+    t.fail("cert", "TLS listeners need a certificate and its key");
   if (auto v = t.integer("handshake_timeout_ms", 1, kMaxMs)) out.handshake_timeout = ms(*v);
   if (auto v = t.string("ticket_keys")) out.ticket_key_file = *v;
   if (auto v = t.boolean("redirect_https")) out.redirect_https = *v;
@@ -111,7 +116,8 @@ void add_tls_flags(CLI::App& cmd, net::TlsConfig& out) {
 
 }  // namespace
 
-void read_server_config(const core::ConfigSection& section, ServerConfig& out) {
+void read_server_config(const core::ConfigSection& section, ServerConfig& out,
+                        std::initializer_list<std::string_view> tls_role_keys) {
   if (auto a = net::read_address(section, "listen", net::Address::Use::Listen)) out.listen = *a;
   if (auto v = section.integer("shutdown_timeout_ms", 0, kMaxMs)) out.limits.shutdown_timeout = ms(*v);
   if (auto a = net::read_address(section, "admin", net::Address::Use::Listen)) out.admin = *a;
@@ -120,7 +126,7 @@ void read_server_config(const core::ConfigSection& section, ServerConfig& out) {
   if (auto log = section.string("access_log")) out.access_log = *log;
   if (auto f = section.one_of("access_log_format", {"combined", "json"}))
     out.access_log_format = *f == "json" ? AccessLogFormat::Json : AccessLogFormat::Combined;
-  if (auto tls = section.table("tls")) read_tls_config(*tls, out.tls);
+  if (auto tls = section.table("tls")) read_tls_config(*tls, out.tls, tls_role_keys);
   if (auto limits = section.table("limits")) {
     std::vector<std::string_view> keys;
     for (const auto& f : kLimitFields) {

@@ -15,8 +15,10 @@ class App;
 namespace foobar::http {
 
 // Reads listen, admin, access_log, shutdown_timeout_ms, a [<role>.tls] and a [<role>.limits]
-// table from section. Keys: see docs/configuration.md. Throws core::ConfigError.
-void read_server_config(const core::ConfigSection& section, ServerConfig& out);
+// table from section. Keys: see docs/configuration.md; tls_role_keys are more keys the
+// role itself reads from its [<role>.tls] (the lb's acme). Throws core::ConfigError.
+void read_server_config(const core::ConfigSection& section, ServerConfig& out,
+                        std::initializer_list<std::string_view> tls_role_keys = {});
 
 // The keys read_server_config reads, followed by role_keys: a role section's allow_only list.
 std::vector<std::string_view> server_config_keys(std::initializer_list<std::string_view> role_keys);

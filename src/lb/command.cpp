@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "acme/renewer.hpp"
 #include "core/config.hpp"
 #include "core/flags.hpp"
 #include "core/runtime.hpp"
@@ -31,6 +32,21 @@ int run(const LbConfig& cfg) {
 
   auto server_cfg = cfg.server;
   if (cfg.server.admin) server_cfg.metrics = &metrics;  // counted only where someone can read them
+  std::shared_ptr<http::AcmeChallenges> challenges;
+  if (cfg.acme.enabled()) {
+    // The ACME certificate first: it answers for its names, any other pair for theirs (SNI).
+    acme::ServedFiles served;
+    try {
+      served = acme::prepare_certificate(cfg.acme);
+    } catch (const std::exception& e) {
+      throw core::ConfigError(std::string("lb: --acme-dir: ") + e.what());  // exit 2, like a bad certificate
+    }
+    auto& tls = server_cfg.tls;
+    tls.certs.insert(tls.certs.begin(), served.cert);
+    tls.keys.insert(tls.keys.begin(), served.key);
+    challenges = std::make_shared<http::AcmeChallenges>();
+    server_cfg.acme = challenges;
+  }
   std::shared_ptr<ClientLimits> limits;
   const auto& lc = cfg.client_limits;
   if (lc.requests_limited() || lc.connections_limited()) {
@@ -48,7 +64,15 @@ int run(const LbConfig& cfg) {
   auto admin = http::open_admin(rt, cfg.server, metrics, [svc, &metrics, alerts, &cfg](unsigned, asio::io_context&) {
     return std::make_unique<AdminHandler>(svc, metrics, alerts, cfg.prometheus);
   });
+  std::unique_ptr<acme::Renewer> renewer;
+  if (challenges) {
+    renewer = std::make_unique<acme::Renewer>(cfg.acme, challenges, [&server] {
+      if (auto why = server.reload_tls(); !why.empty()) spdlog::error("acme: the new certificate is not in use: {}", why);
+    });
+    renewer->start(rt.context(0).get_executor());
+  }
   rt.on_stop([&] {
+    if (renewer) renewer->stop();
     server.stop();
     if (admin) admin->stop();
     svc->stop();
@@ -123,6 +147,24 @@ void add_command(CLI::App& cli, int& exit_code) {
       ->type_name("HOST:PORT");
   proxy::add_trusted_proxy_flag(*cmd, cfg->proxy.trusted_proxies);
   proxy::add_backend_tls_flags(*cmd, cfg->backend_tls);
+  const char* acme_group = "ACME (automatic certificates)";
+  cmd->add_option("--acme-directory", cfg->acme.directory,
+                  "ACME CA's directory URL: the TLS listener's certificate is issued and renewed from there (HTTP-01)")
+      ->type_name("URL")
+      ->group(acme_group);
+  cmd->add_option("--acme-domain", cfg->acme.domains, "a name of the certificate (repeatable); each must reach this lb on port 80")
+      ->type_name("NAME")
+      ->group(acme_group);
+  cmd->add_option("--acme-dir", cfg->acme.dir, "keeps the account key and the certificate (mode 0700)")
+      ->type_name("DIR")
+      ->group(acme_group);
+  cmd->add_option("--acme-email", cfg->acme.email, "the account's contact")->group(acme_group);
+  cmd->add_option("--acme-ca", cfg->acme.ca_file, "verifies the ACME server (default: the system's CAs)")
+      ->type_name("FILE")
+      ->group(acme_group);
+  core::add_ms_flag(*cmd, "--acme-retry-ms", cfg->acme.retry, 100, day_ms,
+                    "wait after a failed issuance, doubling up to an hour (default 60000)")
+      ->group(acme_group);
   const auto rate_flag = [cmd](const std::string& name, Rate& out, const std::string& help) {
     cmd->add_option_function<std::string>(
            name, [name, &out](const std::string& v) { out = core::flag_value(name, [&] { return parse_rate(v); }); }, help)

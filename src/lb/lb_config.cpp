@@ -35,6 +35,20 @@ Rate read_rate(const core::ConfigSection& t, std::string_view rate_key) {
   return r;
 }
 
+// [lb.tls] acme = { directory, domains, dir, email, ca, retry_ms }.
+void read_acme(const core::ConfigSection& a, acme::AcmeSettings& out) {
+  a.allow_only({"directory", "domains", "dir", "email", "ca", "retry_ms"});
+  if (auto v = a.string("directory")) out.directory = *v;
+  if (!out.directory.starts_with("https://")) a.fail("directory", "the ACME directory's https:// URL is required");
+  if (auto v = a.strings("domains")) out.domains = *v;
+  if (out.domains.empty()) a.fail("domains", "the certificate's names are required");
+  if (auto v = a.string("dir")) out.dir = *v;
+  if (out.dir.empty()) a.fail("dir", "a directory for the account key and the certificate is required");
+  if (auto v = a.string("email")) out.email = *v;
+  if (auto v = a.string("ca")) out.ca_file = *v;
+  if (auto v = a.integer("retry_ms", 100, 24LL * 3600 * 1000)) out.retry = ms(*v);
+}
+
 }  // namespace
 
 void read_client_limits(const core::ConfigSection& lb, ClientLimitsConfig& out) {
@@ -84,7 +98,9 @@ void read_lb_config(const core::ConfigSection& lb, LbConfig& out) {
                  "max_queue", "pool_idle_max", "pool_idle_timeout_ms", "prometheus", "trusted_proxies", "rate_limit",
                  "rate_limit_rules", "max_connections_per_client", "connection_rate", "client_table_size", "backend_tls",
                  "backend_tls_ca", "backend_tls_name"}));
-  http::read_server_config(lb, out.server);
+  http::read_server_config(lb, out.server, {"acme"});
+  if (auto tls = lb.table("tls"))
+    if (auto a = tls->table("acme")) read_acme(*a, out.acme);
   if (auto a = net::read_address(lb, "prometheus", net::Address::Use::Connect)) out.prometheus = *a;
   constexpr std::int64_t day_ms = 24LL * 3600 * 1000;
 
@@ -168,6 +184,13 @@ void validate(const LbConfig& cfg) {
         throw std::invalid_argument("backend listed twice: " + cfg.backends[i].name());
   if (cfg.client_limits.rules.size() > ClientLimitsConfig::kMaxRules)
     throw std::invalid_argument(fmt::format("at most {} rate limit rules", ClientLimitsConfig::kMaxRules));
+  const auto& a = cfg.acme;
+  if (a.enabled() && !cfg.server.tls.enabled())
+    throw std::invalid_argument("ACME issues certificates for a TLS listener: add --listen-tls");
+  if (a.enabled() && (a.domains.empty() || a.dir.empty()))
+    throw std::invalid_argument("ACME needs --acme-domain (one or more) and --acme-dir");
+  if (!a.enabled() && (!a.domains.empty() || !a.dir.empty() || !a.email.empty() || !a.ca_file.empty()))
+    throw std::invalid_argument("--acme-* settings without --acme-directory");
 }
 
 }  // namespace foobar::lb

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "acme/renewer.hpp"
 #include "core/asio.hpp"
 #include "http/server.hpp"
 #include "lb/client_limits.hpp"
@@ -28,6 +29,7 @@ struct LbConfig {
   unsigned threads = 0;                       // 0: one per CPU
   std::optional<net::Address> prometheus;     // where /dashboard's queries go (admin listener); none: no dashboard
   ClientLimitsConfig client_limits;           // per-client rates and connections (off by default)
+  acme::AcmeSettings acme;                    // certificates from an ACME CA for the TLS listener (off by default)
 
   LbConfig();
 };

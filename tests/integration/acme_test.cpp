@@ -105,18 +105,22 @@ class Acme : public ::testing::Test {
     acme_port_ = free_port();
     management_port_ = free_port();
     http_port_ = free_port();
-    const int dns_port = free_port();
-    const auto config = dir_->path() / "pebble.json";
-    std::ofstream(config) << fmt::format(
+    dns_port_ = free_port();
+    // Certificates for 30 s: the lb renews them within the test.
+    std::ofstream(dir_->path() / "pebble.json") << fmt::format(
         R"({{"pebble": {{"listenAddress": "127.0.0.1:{}", "managementListenAddress": "127.0.0.1:{}",
             "certificate": "{}", "privateKey": "{}", "httpPort": {}, "tlsPort": {},
-            "ocspResponderURL": "", "externalAccountBindingRequired": false}}}})",
+            "ocspResponderURL": "", "externalAccountBindingRequired": false, "certificateValidityPeriod": 30}}}})",
         acme_port_, management_port_, tls_.server_cert.string(), tls_.server_key.string(), http_port_, free_port());
-    dns_ = new Process({"pebble-challtestsrv", "-dns01", fmt::format("127.0.0.1:{}", dns_port), "-http01", "",
+    dns_ = new Process({"pebble-challtestsrv", "-dns01", fmt::format("127.0.0.1:{}", dns_port_), "-http01", "",
                         "-https01", "", "-tlsalpn01", "", "-management", fmt::format("127.0.0.1:{}", free_port()),
                         "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""});
+    start_pebble();
+  }
+  static void start_pebble() {
     // No sleeps before validation, no nonces rejected at random: the test is about the protocol.
-    pebble_ = new Process({"pebble", "-config", config.string(), "-dnsserver", fmt::format("127.0.0.1:{}", dns_port)},
+    pebble_ = new Process({"pebble", "-config", (dir_->path() / "pebble.json").string(), "-dnsserver",
+                           fmt::format("127.0.0.1:{}", dns_port_)},
                           {"PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0"});
     pebble_->wait_for("ACME directory available", 20s);
   }
@@ -145,7 +149,7 @@ class Acme : public ::testing::Test {
   static inline Process* pebble_ = nullptr;
   static inline Process* dns_ = nullptr;
   static inline net::LocalCertificates tls_;
-  static inline int acme_port_ = 0, management_port_ = 0, http_port_ = 0;
+  static inline int acme_port_ = 0, management_port_ = 0, http_port_ = 0, dns_port_ = 0;
 };
 
 TEST_F(Acme, IssuesACertificateThatChainsToTheServersRoot) {
@@ -199,6 +203,77 @@ TEST_F(Acme, AServerThatIsDownIsAClearError) {
   } catch (const acme::AcmeError& e) {
     EXPECT_NE(std::string(e.what()).find(c.directory), std::string::npos) << e.what();
   }
+}
+
+// The lb with --acme-*: it starts on a placeholder, answers the challenges on
+// its plain listener, serves the issued certificate without a restart, renews
+// it before it expires, and while the CA is down keeps serving the one it has
+// (retrying with backoff) until the CA is back.
+TEST_F(Acme, TheLbObtainsRenewsAndKeepsServing) {
+  TempDir site;
+  std::ofstream(site.path() / "index.html") << "hello over acme\n";
+  Process web({foobar_bin(), "web", "--listen", "127.0.0.1:0", "--root", site.path().string(), "--threads", "1"});
+  const int web_port = web.wait_port("web");
+  Process lb({foobar_bin(), "lb", "--listen", fmt::format("127.0.0.1:{}", http_port_), "--listen-tls", "127.0.0.1:0",
+              "--backend", fmt::format("127.0.0.1:{}", web_port), "--threads", "1", "--acme-directory",
+              fmt::format("https://localhost:{}/dir", acme_port_), "--acme-ca", tls_.ca_cert.string(), "--acme-domain",
+              "www.foobar.test", "--acme-dir", (dir_->path() / "lb-acme").string(), "--acme-email", "ops@foobar.test",
+              "--acme-retry-ms", "500"});
+  const int tls_port = std::stoi(lb.wait_for("lb listening on [^\\s]*:(\\d+) \\(tls\\)"));
+  // The certificate the lb serves for the name: "serial=..., issuer=..."; "" when no handshake.
+  auto served = [&] {
+    return run(fmt::format("openssl s_client -connect 127.0.0.1:{} -servername www.foobar.test < /dev/null 2>/dev/null | "
+                           "openssl x509 -noout -serial -issuer 2>/dev/null",
+                           tls_port));
+  };
+  auto root = [&] {
+    const auto file = dir_->path() / "lb-root.pem";
+    run(fmt::format("curl -sS --cacert {} -o {} https://localhost:{}/roots/0", tls_.ca_cert.string(), file.string(),
+                    management_port_));
+    return file;
+  };
+  auto get = [&](const fs::path& ca) {
+    return run(fmt::format("curl -sS --max-time 5 --cacert {} --resolve www.foobar.test:{}:127.0.0.1 "
+                           "https://www.foobar.test:{}/index.html 2>&1",
+                           ca.string(), tls_port, tls_port));
+  };
+  ASSERT_TRUE(eventually([&] { return served().find("Pebble Intermediate") != std::string::npos; }, 20s, 200ms))
+      << served() << lb.output();
+  const std::string first = served();
+  EXPECT_EQ(get(root()), "hello over acme\n") << "a client trusting the CA's root";
+  // No challenge pending: the challenge path answers 404 itself (the backend never sees it).
+  EXPECT_EQ(run(fmt::format("curl -s -o /dev/null -w '%{{http_code}}' http://127.0.0.1:{}/.well-known/acme-challenge/x",
+                            http_port_)),
+            "404");
+  EXPECT_EQ(fs::status(dir_->path() / "lb-acme" / "cert-key.pem").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+
+  // Renewed in place (30 s certificates: due after 20 s), requests served all along.
+  int failed = 0, served_ok = 0;
+  const auto ca = root();
+  const bool renewed = eventually(
+      [&] {
+        (get(ca) == "hello over acme\n" ? served_ok : failed)++;
+        return served() != first && served().find("Pebble Intermediate") != std::string::npos;
+      },
+      40s, 250ms);
+  EXPECT_TRUE(renewed) << lb.output();
+  EXPECT_EQ(failed, 0) << served_ok << " served";
+  EXPECT_NE(lb.output().find("acme: certificate for www.foobar.test issued"), std::string::npos) << lb.output();
+
+  // The CA down: errors and retries, the certificate in use stays.
+  const std::string before = served();
+  delete pebble_;
+  pebble_ = nullptr;
+  EXPECT_TRUE(eventually([&] { return lb.output().find("acme: retrying in") != std::string::npos; }, 40s, 250ms))
+      << lb.output();
+  EXPECT_EQ(served(), before);
+  EXPECT_EQ(get(ca), "hello over acme\n");
+  start_pebble();
+  EXPECT_TRUE(eventually([&] { return served() != before && served().find("Pebble Intermediate") != std::string::npos; },
+                         40s, 250ms))
+      << lb.output();
+  EXPECT_EQ(lb.wait_exit(0ms), std::nullopt) << "the lb exited";
 }
 
 }  // namespace

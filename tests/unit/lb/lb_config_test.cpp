@@ -193,3 +193,42 @@ TEST(LbConfig, RateFlags) {
   EXPECT_THROW(lb::parse_rate_rule("POST api=1"), std::invalid_argument);
   EXPECT_THROW(lb::parse_rate_rule("/x"), std::invalid_argument);
 }
+
+TEST(LbConfig, ReadsAcme) {
+  auto cfg = parse(R"([lb.tls]
+listen = "127.0.0.1:8443"
+[lb.tls.acme]
+directory = "https://acme.test/dir"
+email = "ops@foobar.test"
+domains = ["www.foobar.test", "foobar.test"]
+dir = "/var/lib/foobar/lb/acme"
+ca = "/etc/ca.pem"
+retry_ms = 5000
+)");
+  EXPECT_TRUE(cfg.acme.enabled());
+  EXPECT_EQ(cfg.acme.directory, "https://acme.test/dir");
+  EXPECT_EQ(cfg.acme.email, "ops@foobar.test");
+  EXPECT_EQ(cfg.acme.domains, (std::vector<std::string>{"www.foobar.test", "foobar.test"}));
+  EXPECT_EQ(cfg.acme.dir, "/var/lib/foobar/lb/acme");
+  EXPECT_EQ(cfg.acme.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(cfg.acme.retry, std::chrono::milliseconds(5000));
+  EXPECT_FALSE(parse("[lb]\n").acme.enabled());
+}
+
+TEST(LbConfig, AcmeErrorsNameFileLineAndKey) {
+  auto e = error_of("[lb.tls]\nacme = { directory = \"http://acme.test/dir\", domains = [\"a.test\"], dir = \"/d\" }\n");
+  EXPECT_NE(e.find("lb.toml:2: key 'lb.tls.acme.directory'"), std::string::npos) << e;
+  e = error_of("[lb.tls]\nacme = { directory = \"https://acme.test/dir\", dir = \"/d\" }\n");
+  EXPECT_NE(e.find("domains"), std::string::npos) << e;
+  e = error_of("[lb.tls]\nacme = { directory = \"https://acme.test/dir\", domains = [\"a.test\"] }\n");
+  EXPECT_NE(e.find("'lb.tls.acme.dir'"), std::string::npos) << e;
+  e = error_of("[lb.tls]\nacme = { directory = \"https://acme.test/dir\", domains = [\"a.test\"], dir = \"/d\", dns = 1 }\n");
+  EXPECT_NE(e.find("dns"), std::string::npos) << e;
+  // acme belongs to the lb's TLS table only.
+  lb::LbConfig cfg;
+  cfg.backends.push_back(proxy::parse_server("10.0.0.1:1"));
+  cfg.acme.directory = "https://acme.test/dir";
+  cfg.acme.domains = {"a.test"};
+  cfg.acme.dir = "/d";
+  EXPECT_THROW(lb::validate(cfg), std::invalid_argument) << "ACME without a TLS listener";
+}
