@@ -1,5 +1,9 @@
 #include "acme/client.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <openssl/pem.h>
@@ -30,10 +34,12 @@ Url parse_url(const std::string& url) {
   std::string authority = rest.substr(0, slash);
   Url u{authority, "443", slash == std::string::npos ? "/" : rest.substr(slash)};
   const auto colon = authority.rfind(':');
-  if (colon != std::string::npos && authority.find(']') == std::string::npos) {
+  const auto bracket = authority.rfind(']');
+  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
     u.host = authority.substr(0, colon);
     u.port = authority.substr(colon + 1);
   }
+  if (u.host.starts_with('[') && u.host.ends_with(']')) u.host = u.host.substr(1, u.host.size() - 2);
   if (u.host.empty() || u.port.empty()) throw AcmeError("ACME: no host in " + url);
   return u;
 }
@@ -94,13 +100,14 @@ std::string finalize_request(const std::string& csr_der) { return json{{"csr", b
 // One ACME conversation: the directory, the nonce, the account's URL.
 class Session {
  public:
-  Session(asio::any_io_executor ex, const AcmeConfig& c)
-      : ex_(std::move(ex)), c_(c), key_(AccountKey::load_or_create(c.account_key)) {
-    const Url u = parse_url(c.directory);
+  Session(asio::any_io_executor ex, AcmeConfig c)
+      : ex_(std::move(ex)), c_(std::move(c)), key_(AccountKey::load_or_create(c_.account_key)) {
+    const Url u = parse_url(c_.directory);
     error_code ec;
     asio::ip::make_address(u.host, ec);
-    // A name is sent as SNI and checked in the certificate; an address is checked as one.
-    tls_ = net::TlsClientContext::load({true, c.ca_file, ec ? u.host : ""});
+    // A name is sent as SNI and checked in the certificate; an address is checked as
+    // one. Every URL of a CA's directory is on its host (Let's Encrypt's, Pebble's).
+    tls_ = net::TlsClientContext::load({true, c_.ca_file, ec ? u.host : ""});
   }
 
   asio::awaitable<Certificate> run(const PublishChallenge& publish) {
@@ -117,15 +124,20 @@ class Session {
     const std::string new_order = order_request(c_.domains);
     auto created = co_await post(url_of("newOrder"), new_order);
     const std::string order_url = created.header("Location");
+    if (order_url.empty()) throw AcmeError("ACME: the order has no URL (no Location)");
     json order = parse(created, "the order");
     for (const auto& authz : order.value("authorizations", json::array()))
       co_await authorize(authz.get<std::string>(), publish);
 
+    // Finalized once ready (every authorization valid), then valid once issued (§7.4).
+    order = co_await poll(order_url, "the order", "ready");
     auto made = key_and_csr(c_.domains);  // key, CSR
     const std::string finalize = finalize_request(made.second);
     co_await post(order.value("finalize", ""), finalize);
-    order = co_await poll(order_url, "the order");
-    auto cert = co_await post(order.value("certificate", ""), "");
+    order = co_await poll(order_url, "the order", "valid");
+    const std::string cert_url = order.value("certificate", "");
+    if (cert_url.empty()) throw AcmeError("ACME: the valid order names no certificate");
+    auto cert = co_await post(cert_url, "");
     if (cert.body.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
       throw AcmeError("ACME: the certificate download is not PEM");
     co_return Certificate{cert.body, key_pem(made.first.get())};
@@ -145,7 +157,7 @@ class Session {
     publish(token, token + "." + key_.thumbprint());
     try {
       co_await post(challenge.value("url", ""), "{}");
-      co_await poll(url, "the authorization of " + domain);
+      co_await poll(url, "the authorization of " + domain, "valid");
     } catch (...) {
       publish(token, "");
       throw;
@@ -153,15 +165,17 @@ class Session {
     publish(token, "");
   }
 
-  // POST-as-GET url (an authorization or an order) until it is valid, within
-  // validation_wait; any status but the ones of work in progress is a failure,
-  // thrown with the challenge's error when there is one.
-  asio::awaitable<json> poll(const std::string& url, const std::string& what) {
+  // POST-as-GET url (an authorization or an order) until its status is want
+  // (or valid, which follows ready), within validation_wait, at the pace the
+  // server's Retry-After asks (§8.2); any status but those of work in progress
+  // is a failure, thrown with the challenge's error when there is one.
+  asio::awaitable<json> poll(const std::string& url, const std::string& what, std::string_view want) {
     const auto until = Clock::now() + c_.validation_wait;
     for (;;) {
-      json j = parse(co_await post(url, ""), what);
+      auto r = co_await post(url, "");
+      json j = parse(r, what);
       const std::string status = j.value("status", "");
-      if (status == "valid") co_return j;
+      if (status == want || status == "valid") co_return j;
       if (status != "pending" && status != "processing" && status != "ready") {
         std::string why;
         for (const auto& ch : j.value("challenges", json::array()))
@@ -170,7 +184,12 @@ class Session {
         throw AcmeError(fmt::format("ACME: {} is {}{}", what, status, why.empty() ? "" : ": " + why));
       }
       if (Clock::now() >= until) throw AcmeError(fmt::format("ACME: {} still {} after the wait", what, status));
-      asio::steady_timer t(ex_, std::chrono::milliseconds(250));
+      if (stopped()) throw AcmeError("ACME: stopped");
+      // Retry-After in seconds, from 1 to 10; 500 ms without one.
+      std::chrono::milliseconds pause(500);
+      if (const auto after = r.header("Retry-After"); !after.empty() && std::isdigit(static_cast<unsigned char>(after[0])))
+        pause = std::chrono::seconds(std::clamp(std::atoi(after.c_str()), 1, 10));
+      asio::steady_timer t(ex_, pause);
       co_await t.async_wait(asio::use_awaitable);
     }
   }
@@ -204,7 +223,10 @@ class Session {
     }
   }
 
+  bool stopped() const { return c_.stop && *c_.stop; }
+
   asio::awaitable<http::FetchResult> request(http::Method method, const std::string& url, std::string body = "") {
+    if (stopped()) throw AcmeError("ACME: stopped");
     const Url u = parse_url(url);
     asio::ip::tcp::resolver resolver(ex_);
     auto [ec, found] = co_await resolver.async_resolve(u.host, u.port, use_nothrow);
@@ -221,7 +243,7 @@ class Session {
   }
 
   asio::any_io_executor ex_;
-  const AcmeConfig& c_;
+  const AcmeConfig c_;
   AccountKey key_;
   std::shared_ptr<const net::TlsClientContext> tls_;
   json directory_;
@@ -230,9 +252,9 @@ class Session {
 
 }  // namespace
 
-asio::awaitable<Certificate> obtain(asio::any_io_executor ex, const AcmeConfig& config, PublishChallenge publish) {
+asio::awaitable<Certificate> obtain(asio::any_io_executor ex, AcmeConfig config, PublishChallenge publish) {
   if (config.domains.empty()) throw AcmeError("ACME: no domains");
-  Session s(ex, config);
+  Session s(ex, std::move(config));
   Certificate cert = co_await s.run(publish);
   co_return cert;
 }

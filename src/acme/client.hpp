@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@ struct AcmeConfig {
   std::filesystem::path account_key; // PEM, created on first use (0600)
   std::chrono::milliseconds timeout{10'000};       // per request
   std::chrono::milliseconds validation_wait{60'000};  // for the server to check the challenges and issue
+  std::shared_ptr<const bool> stop;  // when set and true, the next request or poll gives up (shutdown)
 };
 
 // Makes token's key authorization answer GET /.well-known/acme-challenge/TOKEN
@@ -39,7 +41,7 @@ class AcmeError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-asio::awaitable<Certificate> obtain(asio::any_io_executor ex, const AcmeConfig& config, PublishChallenge publish);
+asio::awaitable<Certificate> obtain(asio::any_io_executor ex, AcmeConfig config, PublishChallenge publish);
 
 // The same, blocking, on its own io_context (the tests; a role runs obtain on a worker).
 Certificate obtain_blocking(const AcmeConfig& config, PublishChallenge publish);

@@ -1,8 +1,5 @@
 #include "acme/jws.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <openssl/core_names.h>
@@ -13,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+
+#include "core/files.hpp"
 
 namespace foobar::acme {
 
@@ -65,25 +64,22 @@ AccountKey AccountKey::load_or_create(const fs::path& file) {
     std::fclose(f);
     if (!k) fail("cannot read the ACME account key", file);
     net::ossl::Key key(k);
-    if (!EVP_PKEY_is_a(k, "EC")) throw std::runtime_error("the ACME account key " + file.string() + " is not ECDSA");
+    char group[32] = "";
+    if (!EVP_PKEY_is_a(k, "EC") || !EVP_PKEY_get_group_name(k, group, sizeof group, nullptr) ||
+        std::string_view(group) != "prime256v1")
+      throw std::runtime_error("the ACME account key " + file.string() + " is not an ECDSA P-256 key");
     return AccountKey(std::move(key));
+  } else if (errno != ENOENT) {
+    throw std::runtime_error(fmt::format("cannot read {}: {}", file.string(), std::strerror(errno)));
   }
   net::ossl::Key key(EVP_EC_gen("P-256"));
   if (!key) fail("cannot create the ACME account key", file);
-  // Exclusive, 0600 from the start: the key is never readable by others, not even briefly.
-  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error(fmt::format("cannot create {}: {}", file.string(), std::strerror(errno)));
-  FILE* f = ::fdopen(fd, "w");
-  if (!f) {
-    ::close(fd);
-    throw std::runtime_error("cannot write " + file.string());
-  }
-  const bool written = PEM_write_PrivateKey(f, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
-  if (std::fclose(f) != 0 || !written) {
-    std::error_code ec;
-    fs::remove(file, ec);  // a half-written key would be read back as broken
-    fail("cannot write the ACME account key", file);
-  }
+  net::ossl::Bio bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
+    fail("cannot encode the ACME account key", file);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  core::write_file_atomic(file, std::string(data, static_cast<std::size_t>(n)), 0600);  // never partly written
   return AccountKey(std::move(key));
 }
 

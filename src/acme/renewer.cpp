@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
 
 #include <fmt/chrono.h>
@@ -34,6 +35,23 @@ net::ossl::Cert first_cert(const fs::path& file) {
   return c;
 }
 
+// As a CA writes a name in a certificate: lower case, no final dot.
+std::string canonical(std::string name) {
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (name.ends_with('.')) name.pop_back();
+  return name;
+}
+
+bool pair_matches(const net::LocalCertificates& files) {
+  const std::string pem = core::read_file(files.server_key);
+  net::ossl::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  net::ossl::Key key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  auto leaf = first_cert(files.server_cert);
+  const bool ok = key && leaf && X509_check_private_key(leaf.get(), key.get()) == 1;
+  ERR_clear_error();
+  return ok;
+}
+
 SysClock::time_point as_time(const ASN1_TIME* t) {
   std::tm tm{};
   if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return {};
@@ -46,11 +64,16 @@ ServedFiles prepare_certificate(const AcmeSettings& s) {
   fs::create_directories(s.dir);
   ::chmod(s.dir.c_str(), 0700);  // the account key and the certificate's key live here
   auto files = net::local_certificate_paths(s.dir, kLeaf);
-  if (!fs::exists(files.server_cert)) files = net::ensure_local_certificates(s.dir, s.domains, std::chrono::days(30), kLeaf);
+  // Never over a good pair: ensure_local_certificates would replace an ACME certificate.
+  if (!pair_matches(files)) {
+    fs::remove(files.server_cert);
+    files = net::ensure_local_certificates(s.dir, s.domains, std::chrono::days(30), kLeaf);
+  }
   return {files.server_cert.string(), files.server_key.string()};
 }
 
-Renewer::Renewer(AcmeSettings settings, std::shared_ptr<http::AcmeChallenges> challenges, std::function<void()> installed)
+Renewer::Renewer(AcmeSettings settings, std::shared_ptr<http::AcmeChallenges> challenges,
+                 std::function<std::string()> installed)
     : s_(std::move(settings)), challenges_(std::move(challenges)), installed_(std::move(installed)) {}
 
 SysClock::time_point Renewer::due() const {
@@ -60,7 +83,7 @@ SysClock::time_point Renewer::due() const {
   if (auto placeholder = first_cert(files.ca_cert); placeholder && X509_check_issued(placeholder.get(), leaf.get()) == X509_V_OK)
     return {};
   std::vector<std::string> want;
-  for (const auto& d : s_.domains) want.push_back("DNS:" + d);
+  for (const auto& d : s_.domains) want.push_back("DNS:" + canonical(d));
   std::sort(want.begin(), want.end());
   want.erase(std::unique(want.begin(), want.end()), want.end());
   net::ossl::GeneralNames san(
@@ -97,8 +120,6 @@ asio::awaitable<void> Renewer::run() {
     }
     if (co_await renew()) {
       backoff = s_.retry;
-      // A CA whose certificates are due at once (a clock far off) is not asked again at once.
-      if (due() <= SysClock::now()) co_await sleep(s_.retry);
     } else if (!*stopped) {
       spdlog::warn("acme: retrying in {:.1f} s", std::chrono::duration<double>(backoff).count());
       co_await sleep(backoff);
@@ -114,6 +135,7 @@ asio::awaitable<bool> Renewer::renew() {
   c.email = s_.email;
   c.domains = s_.domains;
   c.account_key = s_.dir / "account.pem";
+  c.stop = stopped_;
   const auto files = net::local_certificate_paths(s_.dir, kLeaf);
   try {
     auto board = challenges_;
@@ -123,7 +145,10 @@ asio::awaitable<bool> Renewer::renew() {
     // Key first: between the renames the pair does not match, and a reload then keeps the old one.
     core::write_file_atomic(files.server_key, cert.key_pem, 0600);
     core::write_file_atomic(files.server_cert, cert.chain_pem);
-    installed_();
+    if (auto why = installed_(); !why.empty()) throw std::runtime_error("the new certificate is not in use: " + why);
+    // Due at once still (other names than asked, a clock far off): asking again at once would not help.
+    if (due() <= SysClock::now())
+      throw std::runtime_error("the certificate issued is due for renewal at once (its names or dates are not as asked)");
     spdlog::info("acme: certificate for {} issued by {}, renewal due {:%Y-%m-%d %H:%M:%S} UTC",
                  fmt::join(s_.domains, ", "), s_.directory, std::chrono::floor<std::chrono::seconds>(due()));
     co_return true;

@@ -22,13 +22,14 @@ struct AcmeSettings {
   std::string email;                 // the account's contact
   std::vector<std::string> domains;  // the certificate's names (HTTP-01: each must reach this lb on port 80)
   std::filesystem::path dir;         // account.pem, cert.pem (chain), cert-key.pem
-  std::chrono::milliseconds retry{60'000};  // after a failure; doubles up to an hour
+  std::chrono::milliseconds retry{60'000};  // after a failure; doubles up to an hour (at most an hour)
   bool enabled() const noexcept { return !directory.empty(); }
 };
 
-// The files to serve. When none was issued yet (or the names changed), a
-// placeholder from a local CA in dir lets the listener start; it is replaced
-// at the first issuance. Throws std::runtime_error naming the file.
+// The files to serve. When none was issued yet (or the pair does not match:
+// a crash between writing the key and the certificate), a placeholder from a
+// local CA in dir lets the listener start; it is replaced at the first
+// issuance. Throws std::runtime_error naming the file.
 struct ServedFiles {
   std::string cert, key;
 };
@@ -36,11 +37,13 @@ ServedFiles prepare_certificate(const AcmeSettings& settings);
 
 class Renewer {
  public:
-  // installed() runs after new files are written (the role reloads them).
-  Renewer(AcmeSettings settings, std::shared_ptr<http::AcmeChallenges> challenges, std::function<void()> installed);
+  // installed() runs after new files are written: the role loads them and
+  // returns "" or why it could not (the renewal then counts as failed).
+  Renewer(AcmeSettings settings, std::shared_ptr<http::AcmeChallenges> challenges,
+          std::function<std::string()> installed);
   // Runs on ex (a worker of the role) until stop().
   void start(const asio::any_io_executor& ex);
-  void stop();
+  void stop();  // also gives up an issuance under way at its next request
 
   // When the certificate in dir is due: now for a placeholder or other names,
   // else a third of its lifetime (at most 30 days) before it ends.
@@ -52,7 +55,7 @@ class Renewer {
 
   AcmeSettings s_;
   std::shared_ptr<http::AcmeChallenges> challenges_;
-  std::function<void()> installed_;
+  std::function<std::string()> installed_;
   std::shared_ptr<bool> stopped_ = std::make_shared<bool>(false);
   std::unique_ptr<asio::steady_timer> timer_;
 };

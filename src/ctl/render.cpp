@@ -204,13 +204,19 @@ class HostRender {
     std::string exec = fmt::format("{} lb --config {}", o_.binary.string(), on_host("etc/foobar/lb.toml"));
     std::vector<std::string> service{"StateDirectory=foobar/lb"};
     if (s.https) {
-      // The key reaches the lb (user foobar) through systemd's credentials: it
-      // stays root's 0600 file on disk. So the TLS flags live here, not in lb.toml.
-      tls_files();
-      exec += fmt::format(" --listen-tls {} --tls-cert %d/server.pem --tls-key %d/server-key.pem --tls-ticket-keys {}",
-                          s.https_listen.str(), on_host("var/lib/foobar/lb/ticket-keys"));
-      service.push_back("LoadCredential=server.pem:" + on_host("etc/foobar/tls/server.pem"));
-      service.push_back("LoadCredential=server-key.pem:" + on_host("etc/foobar/tls/server-key.pem"));
+      exec += fmt::format(" --listen-tls {} --tls-ticket-keys {}", s.https_listen.str(),
+                          on_host("var/lib/foobar/lb/ticket-keys"));
+      if (s.acme.on()) {
+        // The lb keeps its ACME account and certificate in its own state dir.
+        for (const auto& f : acme_flags(s.acme, on_host("var/lib/foobar/lb/acme"))) exec += " " + f;
+      } else {
+        // The key reaches the lb (user foobar) through systemd's credentials: it
+        // stays root's 0600 file on disk. So the TLS flags live here, not in lb.toml.
+        tls_files();
+        exec += " --tls-cert %d/server.pem --tls-key %d/server-key.pem";
+        service.push_back("LoadCredential=server.pem:" + on_host("etc/foobar/tls/server.pem"));
+        service.push_back("LoadCredential=server-key.pem:" + on_host("etc/foobar/tls/server-key.pem"));
+      }
     }
     role_unit({"foobar-lb", "foobar lb: the site's load balancer", exec, service,
                s.listen.port() < 1024 || (s.https && s.https_listen.port() < 1024)});

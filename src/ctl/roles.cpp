@@ -63,6 +63,14 @@ SitePaths find_site(const Topology& topo) {
   return out;
 }
 
+std::vector<std::string> acme_flags(const LbAcme& acme, const std::filesystem::path& dir) {
+  std::vector<std::string> a{"--acme-directory", acme.directory, "--acme-dir", dir.string()};
+  for (const auto& d : acme.domains) a.insert(a.end(), {"--acme-domain", d});
+  if (!acme.email.empty()) a.insert(a.end(), {"--acme-email", acme.email});
+  if (!acme.ca.empty()) a.insert(a.end(), {"--acme-ca", acme.ca});
+  return a;
+}
+
 ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir, const SitePaths& site) {
   ChildSpec s;
   s.name = node.name;
@@ -101,13 +109,17 @@ ChildSpec role_spec(const Topology& topo, const Node& node, const StateDir& dir,
       if (topo.monitoring.enabled && monitoring_missing().empty())  // the admin listener's /dashboard
         a.insert(a.end(), {"--prometheus", fmt::format("{}:{}", topo.host, monitoring_ports(topo).prometheus)});
       if (topo.lb.https) {
-        a.insert(a.end(), {"--listen-tls", topo.lb.https_listen.str(), "--tls-cert",
-                           topo.lb.tls_cert.empty() ? local.server_cert.string() : topo.lb.tls_cert, "--tls-key",
-                           topo.lb.tls_key.empty() ? local.server_key.string() : topo.lb.tls_key,
-                           "--tls-ticket-keys", (dir.tls() / "ticket-keys").string()});
+        a.insert(a.end(), {"--listen-tls", topo.lb.https_listen.str(), "--tls-ticket-keys",
+                           (dir.tls() / "ticket-keys").string()});
+        if (topo.lb.acme.on()) {
+          for (const auto& f : acme_flags(topo.lb.acme, dir.tls() / "acme")) a.push_back(f);
+        } else {
+          a.insert(a.end(), {"--tls-cert", topo.lb.tls_cert.empty() ? local.server_cert.string() : topo.lb.tls_cert,
+                             "--tls-key", topo.lb.tls_key.empty() ? local.server_key.string() : topo.lb.tls_key});
+        }
         // No HSTS for the local CA's certificate: browsers would keep forcing
         // https on every localhost port, for two years.
-        if (topo.lb.tls_cert.empty()) a.insert(a.end(), {"--hsts-max-age", "0"});
+        if (topo.lb.tls_cert.empty() && !topo.lb.acme.on()) a.insert(a.end(), {"--hsts-max-age", "0"});
         s.ready.push_back(topo.lb.https_listen.local_target());
       }
       break;

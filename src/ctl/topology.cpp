@@ -314,7 +314,7 @@ Topology parse_topology(std::string_view text, const std::string& source, std::o
     lb->allow_only({"enabled", "listen", "admin_port", "balance", "health_check", "health_interval_ms", "rise",
                     "fall", "threads", "https", "https_listen", "tls_cert", "tls_key", "vip", "interface", "virtual_router_id",
                     "rate_limit", "rate_limit_rules", "max_connections_per_client", "connection_rate",
-                    "client_table_size", "backend_tls"});
+                    "client_table_size", "backend_tls", "acme"});
     lb::read_client_limits(*lb, t.lb.client_limits);
     if (auto v = lb->boolean("enabled")) t.lb.enabled = *v;
     if (auto a = net::read_address(*lb, "listen", net::Address::Use::Listen)) {
@@ -338,6 +338,26 @@ Topology parse_topology(std::string_view text, const std::string& source, std::o
     text_of(*lb, "tls_key", t.lb.tls_key);
     if (t.lb.tls_cert.empty() != t.lb.tls_key.empty())
       lb->fail(t.lb.tls_cert.empty() ? "tls_key" : "tls_cert", "tls_cert and tls_key go together");
+    if (auto a = lb->table("acme")) {
+      a->allow_only({"directory", "domains", "email", "ca"});
+      auto& acme = t.lb.acme;
+      text_of(*a, "directory", acme.directory);
+      if (!acme.directory.starts_with("https://")) a->fail("directory", "the ACME directory's https:// URL is required");
+      if (auto v = a->strings("domains")) acme.domains = *v;
+      if (acme.domains.empty()) a->fail("domains", "the certificate's names are required");
+      text_of(*a, "email", acme.email);
+      text_of(*a, "ca", acme.ca);
+      // They go into the lb's command line (foobar up, the rendered unit) as words.
+      auto plain = [&](std::string_view key, const std::string& v) {
+        if (v.find_first_of(" \t\n\"'%\\") != std::string::npos) a->fail(key, "no spaces, quotes, '%' or '\\'");
+      };
+      plain("directory", acme.directory);
+      for (const auto& d : acme.domains) plain("domains", d);
+      plain("email", acme.email);
+      plain("ca", acme.ca);
+      if (!t.lb.https) lb->fail("acme", "ACME issues the HTTPS listener's certificate: https = false");
+      if (!t.lb.tls_cert.empty()) lb->fail("acme", "either tls_cert/tls_key or acme");
+    }
   }
   if (auto web = top.table("web")) {
     web->allow_only({"count", "port", "admin_port", "root", "threads", "access_log", "backend_tls"});
@@ -482,6 +502,13 @@ std::string to_toml(const Topology& t) {
   else
     o += line("tls_cert = " + toml_quote(t.lb.tls_cert)) + line("tls_key = " + toml_quote(t.lb.tls_key));
   o += line(fmt::format("backend_tls = {}", t.lb.backend_tls), "TLS to the web servers, verified (local CA)");
+  if (t.lb.acme.on()) {
+    std::vector<std::string> domains;
+    for (const auto& d : t.lb.acme.domains) domains.push_back(toml_quote(d));
+    o += fmt::format("acme = {{ directory = {}, domains = [{}]{}{} }}\n", toml_quote(t.lb.acme.directory),
+                     fmt::join(domains, ", "), t.lb.acme.email.empty() ? "" : ", email = " + toml_quote(t.lb.acme.email),
+                     t.lb.acme.ca.empty() ? "" : ", ca = " + toml_quote(t.lb.acme.ca));
+  }
   const auto limits = client_limits_toml(t.lb.client_limits);
   o += limits.empty() ? line("# rate_limit = { requests_per_second = 100, burst = 200 }", "per client: docs/lb.md")
                       : limits;

@@ -20,6 +20,14 @@ enum class Role { lb, web, app, db_primary, db_replica };
 // "lb", "web", "app", "db-primary", "db-replica".
 std::string_view role_name(Role role) noexcept;
 
+// The lb's certificate from an ACME CA instead of the local CA (HTTP-01: each
+// domain reaches the lbs on port 80): [lb] acme = { directory, domains, email, ca }.
+struct LbAcme {
+  std::string directory, email, ca;
+  std::vector<std::string> domains;
+  bool on() const noexcept { return !directory.empty(); }
+};
+
 struct LbSettings {
   bool enabled = true;
   net::Address listen = net::Address::parse_or_throw("127.0.0.1:8080", net::Address::Use::Listen);  // the public address
@@ -45,6 +53,7 @@ struct LbSettings {
   // Re-encryption towards the web servers: they serve TLS only, with a certificate
   // from the local CA, which the lb verifies.
   bool backend_tls = false;
+  LbAcme acme;
 };
 
 struct WebSettings {

@@ -372,7 +372,8 @@ int run_up(const UpOptions& opt) {
     progress.ok(fmt::format("{} free", count));
     core::write_file_atomic(dir.root() / "topology.toml", to_toml(topo));
 
-    if ((topo.lb.enabled && topo.lb.https && topo.lb.tls_cert.empty()) || topo.db_tls() || topo.lb.backend_tls ||
+    if ((topo.lb.enabled && topo.lb.https && topo.lb.tls_cert.empty() && !topo.lb.acme.on()) || topo.db_tls() ||
+        topo.lb.backend_tls ||
         topo.web.backend_tls) {
       progress.begin("prepare the TLS certificate");
       const bool had_ca = fs::exists(net::local_certificate_paths(dir.tls()).ca_cert);

@@ -66,9 +66,7 @@ int run(const LbConfig& cfg) {
   });
   std::unique_ptr<acme::Renewer> renewer;
   if (challenges) {
-    renewer = std::make_unique<acme::Renewer>(cfg.acme, challenges, [&server] {
-      if (auto why = server.reload_tls(); !why.empty()) spdlog::error("acme: the new certificate is not in use: {}", why);
-    });
+    renewer = std::make_unique<acme::Renewer>(cfg.acme, challenges, [&server] { return server.reload_tls(); });
     renewer->start(rt.context(0).get_executor());
   }
   rt.on_stop([&] {
@@ -162,7 +160,7 @@ void add_command(CLI::App& cli, int& exit_code) {
   cmd->add_option("--acme-ca", cfg->acme.ca_file, "verifies the ACME server (default: the system's CAs)")
       ->type_name("FILE")
       ->group(acme_group);
-  core::add_ms_flag(*cmd, "--acme-retry-ms", cfg->acme.retry, 100, day_ms,
+  core::add_ms_flag(*cmd, "--acme-retry-ms", cfg->acme.retry, 100, 3600000,
                     "wait after a failed issuance, doubling up to an hour (default 60000)")
       ->group(acme_group);
   const auto rate_flag = [cmd](const std::string& name, Rate& out, const std::string& help) {

@@ -46,7 +46,7 @@ void read_acme(const core::ConfigSection& a, acme::AcmeSettings& out) {
   if (out.dir.empty()) a.fail("dir", "a directory for the account key and the certificate is required");
   if (auto v = a.string("email")) out.email = *v;
   if (auto v = a.string("ca")) out.ca_file = *v;
-  if (auto v = a.integer("retry_ms", 100, 24LL * 3600 * 1000)) out.retry = ms(*v);
+  if (auto v = a.integer("retry_ms", 100, 3600 * 1000)) out.retry = ms(*v);
 }
 
 }  // namespace
@@ -189,6 +189,10 @@ void validate(const LbConfig& cfg) {
     throw std::invalid_argument("ACME issues certificates for a TLS listener: add --listen-tls");
   if (a.enabled() && (a.domains.empty() || a.dir.empty()))
     throw std::invalid_argument("ACME needs --acme-domain (one or more) and --acme-dir");
+  if (a.enabled() && !a.directory.starts_with("https://"))
+    throw std::invalid_argument("--acme-directory: the ACME directory's https:// URL");
+  if (a.enabled() && cfg.server.tls.only)
+    throw std::invalid_argument("ACME's HTTP-01 challenge comes over plain HTTP: not with --tls-only");
   if (!a.enabled() && (!a.domains.empty() || !a.dir.empty() || !a.email.empty() || !a.ca_file.empty()))
     throw std::invalid_argument("--acme-* settings without --acme-directory");
 }

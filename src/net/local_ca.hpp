@@ -30,12 +30,12 @@ LocalCertificates local_certificate_paths(const std::filesystem::path& dir, std:
 // Throws std::runtime_error naming the file and OpenSSL's reason, also for an unreadable CA:
 // browsers may trust it, so it is never replaced silently. Callers serialize (foobar up holds
 // the stack lock).
-// Ensures dir holds the CA only (as above); returns ca.pem's path.
-std::filesystem::path ensure_local_ca(const std::filesystem::path& dir,
-                                      std::chrono::seconds renew_before = std::chrono::days(30));
-
 LocalCertificates ensure_local_certificates(const std::filesystem::path& dir, std::span<const std::string> names,
                                             std::chrono::seconds renew_before = std::chrono::days(30),
                                             std::string_view leaf = "server");
+
+// Ensures dir holds the CA only (as above); returns ca.pem's path.
+std::filesystem::path ensure_local_ca(const std::filesystem::path& dir,
+                                      std::chrono::seconds renew_before = std::chrono::days(30));
 
 }  // namespace foobar::net

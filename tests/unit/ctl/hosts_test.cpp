@@ -242,6 +242,42 @@ TEST(Render, TheLbsLimitsComeFromTheTopology) {
   EXPECT_EQ(cfg.backends.size(), 2u);   // the web hosts, after the rules
 }
 
+// [lb] acme: each lb unit gets the --acme-* flags (its own state dir) instead of
+// the local CA's certificate, and those flags are what `foobar lb` accepts.
+TEST(Render, TheLbsCertificateFromAcme) {
+  Rendered r;
+  auto text = example();
+  text.replace(text.find("[lb]\n"), 5,
+               "[lb]\nacme = { directory = \"https://acme.test/dir\", domains = [\"www.foobar.com\", \"foobar.com\"], "
+               "email = \"ops@foobar.com\" }\n");
+  auto t = parse_topology(text, (r.dir / "t.toml").string());
+  t.db.schema = r.t.db.schema;
+  RenderOptions o;
+  o.host = "lb1";
+  o.out = r.dir / "lb1";
+  o.site = r.dir;
+  o.prefix = "/";
+  std::string unit;
+  for (const auto& f : render_host(t, o)) {
+    EXPECT_NE(f.path, "etc/foobar/tls/server-key.pem") << "no local CA key with ACME";
+    if (f.path == "etc/systemd/system/foobar-lb.service") unit = f.text;
+  }
+  EXPECT_NE(unit.find(" --acme-directory https://acme.test/dir --acme-dir /var/lib/foobar/lb/acme --acme-domain "
+                      "www.foobar.com --acme-domain foobar.com --acme-email ops@foobar.com"),
+            std::string::npos)
+      << unit;
+  EXPECT_EQ(unit.find("LoadCredential=server"), std::string::npos) << unit;
+  EXPECT_EQ(unit.find("--tls-cert"), std::string::npos) << unit;
+
+  EXPECT_NE(error_of(example() + "[lb.acme]\ndirectory = \"http://acme.test\"\ndomains = [\"a.test\"]\n")
+                .find("key 'lb.acme.directory'"),
+            std::string::npos);
+  EXPECT_NE(error_of(example() + "[lb.acme]\ndirectory = \"https://acme.test\"\ndomains = [\"a b.test\"]\n")
+                .find("key 'lb.acme.domains'"),
+            std::string::npos);
+  EXPECT_NE(error_of(example() + "[lb.acme]\ndirectory = \"https://acme.test\"\n").find("domains"), std::string::npos);
+}
+
 TEST(Render, AccountHostsFromAddressesAndCidrs) {
   EXPECT_EQ(account_host("10.0.0.21"), "10.0.0.21");
   EXPECT_EQ(account_host("10.0.0.0/24"), "10.0.0.0/255.255.255.0");

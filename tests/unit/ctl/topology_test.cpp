@@ -156,5 +156,34 @@ TEST(Topology, TheLbsLimitsReachItsCommandLine) {
   EXPECT_EQ(error_of("[lb]\nrate_limit = { burst = 3 }\n"), "t.toml:2: key 'lb.rate_limit.requests_per_second': missing");
 }
 
+// [lb] acme: the lb foobar up starts gets the --acme-* flags (files in the state
+// dir's tls/acme) in place of the local CA's certificate, and sends HSTS again.
+TEST(Topology, TheLbsAcmeReachesItsCommandLine) {
+  auto t = parse_topology(
+      "[lb]\nacme = { directory = \"https://acme.test/dir\", domains = [\"www.foobar.com\"], ca = \"/etc/ca.pem\" }\n",
+      "t.toml");
+  EXPECT_EQ(to_toml(parse_topology(to_toml(t), "printed.toml")), to_toml(t));
+  test::TempDir tmp;
+  StateDir dir(tmp.path() / "st");
+  dir.create();
+  const auto all = nodes(t);
+  const auto lb = std::find_if(all.begin(), all.end(), [](const Node& n) { return n.role == Role::lb; });
+  ASSERT_NE(lb, all.end());
+  const auto argv = role_spec(t, *lb, dir, {}).argv;
+  auto value_of = [&](const std::string& flag) {
+    auto it = std::find(argv.begin(), argv.end(), flag);
+    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
+  };
+  EXPECT_EQ(value_of("--acme-directory"), "https://acme.test/dir");
+  EXPECT_EQ(value_of("--acme-domain"), "www.foobar.com");
+  EXPECT_EQ(value_of("--acme-ca"), "/etc/ca.pem");
+  EXPECT_EQ(value_of("--acme-dir"), (dir.tls() / "acme").string());
+  EXPECT_EQ(value_of("--tls-cert"), "(absent)");
+  EXPECT_EQ(value_of("--hsts-max-age"), "(absent)");
+  EXPECT_NE(error_of("[lb]\nhttps = false\nacme = { directory = \"https://a.test\", domains = [\"a.test\"] }\n")
+                .find("key 'lb.acme'"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace foobar::ctl
