@@ -110,12 +110,24 @@ struct Rendered {
     t.db.schema = (dir / "schema.sql").string();
   }
   ~Rendered() { std::filesystem::remove_all(dir); }
-  std::vector<RenderedFile> host(const std::string& name) const {
+  std::vector<RenderedFile> host(const std::string& name) const { return host(name, t); }
+  // The host rendered from the example with lb_keys added to its [lb].
+  std::vector<RenderedFile> host_with_lb_keys(const std::string& name, const std::string& lb_keys) const {
+    auto text = example();
+    text.replace(text.find("[lb]\n"), 5, "[lb]\n" + lb_keys);
+    auto other = parse_topology(text, (dir / "t.toml").string());
+    other.db.schema = t.db.schema;
+    return host(name, other);
+  }
+
+ private:
+  std::vector<RenderedFile> host(const std::string& name, const Topology& topo) const {
     RenderOptions o;
     o.host = name;
     o.out = dir / name;
     o.site = dir;
-    return render_host(t, o);
+    o.prefix = "/";
+    return render_host(topo, o);
   }
 };
 
@@ -205,20 +217,12 @@ TEST(Render, TheMonitoringHostScrapesEveryNodeAndAlertsBothLbs) {
 // own parser reads them back.
 TEST(Render, TheLbsLimitsComeFromTheTopology) {
   Rendered r;
-  auto text = example();
-  text.replace(text.find("[lb]\n"), 5,
-               "[lb]\nrate_limit = { requests_per_second = 50, burst = 100 }\nmax_connections_per_client = 64\n"
-               "connection_rate = { per_second = 20, burst = 40 }\nclient_table_size = 4096\n");
-  text += "[[lb.rate_limit_rules]]\nmethod = \"POST\"\nprefix = \"/api/posts\"\nrequests_per_second = 5\nburst = 10\n"
-          "[[lb.rate_limit_rules]]\nprefix = \"/search\"\nrequests_per_second = 0.5\n";
-  auto t = parse_topology(text, (r.dir / "t.toml").string());
-  t.db.schema = r.t.db.schema;
-  RenderOptions o;
-  o.host = "lb1";
-  o.out = r.dir / "lb1";
-  o.site = r.dir;
   std::string lb_toml;
-  for (const auto& f : render_host(t, o))
+  for (const auto& f : r.host_with_lb_keys(
+           "lb1", "rate_limit = { requests_per_second = 50, burst = 100 }\nmax_connections_per_client = 64\n"
+                  "connection_rate = { per_second = 20, burst = 40 }\nclient_table_size = 4096\n"
+                  "rate_limit_rules = [{ method = \"POST\", prefix = \"/api/posts\", requests_per_second = 5, burst = 10 },"
+                  " { prefix = \"/search\", requests_per_second = 0.5 }]\n"))
     if (f.path == "etc/foobar/lb.toml") lb_toml = f.text;
   ASSERT_FALSE(lb_toml.empty());
   auto file = core::ConfigFile::parse(lb_toml, "lb.toml");
@@ -246,19 +250,9 @@ TEST(Render, TheLbsLimitsComeFromTheTopology) {
 // the local CA's certificate, and those flags are what `foobar lb` accepts.
 TEST(Render, TheLbsCertificateFromAcme) {
   Rendered r;
-  auto text = example();
-  text.replace(text.find("[lb]\n"), 5,
-               "[lb]\nacme = { directory = \"https://acme.test/dir\", domains = [\"www.foobar.com\", \"foobar.com\"], "
-               "email = \"ops@foobar.com\" }\n");
-  auto t = parse_topology(text, (r.dir / "t.toml").string());
-  t.db.schema = r.t.db.schema;
-  RenderOptions o;
-  o.host = "lb1";
-  o.out = r.dir / "lb1";
-  o.site = r.dir;
-  o.prefix = "/";
   std::string unit;
-  for (const auto& f : render_host(t, o)) {
+  for (const auto& f : r.host_with_lb_keys("lb1", "acme = { directory = \"https://acme.test/dir\", domains = "
+                                                  "[\"www.foobar.com\", \"foobar.com\"], email = \"ops@foobar.com\" }\n")) {
     EXPECT_NE(f.path, "etc/foobar/tls/server-key.pem") << "no local CA key with ACME";
     if (f.path == "etc/systemd/system/foobar-lb.service") unit = f.text;
   }

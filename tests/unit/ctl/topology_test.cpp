@@ -123,6 +123,20 @@ TEST(Topology, HttpsOnTheLbByDefault) {
   EXPECT_FALSE(parse_topology("[lb]\nhttps = false\n", "t.toml").lb.https);
 }
 
+// The command line of the lb foobar up starts for t.
+struct LbCommandLine {
+  std::vector<std::string> argv;
+  LbCommandLine(const Topology& t, const StateDir& dir) {
+    for (const Node& n : nodes(t))
+      if (n.role == Role::lb) argv = role_spec(t, n, dir, {}).argv;
+  }
+  // The word after flag; "(absent)" without it.
+  std::string value_of(const std::string& flag) const {
+    auto it = std::find(argv.begin(), argv.end(), flag);
+    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
+  }
+};
+
 // The lb's per-client limits in the topology reach the lb foobar up starts,
 // as its flags, and survive the printed topology.
 TEST(Topology, TheLbsLimitsReachItsCommandLine) {
@@ -136,19 +150,12 @@ TEST(Topology, TheLbsLimitsReachItsCommandLine) {
   test::TempDir tmp;
   StateDir dir(tmp.path() / "st");
   dir.create();
-  const auto all = nodes(t);
-  const auto lb = std::find_if(all.begin(), all.end(), [](const Node& n) { return n.role == Role::lb; });
-  ASSERT_NE(lb, all.end());
-  const auto argv = role_spec(t, *lb, dir, {}).argv;
-  auto value_of = [&](const std::string& flag) {
-    auto it = std::find(argv.begin(), argv.end(), flag);
-    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
-  };
-  EXPECT_EQ(value_of("--rate-limit"), "50:100");
-  EXPECT_EQ(value_of("--rate-limit-rule"), "POST /api/posts=5:10");
-  EXPECT_EQ(value_of("--max-connections-per-client"), "64");
-  EXPECT_EQ(value_of("--connection-rate"), "20:20");  // the burst defaults to the rate
-  EXPECT_EQ(value_of("--client-table-size"), "4096");
+  LbCommandLine lb(t, dir);
+  EXPECT_EQ(lb.value_of("--rate-limit"), "50:100");
+  EXPECT_EQ(lb.value_of("--rate-limit-rule"), "POST /api/posts=5:10");
+  EXPECT_EQ(lb.value_of("--max-connections-per-client"), "64");
+  EXPECT_EQ(lb.value_of("--connection-rate"), "20:20");  // the burst defaults to the rate
+  EXPECT_EQ(lb.value_of("--client-table-size"), "4096");
   // None by default: the lb's own defaults apply.
   const auto d = default_topology();
   const auto plain = role_spec(d, nodes(d).back(), dir, {}).argv;
@@ -166,20 +173,13 @@ TEST(Topology, TheLbsAcmeReachesItsCommandLine) {
   test::TempDir tmp;
   StateDir dir(tmp.path() / "st");
   dir.create();
-  const auto all = nodes(t);
-  const auto lb = std::find_if(all.begin(), all.end(), [](const Node& n) { return n.role == Role::lb; });
-  ASSERT_NE(lb, all.end());
-  const auto argv = role_spec(t, *lb, dir, {}).argv;
-  auto value_of = [&](const std::string& flag) {
-    auto it = std::find(argv.begin(), argv.end(), flag);
-    return it == argv.end() || it + 1 == argv.end() ? std::string("(absent)") : *(it + 1);
-  };
-  EXPECT_EQ(value_of("--acme-directory"), "https://acme.test/dir");
-  EXPECT_EQ(value_of("--acme-domain"), "www.foobar.com");
-  EXPECT_EQ(value_of("--acme-ca"), "/etc/ca.pem");
-  EXPECT_EQ(value_of("--acme-dir"), (dir.tls() / "acme").string());
-  EXPECT_EQ(value_of("--tls-cert"), "(absent)");
-  EXPECT_EQ(value_of("--hsts-max-age"), "(absent)");
+  LbCommandLine lb(t, dir);
+  EXPECT_EQ(lb.value_of("--acme-directory"), "https://acme.test/dir");
+  EXPECT_EQ(lb.value_of("--acme-domain"), "www.foobar.com");
+  EXPECT_EQ(lb.value_of("--acme-ca"), "/etc/ca.pem");
+  EXPECT_EQ(lb.value_of("--acme-dir"), (dir.tls() / "acme").string());
+  EXPECT_EQ(lb.value_of("--tls-cert"), "(absent)");
+  EXPECT_EQ(lb.value_of("--hsts-max-age"), "(absent)");
   EXPECT_NE(error_of("[lb]\nhttps = false\nacme = { directory = \"https://a.test\", domains = [\"a.test\"] }\n")
                 .find("key 'lb.acme'"),
             std::string::npos);
