@@ -82,17 +82,22 @@ void Connection::abort() noexcept {
 }
 
 // Waits for the next request holding no buffer, exchange or coroutine: only a
-// one-byte peek (and its handler's reference) keeps the connection. A peek,
-// not async_wait: Asio re-arms epoll (an epoll_ctl) for every readiness wait,
-// while a read is tried at once and registered once.
+// read into the connection's 64 early bytes (and its handler's reference)
+// keeps it. A read, not async_wait: Asio re-arms epoll (an epoll_ctl) for
+// every readiness wait, while a read is tried at once and registered once;
+// and a small request then takes a single recv.
 void Connection::sleep() {
   give_back();
   idle_ = true;
-  socket_.async_receive(asio::buffer(&peek_, 1), tcp::socket::message_peek,
-                        asio::bind_allocator(ExactAllocator<void>(),
-                                             [self = shared_from_this()](error_code ec, std::size_t) {
-                                               if (!ec) self->wake();
-                                             }));
+  auto woken = asio::bind_allocator(ExactAllocator<void>(), [self = shared_from_this()](error_code ec, std::size_t n) {
+    if (ec) return;  // closed by the client (end of file) or aborted
+    if (!self->tls_port_) self->early_len_ = static_cast<std::uint8_t>(n);
+    self->wake();
+  });
+  if (tls_port_)
+    socket_.async_receive(asio::buffer(early_, 1), tcp::socket::message_peek, std::move(woken));
+  else
+    socket_.async_receive(asio::buffer(early_), std::move(woken));
 }
 
 void Connection::stop_if_idle() {
@@ -200,6 +205,11 @@ asio::awaitable<Connection::Next> Connection::read_head() {
     }
     borrow();
     ensure_space(2048);
+    if (early_len_) {  // what the sleeping read took
+      std::memcpy(buf_.get() + end_, early_, early_len_);
+      end_ += std::exchange(early_len_, 0);
+      continue;
+    }
     // The whole head must arrive within header_timeout of its first byte (slowloris).
     if (co_await read_more(limits.header_timeout - (Clock::now() - started)) == 0) co_return Next::Close;
   }
@@ -284,7 +294,7 @@ asio::awaitable<void> Connection::serve() {
 asio::awaitable<bool> Connection::start_tls() {
   auto& tls = *worker_->tls;
   constexpr char kHandshakeRecord = 0x16;
-  if (peek_ != kHandshakeRecord) {
+  if (early_[0] != kHandshakeRecord) {
     tls.count_failed_handshake();
     borrow();
     co_await reject(400, "This port speaks HTTPS: use an https:// URL.");

@@ -5,8 +5,8 @@
 // Memory: a connection waiting for its next request holds neither a read
 // buffer, nor an Exchange (request fields, response head), nor a coroutine
 // frame: the buffer and exchange go back to the worker's spares, the coroutine
-// ends, and a one-byte peek wakes it (nginx frees its header buffer the same
-// way on keep-alive).
+// ends, and a read into 64 bytes of its own wakes it, holding the request's
+// first bytes (nginx frees its header buffer the same way on keep-alive).
 #include <atomic>
 #include <chrono>
 #include <boost/intrusive/list.hpp>
@@ -115,7 +115,12 @@ class Connection : public std::enable_shared_from_this<Connection>, public boost
   std::uint64_t requests_ = 0;
   bool idle_ = false;  // asleep: waiting for a request with nothing buffered
   bool tls_port_ = false;
-  char peek_ = 0;      // where the sleeping peek lands
+  // Where the sleeping read lands: a plain connection's first bytes of its next
+  // request, taken by that one recv (a small request needs no second); on a TLS
+  // listener one byte peeked at (OpenSSL reads the records itself).
+  static constexpr std::size_t kEarlyBytes = 64;
+  std::uint8_t early_len_ = 0;  // bytes of early_ taken and not yet parsed
+  char early_[kEarlyBytes];
 };
 
 // Per-worker state of one Server: listener, handler, live connections, and the
