@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "acme/jws.hpp"
@@ -75,15 +74,6 @@ std::pair<net::ossl::Key, std::string> key_and_csr(const std::vector<std::string
   return {std::move(key), std::move(der)};
 }
 
-std::string key_pem(EVP_PKEY* key) {
-  net::ossl::Bio bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1)
-    throw AcmeError("ACME: cannot encode the key: " + net::ossl::last_error());
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, static_cast<std::size_t>(n));
-}
-
 // The payloads of newAccount, newOrder and finalize (RFC 8555 §7.3, §7.4).
 std::string account_request(const std::string& email) {
   json j{{"termsOfServiceAgreed", true}};
@@ -140,7 +130,9 @@ class Session {
     auto cert = co_await post(cert_url, "");
     if (cert.body.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
       throw AcmeError("ACME: the certificate download is not PEM");
-    co_return Certificate{cert.body, key_pem(made.first.get())};
+    std::string key = net::ossl::to_pem({}, made.first.get());
+    if (key.empty()) throw AcmeError("ACME: cannot encode the key: " + net::ossl::last_error());
+    co_return Certificate{cert.body, std::move(key)};
   }
 
  private:
@@ -231,9 +223,8 @@ class Session {
     asio::ip::tcp::resolver resolver(ex_);
     auto [ec, found] = co_await resolver.async_resolve(u.host, u.port, use_nothrow);
     if (ec || found.empty()) throw AcmeError(fmt::format("ACME: cannot resolve {}: {}", u.host, ec.message()));
-    const char* verb = method == http::Method::Get ? "GET" : method == http::Method::Head ? "HEAD" : "POST";
     std::string raw = fmt::format("{} {} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: foobar/{}\r\nConnection: close\r\n",
-                                  verb, u.target, u.host, u.port, FOOBAR_VERSION);
+                                  http::method_name(method), u.target, u.host, u.port, FOOBAR_VERSION);
     if (method == http::Method::Post)
       raw += fmt::format("Content-Type: application/jose+json\r\nContent-Length: {}\r\n", body.size());
     raw += "\r\n" + body;

@@ -74,12 +74,9 @@ AccountKey AccountKey::load_or_create(const fs::path& file) {
   }
   net::ossl::Key key(EVP_EC_gen("P-256"));
   if (!key) fail("cannot create the ACME account key", file);
-  net::ossl::Bio bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1)
-    fail("cannot encode the ACME account key", file);
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio.get(), &data);
-  core::write_file_atomic(file, std::string(data, static_cast<std::size_t>(n)), 0600);  // never partly written
+  const std::string pem = net::ossl::to_pem({}, key.get());
+  if (pem.empty()) fail("cannot encode the ACME account key", file);
+  core::write_file_atomic(file, pem, 0600);  // never partly written
   return AccountKey(std::move(key));
 }
 

@@ -8,11 +8,9 @@
 
 #include <fmt/chrono.h>
 #include <fmt/ranges.h>
-#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <spdlog/spdlog.h>
 
-#include "acme/client.hpp"
 #include "core/files.hpp"
 #include "net/local_ca.hpp"
 #include "net/openssl.hpp"
@@ -28,9 +26,7 @@ constexpr std::string_view kLeaf = "cert";  // cert.pem, cert-key.pem
 constexpr std::chrono::hours kMaxBackoff{1};
 
 net::ossl::Cert first_cert(const fs::path& file) {
-  const std::string pem = core::read_file(file);
-  net::ossl::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  net::ossl::Cert c(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  auto c = net::ossl::read_cert(core::read_file(file));
   ERR_clear_error();
   return c;
 }
@@ -43,9 +39,7 @@ std::string canonical(std::string name) {
 }
 
 bool pair_matches(const net::LocalCertificates& files) {
-  const std::string pem = core::read_file(files.server_key);
-  net::ossl::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  net::ossl::Key key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  auto key = net::ossl::read_key(core::read_file(files.server_key));
   auto leaf = first_cert(files.server_cert);
   const bool ok = key && leaf && X509_check_private_key(leaf.get(), key.get()) == 1;
   ERR_clear_error();
@@ -67,7 +61,7 @@ ServedFiles prepare_certificate(const AcmeSettings& s) {
   // Never over a good pair: ensure_local_certificates would replace an ACME certificate.
   if (!pair_matches(files)) {
     fs::remove(files.server_cert);
-    files = net::ensure_local_certificates(s.dir, s.domains, std::chrono::days(30), kLeaf);
+    files = net::ensure_local_certificates(s.dir, s.client.domains, std::chrono::days(30), kLeaf);
   }
   return {files.server_cert.string(), files.server_key.string()};
 }
@@ -83,7 +77,7 @@ SysClock::time_point Renewer::due() const {
   if (auto placeholder = first_cert(files.ca_cert); placeholder && X509_check_issued(placeholder.get(), leaf.get()) == X509_V_OK)
     return {};
   std::vector<std::string> want;
-  for (const auto& d : s_.domains) want.push_back("DNS:" + canonical(d));
+  for (const auto& d : s_.client.domains) want.push_back("DNS:" + canonical(d));
   std::sort(want.begin(), want.end());
   want.erase(std::unique(want.begin(), want.end()), want.end());
   net::ossl::GeneralNames san(
@@ -129,11 +123,7 @@ asio::awaitable<void> Renewer::run() {
 }
 
 asio::awaitable<bool> Renewer::renew() {
-  AcmeConfig c;
-  c.directory = s_.directory;
-  c.ca_file = s_.ca_file;
-  c.email = s_.email;
-  c.domains = s_.domains;
+  AcmeConfig c = s_.client;
   c.account_key = s_.dir / "account.pem";
   c.stop = stopped_;
   const auto files = net::local_certificate_paths(s_.dir, kLeaf);
@@ -150,10 +140,10 @@ asio::awaitable<bool> Renewer::renew() {
     if (due() <= SysClock::now())
       throw std::runtime_error("the certificate issued is due for renewal at once (its names or dates are not as asked)");
     spdlog::info("acme: certificate for {} issued by {}, renewal due {:%Y-%m-%d %H:%M:%S} UTC",
-                 fmt::join(s_.domains, ", "), s_.directory, std::chrono::floor<std::chrono::seconds>(due()));
+                 fmt::join(s_.client.domains, ", "), s_.client.directory, std::chrono::floor<std::chrono::seconds>(due()));
     co_return true;
   } catch (const std::exception& e) {
-    spdlog::error("acme: no certificate for {}: {}", fmt::join(s_.domains, ", "), e.what());
+    spdlog::error("acme: no certificate for {}: {}", fmt::join(s_.client.domains, ", "), e.what());
   }
   co_return false;
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "acme/client.hpp"
 #include "core/asio.hpp"
 #include "http/acme_challenges.hpp"
 
@@ -17,13 +18,10 @@ namespace foobar::acme {
 
 // [lb.tls] acme = { ... } and the --acme-* flags (docs/lb.md).
 struct AcmeSettings {
-  std::string directory;             // the CA's directory URL; "": ACME off
-  std::string ca_file;               // verifies the ACME server ("": the system's trust store)
-  std::string email;                 // the account's contact
-  std::vector<std::string> domains;  // the certificate's names (HTTP-01: each must reach this lb on port 80)
-  std::filesystem::path dir;         // account.pem, cert.pem (chain), cert-key.pem
+  AcmeConfig client;          // directory ("": ACME off), domains, email, ca_file; its account_key is dir's
+  std::filesystem::path dir;  // account.pem, cert.pem (chain), cert-key.pem
   std::chrono::milliseconds retry{60'000};  // after a failure; doubles up to an hour (at most an hour)
-  bool enabled() const noexcept { return !directory.empty(); }
+  bool enabled() const noexcept { return !client.directory.empty(); }
 };
 
 // The files to serve. When none was issued yet (or the pair does not match:

@@ -146,18 +146,18 @@ void add_command(CLI::App& cli, int& exit_code) {
   proxy::add_trusted_proxy_flag(*cmd, cfg->proxy.trusted_proxies);
   proxy::add_backend_tls_flags(*cmd, cfg->backend_tls);
   const char* acme_group = "ACME (automatic certificates)";
-  cmd->add_option("--acme-directory", cfg->acme.directory,
+  cmd->add_option("--acme-directory", cfg->acme.client.directory,
                   "ACME CA's directory URL: the TLS listener's certificate is issued and renewed from there (HTTP-01)")
       ->type_name("URL")
       ->group(acme_group);
-  cmd->add_option("--acme-domain", cfg->acme.domains, "a name of the certificate (repeatable); each must reach this lb on port 80")
+  cmd->add_option("--acme-domain", cfg->acme.client.domains, "a name of the certificate (repeatable); each must reach this lb on port 80")
       ->type_name("NAME")
       ->group(acme_group);
   cmd->add_option("--acme-dir", cfg->acme.dir, "keeps the account key and the certificate (mode 0700)")
       ->type_name("DIR")
       ->group(acme_group);
-  cmd->add_option("--acme-email", cfg->acme.email, "the account's contact")->group(acme_group);
-  cmd->add_option("--acme-ca", cfg->acme.ca_file, "verifies the ACME server (default: the system's CAs)")
+  cmd->add_option("--acme-email", cfg->acme.client.email, "the account's contact")->group(acme_group);
+  cmd->add_option("--acme-ca", cfg->acme.client.ca_file, "verifies the ACME server (default: the system's CAs)")
       ->type_name("FILE")
       ->group(acme_group);
   core::add_ms_flag(*cmd, "--acme-retry-ms", cfg->acme.retry, 100, 3600000,

@@ -38,14 +38,14 @@ Rate read_rate(const core::ConfigSection& t, std::string_view rate_key) {
 // [lb.tls] acme = { directory, domains, dir, email, ca, retry_ms }.
 void read_acme(const core::ConfigSection& a, acme::AcmeSettings& out) {
   a.allow_only({"directory", "domains", "dir", "email", "ca", "retry_ms"});
-  if (auto v = a.string("directory")) out.directory = *v;
-  if (!out.directory.starts_with("https://")) a.fail("directory", "the ACME directory's https:// URL is required");
-  if (auto v = a.strings("domains")) out.domains = *v;
-  if (out.domains.empty()) a.fail("domains", "the certificate's names are required");
+  if (auto v = a.string("directory")) out.client.directory = *v;
+  if (!out.client.directory.starts_with("https://")) a.fail("directory", "the ACME directory's https:// URL is required");
+  if (auto v = a.strings("domains")) out.client.domains = *v;
+  if (out.client.domains.empty()) a.fail("domains", "the certificate's names are required");
   if (auto v = a.string("dir")) out.dir = *v;
   if (out.dir.empty()) a.fail("dir", "a directory for the account key and the certificate is required");
-  if (auto v = a.string("email")) out.email = *v;
-  if (auto v = a.string("ca")) out.ca_file = *v;
+  if (auto v = a.string("email")) out.client.email = *v;
+  if (auto v = a.string("ca")) out.client.ca_file = *v;
   if (auto v = a.integer("retry_ms", 100, 3600 * 1000)) out.retry = ms(*v);
 }
 
@@ -187,13 +187,13 @@ void validate(const LbConfig& cfg) {
   const auto& a = cfg.acme;
   if (a.enabled() && !cfg.server.tls.enabled())
     throw std::invalid_argument("ACME issues certificates for a TLS listener: add --listen-tls");
-  if (a.enabled() && (a.domains.empty() || a.dir.empty()))
+  if (a.enabled() && (a.client.domains.empty() || a.dir.empty()))
     throw std::invalid_argument("ACME needs --acme-domain (one or more) and --acme-dir");
-  if (a.enabled() && !a.directory.starts_with("https://"))
+  if (a.enabled() && !a.client.directory.starts_with("https://"))
     throw std::invalid_argument("--acme-directory: the ACME directory's https:// URL");
   if (a.enabled() && cfg.server.tls.only)
     throw std::invalid_argument("ACME's HTTP-01 challenge comes over plain HTTP: not with --tls-only");
-  if (!a.enabled() && (!a.domains.empty() || !a.dir.empty() || !a.email.empty() || !a.ca_file.empty()))
+  if (!a.enabled() && (!a.client.domains.empty() || !a.dir.empty() || !a.client.email.empty() || !a.client.ca_file.empty()))
     throw std::invalid_argument("--acme-* settings without --acme-directory");
 }
 

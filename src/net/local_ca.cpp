@@ -31,7 +31,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using ossl::Bignum;
-using ossl::Bio;
 using ossl::Cert;
 using ossl::Extension;
 using ossl::GeneralNames;
@@ -51,30 +50,13 @@ struct Issued {
   throw std::runtime_error(fmt::format("{} {}: {}", what, file.string(), ossl::last_error()));
 }
 
-// Never prompts on the terminal for an encrypted key: it is unreadable, like a corrupt one.
-int no_password(char*, int, int, void*) { return -1; }
-
-Cert read_cert(const std::string& pem) {
-  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  return Cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-}
-
-Key read_key(const std::string& pem) {
-  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  return Key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_password, nullptr) : nullptr);
-}
+using ossl::read_cert;
+using ossl::read_key;
 
 // Writes the certificates to path as PEM (mode 0644), or the key (unencrypted PKCS#8, 0600).
 void write_pem(const fs::path& path, std::initializer_list<X509*> certs, EVP_PKEY* key = nullptr) {
-  Bio bio(BIO_new(BIO_s_mem()));
-  bool ok = bio != nullptr;
-  for (X509* cert : certs) ok = ok && PEM_write_bio_X509(bio.get(), cert);
-  if (key) ok = ok && PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
-  if (!ok) fail("cannot write", path);
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio.get(), &data);
-  std::string text(data, static_cast<std::size_t>(n));
-  OPENSSL_cleanse(data, static_cast<std::size_t>(n));
+  std::string text = ossl::to_pem(certs, key);
+  if (text.empty()) fail("cannot write", path);
   try {
     core::write_file_atomic(path, text, key ? 0600 : 0644);
   } catch (...) {

@@ -2,14 +2,18 @@
 // OpenSSL's objects held by unique_ptr, and its error queue as text: one way
 // for the TLS listeners (net/tls_*) and the local CA (ctl/local_ca).
 #include <algorithm>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 namespace foobar::net::ossl {
@@ -54,6 +58,34 @@ inline std::vector<std::string> san_names(const GENERAL_NAMES* san) {
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;
+}
+
+// Never prompts on the terminal for an encrypted key: it is unreadable, like a corrupt one.
+inline int no_password(char*, int, int, void*) { return -1; }
+
+// The first certificate, or the key, in PEM text; null when there is none.
+inline Cert read_cert(std::string_view pem) {
+  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return Cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+}
+inline Key read_key(std::string_view pem) {
+  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return Key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_password, nullptr) : nullptr);
+}
+
+// The certificates, then the key (unencrypted PKCS#8), as PEM text; "" on
+// failure (the reason on OpenSSL's queue). OpenSSL's copy of a key is cleansed.
+inline std::string to_pem(std::initializer_list<X509*> certs, EVP_PKEY* key = nullptr) {
+  Bio bio(BIO_new(BIO_s_mem()));
+  bool ok = bio != nullptr;
+  for (X509* cert : certs) ok = ok && PEM_write_bio_X509(bio.get(), cert);
+  if (key) ok = ok && PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
+  if (!ok) return "";
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  std::string text(data, static_cast<std::size_t>(n));
+  OPENSSL_cleanse(data, static_cast<std::size_t>(n));
+  return text;
 }
 
 }  // namespace foobar::net::ossl

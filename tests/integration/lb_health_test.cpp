@@ -33,6 +33,8 @@ TEST(LbHealth, HttpCheckExpects2xxOr3xx) {
   Lb lb({"--backend", a.addr(), "--backend", b.addr(), "--health-check", "http:/status?code=204",
          "--health-interval-ms", "100", "--fall", "1"});
   EXPECT_TRUE(lb.wait_state(a, "up"));
+  // A backend starts up: wait for the first check's verdict (late on a loaded machine).
+  (void)foobar::test::eventually([&] { return lb.backend_stats(a)["check"] != "none yet"; }, 5s, 20ms);
   EXPECT_GT(a.count("/status?code=204"), 0);
   EXPECT_EQ(lb.backend_stats(a)["check"], "HTTP 204");
   Lb bad({"--backend", a.addr(), "--backend", b.addr(), "--health-check", "http:/status?code=500",

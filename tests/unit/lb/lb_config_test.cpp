@@ -206,11 +206,11 @@ ca = "/etc/ca.pem"
 retry_ms = 5000
 )");
   EXPECT_TRUE(cfg.acme.enabled());
-  EXPECT_EQ(cfg.acme.directory, "https://acme.test/dir");
-  EXPECT_EQ(cfg.acme.email, "ops@foobar.test");
-  EXPECT_EQ(cfg.acme.domains, (std::vector<std::string>{"www.foobar.test", "foobar.test"}));
+  EXPECT_EQ(cfg.acme.client.directory, "https://acme.test/dir");
+  EXPECT_EQ(cfg.acme.client.email, "ops@foobar.test");
+  EXPECT_EQ(cfg.acme.client.domains, (std::vector<std::string>{"www.foobar.test", "foobar.test"}));
   EXPECT_EQ(cfg.acme.dir, "/var/lib/foobar/lb/acme");
-  EXPECT_EQ(cfg.acme.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(cfg.acme.client.ca_file, "/etc/ca.pem");
   EXPECT_EQ(cfg.acme.retry, std::chrono::milliseconds(5000));
   EXPECT_FALSE(parse("[lb]\n").acme.enabled());
 }
@@ -227,8 +227,8 @@ TEST(LbConfig, AcmeErrorsNameFileLineAndKey) {
   // acme belongs to the lb's TLS table only.
   lb::LbConfig cfg;
   cfg.backends.push_back(proxy::parse_server("10.0.0.1:1"));
-  cfg.acme.directory = "https://acme.test/dir";
-  cfg.acme.domains = {"a.test"};
+  cfg.acme.client.directory = "https://acme.test/dir";
+  cfg.acme.client.domains = {"a.test"};
   cfg.acme.dir = "/d";
   EXPECT_THROW(lb::validate(cfg), std::invalid_argument) << "ACME without a TLS listener";
 }
