@@ -48,18 +48,9 @@ start_haproxy() {  # start_haproxy PORT BACKEND_PORT...
 declare -A lb_pid
 lb_extra=()  # more flags for the next start_foobar_lb
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system time of a pid, in clock ticks
-
 # measure PORT: one wrk run against the lb on PORT; prints "REQ_PER_S CPU_US_PER_REQ", the
 # second being the balancer's own CPU time (user + system) per request.
-measure() {
-  local pid=${lb_pid[$1]} before after rps
-  before=$(cpu_ticks "$pid")
-  rps=$(wrk_rps "http://127.0.0.1:$1/4k.html")
-  after=$(cpu_ticks "$pid")
-  python3 -c "import sys,os; r,t=float(sys.argv[1]),int(sys.argv[2]); print(sys.argv[1], f'{t*1e6/os.sysconf(\"SC_CLK_TCK\")/(r*float(sys.argv[3])):.1f}' if r else 'n/a')" \
-    "$rps" "$((after - before))" "$DURATION"
-}
+measure() { wrk_measure "http://127.0.0.1:$1/4k.html" "${lb_pid[$1]}"; }
 
 # Tier 1: both balancers in front of the same nginx pair.
 f1=$(free_port); start_foobar_lb "$f1" "${nports[@]}"

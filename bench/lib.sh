@@ -95,6 +95,31 @@ wrk_rps() {
   on_cpu 0 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$1" | awk '/Requests\/sec/ {print $2}'
 }
 
+# session_ticks SID: CPU time (user + system, clock ticks) of every process in session SID (a
+# spawned server's pid is its session's id: workers and helper processes count with it).
+session_ticks() {
+  local p s t=0 f
+  for p in $(ps -eo pid=,sid= | awk -v s="$1" '$2 == s {print $1}'); do
+    s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+    read -r -a f <<< "${s##*) }"  # from field 3 (state) on: utime and stime are fields 14 and 15
+    t=$((t + f[11] + f[12]))
+  done
+  echo "$t"
+}
+
+# wrk_measure URL SID: one wrk run as wrk_rps; prints "REQ_PER_S CPU_US_PER_REQ", the second being
+# the server's own CPU time (session SID) per request. Server and wrk each fill their core, so
+# requests/s is bounded by the client too; the CPU per request is the server's cost alone.
+wrk_measure() {
+  local before after out
+  before=$(session_ticks "$2")
+  out=$(on_cpu 0 wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" "$1")
+  after=$(session_ticks "$2")
+  awk -v ticks=$((after - before)) -v tck="$(getconf CLK_TCK)" '
+    / requests in / {n = $1} /Requests\/sec/ {rps = $2}
+    END {printf "%s %s\n", rps, (n > 0 ? sprintf("%.2f", ticks * 1e6 / tck / n) : "n/a")}' <<< "$out"
+}
+
 # nginx_conf DIR PORT ROOT [CONNECTIONS]: a one-worker nginx serving ROOT, access log off,
 # sendfile on; CONNECTIONS (default 4096) is worker_connections, and sets the worker's fd limit.
 # With NGINX_TLS_CERT and NGINX_TLS_KEY set it listens with TLS, as nginx is usually run:

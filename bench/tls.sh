@@ -132,16 +132,6 @@ for n in "${names[@]}"; do
   printf '%-11s %s; %s\n' "$n:" "$(negotiated "${port[$n]}")" "$(negotiated "${port[$n]}" -tls1_2)"
 done
 
-# session_ticks SID: CPU time (user + system, clock ticks) of every process in session SID.
-session_ticks() {
-  local p s t=0 f
-  for p in $(ps -eo pid=,sid= | awk -v s="$1" '$2 == s {print $1}'); do
-    s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-    read -r -a f <<< "${s##*) }"  # from field 3 (state) on: utime and stime are fields 14 and 15
-    t=$((t + f[11] + f[12]))
-  done
-  echo "$t"
-}
 tck=$(getconf CLK_TCK)
 
 # keepalive NAME: one wrk run; prints "REQ_PER_S CPU_US_PER_REQ BUSY ERRORS", CPU and busy being

@@ -4,7 +4,6 @@
 #include <cstring>
 #include <tuple>
 
-#include <boost/asio/write.hpp>
 
 #include "core/blocking.hpp"
 #include "net/tls_client_context.hpp"
@@ -28,6 +27,7 @@ asio::awaitable<error_code> ClientConnection::connect(const tcp::endpoint& ep, s
   if (!ec) {
     error_code ignore;
     sock_.set_option(tcp::no_delay(true), ignore);
+    sock_.non_blocking(true, ignore);  // for net::write_all
   }
   if (!ec && tls) {
     SSL* ssl = tls->new_ssl(ep);
@@ -44,8 +44,7 @@ asio::awaitable<error_code> ClientConnection::write(std::span<const asio::const_
   if (tls_) {
     ec = co_await tls_->write(bufs);
   } else {
-    auto [wec, n] = co_await asio::async_write(sock_, bufs, use_nothrow);
-    ec = wec;
+    ec = co_await net::write_all(sock_, bufs);
   }
   dog_.touch();
   if (ec && dog_.expired()) ec = asio::error::timed_out;

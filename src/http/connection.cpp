@@ -182,7 +182,7 @@ asio::awaitable<std::size_t> Connection::read_more(Clock::duration timeout) {
 // when it has been idle long enough to give its buffer back.
 asio::awaitable<Connection::Next> Connection::read_head() {
   const auto& limits = worker_->limits;
-  auto started = Clock::now();  // when this head's first byte was seen
+  auto started = coarse_now();  // when this head's first byte was seen
   for (;;) {
     if (end_ > begin_) {
       ParseResult r = ex_->parser_.parse(buffered(), ex_->req_);
@@ -201,7 +201,7 @@ asio::awaitable<Connection::Next> Connection::read_head() {
     }
     if (idle_) {  // woken: the request's first bytes are here
       idle_ = false;
-      started = Clock::now();
+      started = coarse_now();
     }
     borrow();
     ensure_space(2048);
@@ -211,7 +211,7 @@ asio::awaitable<Connection::Next> Connection::read_head() {
       continue;
     }
     // The whole head must arrive within header_timeout of its first byte (slowloris).
-    if (co_await read_more(limits.header_timeout - (Clock::now() - started)) == 0) co_return Next::Close;
+    if (co_await read_more(limits.header_timeout - (coarse_now() - started)) == 0) co_return Next::Close;
   }
   idle_ = false;
   // Reading the body needs room after the head; growing moves the buffer, so parse again.

@@ -7,6 +7,8 @@
 // frame: the buffer and exchange go back to the worker's spares, the coroutine
 // ends, and a read into 64 bytes of its own wakes it, holding the request's
 // first bytes (nginx frees its header buffer the same way on keep-alive).
+#include <time.h>
+
 #include <atomic>
 #include <chrono>
 #include <boost/intrusive/list.hpp>
@@ -23,6 +25,15 @@
 namespace foobar::http {
 
 using Clock = std::chrono::steady_clock;
+
+// Now, at the clock's tick (a few milliseconds): enough for deadlines, and a
+// memory read where Clock::now() reads the (virtual) hardware clock. The same
+// clock as Clock (CLOCK_MONOTONIC), so the two compare.
+inline Clock::time_point coarse_now() noexcept {
+  timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return Clock::time_point(std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec));
+}
 
 class Connection;
 class ServerMetrics;
@@ -98,7 +109,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public boost
   void give_back();
   void ensure_space(std::size_t want);
   std::string_view buffered() const noexcept { return {buf_.get() + begin_, end_ - begin_}; }
-  void arm(Clock::duration timeout) { deadline_ = Clock::now() + timeout; }
+  void arm(Clock::duration timeout) { deadline_ = coarse_now() + timeout; }
 
   std::shared_ptr<Worker> worker_;
   net::Socket socket_;

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <boost/asio/write.hpp>
 #include <cerrno>
 #include <cstring>
 
@@ -49,8 +48,7 @@ asio::awaitable<bool> Http1Exchange::write_buffers(std::span<const asio::const_b
   if (conn_->tls_) {
     ec = co_await conn_->tls_->write(bufs);
   } else {
-    auto [wec, n] = co_await asio::async_write(conn_->socket_, bufs, use_nothrow);
-    ec = wec;
+    ec = co_await net::write_all(conn_->socket_, bufs);
   }
   if (ec) close_ = true;
   co_return !ec;

@@ -1,5 +1,7 @@
 #include "http/request_ids.hpp"
 
+#include <array>
+#include <cstring>
 #include <random>
 
 #include "http/message.hpp"
@@ -20,11 +22,17 @@ std::uint64_t next_random() noexcept {
   return z ^ (z >> 31);
 }
 
+// digits (a multiple of 16) random lower-case hex digits: two per table lookup.
 void hex(char* out, std::size_t digits) noexcept {
-  static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr auto kPairs = [] {
+    constexpr char kHex[] = "0123456789abcdef";
+    std::array<char, 512> t{};
+    for (std::size_t i = 0; i < 256; ++i) t[2 * i] = kHex[i >> 4], t[2 * i + 1] = kHex[i & 15];
+    return t;
+  }();
   for (std::size_t i = 0; i < digits; i += 16) {
     std::uint64_t r = next_random();
-    for (std::size_t j = 0; j < 16 && i + j < digits; ++j, r >>= 4) out[i + j] = kHex[r & 15];
+    for (std::size_t j = 0; j < 16; j += 2, r >>= 8) std::memcpy(out + i + j, &kPairs[2 * (r & 255)], 2);
   }
 }
 
