@@ -4,7 +4,6 @@
 #include <cstring>
 #include <tuple>
 
-
 #include "core/blocking.hpp"
 #include "net/tls_client_context.hpp"
 #include "net/tls_session.hpp"
