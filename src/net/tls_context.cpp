@@ -1,6 +1,10 @@
 #include "net/tls_context.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -66,13 +70,30 @@ std::vector<std::string> names_of(X509* cert) {
   return names;
 }
 
+// Whether the kernel has TLS (its "tls" upper layer protocol, loaded on
+// demand): asked once on an unconnected socket, which knows the protocol
+// ("not connected") or not ("no such"). Without it OpenSSL would try, and
+// fail, to hand every new connection to the kernel: four system calls a handshake.
+bool kernel_has_tls() {
+  static const bool has = [] {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return false;
+    constexpr char kUlp[] = "tls";
+    const bool known = ::setsockopt(fd, SOL_TCP, TCP_ULP, kUlp, sizeof kUlp) == 0 || errno != ENOENT;
+    ::close(fd);
+    return known;
+  }();
+  return has;
+}
+
 SSL_CTX* new_server_ctx() {
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   if (!ctx) throw core::ConfigError("tls: cannot create a context: " + ossl::last_error());
   // Server order picks ECDSA and AES-GCM; PRIORITIZE_CHACHA still gives
   // ChaCha20 to clients that list it first (phones without AES instructions).
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-                               SSL_OP_PRIORITIZE_CHACHA | SSL_OP_ENABLE_KTLS);
+                               SSL_OP_PRIORITIZE_CHACHA);
+  if (kernel_has_tls()) SSL_CTX_set_options(ctx, SSL_OP_ENABLE_KTLS);
   if (!set_intermediate_profile(ctx)) {
     SSL_CTX_free(ctx);
     throw core::ConfigError("tls: OpenSSL refused the cipher profile: " + ossl::last_error());
