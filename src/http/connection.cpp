@@ -34,10 +34,9 @@ struct ExactAllocator {
 
 }  // namespace
 
-Connection::Connection(std::shared_ptr<Worker> worker, net::Socket socket, bool tls)
-    : worker_(std::move(worker)), socket_(std::move(socket)), tls_port_(tls) {
+Connection::Connection(std::shared_ptr<Worker> worker, net::Socket socket, const tcp::endpoint& peer, bool tls)
+    : worker_(std::move(worker)), socket_(std::move(socket)), peer_(peer), tls_port_(tls) {
   error_code ec;
-  peer_ = socket_.remote_endpoint(ec);
   socket_.set_option(tcp::no_delay(true), ec);
   socket_.non_blocking(true, ec);  // for sendfile(2) on the raw fd
   worker_->connections.push_back(*this);

@@ -80,8 +80,8 @@ class Connection : public std::enable_shared_from_this<Connection>, public boost
   // The read buffer's usual size; a larger head or body window grows it.
   static constexpr std::size_t kReadBuffer = 4096;
 
-  // tls: accepted on a TLS listener; the handshake comes first.
-  Connection(std::shared_ptr<Worker> worker, net::Socket socket, bool tls);
+  // peer: the client, as accept(2) gave it; tls: accepted on a TLS listener (the handshake comes first).
+  Connection(std::shared_ptr<Worker> worker, net::Socket socket, const tcp::endpoint& peer, bool tls);
   ~Connection();
   // Starts serving; the connection keeps itself alive until it closes.
   void start();

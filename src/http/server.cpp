@@ -29,7 +29,8 @@ struct Server::Impl {
 asio::awaitable<void> Worker::accept_loop(Listener& listener) {
   auto self = shared_from_this();
   while (!stopping) {
-    auto [ec, socket] = co_await listener.acceptor.async_accept(io, use_nothrow);
+    tcp::endpoint peer;  // filled by accept(2) itself: no getpeername(2)
+    auto [ec, socket] = co_await listener.acceptor.async_accept(io, peer, use_nothrow);
     if (stopping) break;
     if (ec) {
       if (ec == asio::error::operation_aborted) break;
@@ -41,14 +42,13 @@ asio::awaitable<void> Worker::accept_loop(Listener& listener) {
     }
     if (connections.size() >= limits.max_connections) continue;  // socket closes here
     if (gate) {
-      error_code peer_ec;
-      const auto peer = socket.remote_endpoint(peer_ec);
-      if (peer_ec || !gate->admit(peer, index)) {
-        socket.set_option(asio::socket_base::linger(true, 0), peer_ec);  // a reset, at once: no FIN_WAIT kept
+      if (!gate->admit(peer, index)) {
+        error_code ignore;
+        socket.set_option(asio::socket_base::linger(true, 0), ignore);  // a reset, at once: no FIN_WAIT kept
         continue;
       }
     }
-    std::make_shared<Connection>(self, std::move(socket), listener.tls)->start();
+    std::make_shared<Connection>(self, std::move(socket), peer, listener.tls)->start();
   }
 }
 
