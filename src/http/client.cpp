@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "core/blocking.hpp"
+#include "net/receive.hpp"
 #include "net/tls_client_context.hpp"
 #include "net/tls_session.hpp"
 
@@ -26,7 +27,8 @@ asio::awaitable<error_code> ClientConnection::connect(const tcp::endpoint& ep, s
   if (!ec) {
     error_code ignore;
     sock_.set_option(tcp::no_delay(true), ignore);
-    sock_.non_blocking(true, ignore);  // for net::write_all
+    sock_.non_blocking(true, ignore);  // for net::write_all and net::async_receive
+    net::enable_queue_hints(sock_.native_handle());
   }
   if (!ec && tls) {
     SSL* ssl = tls->new_ssl(ep);
@@ -83,7 +85,7 @@ asio::awaitable<bool> ClientConnection::read_more() {
     n = co_await tls_->read_some(buf_.get() + end_, kBufferSize - end_, ec);
   } else {
     std::tie(ec, n) =
-        co_await sock_.async_read_some(asio::buffer(buf_.get() + end_, kBufferSize - end_), use_nothrow);
+        co_await net::async_receive(sock_, asio::buffer(buf_.get() + end_, kBufferSize - end_), use_nothrow);
   }
   if (ec) {
     eof_ = true;

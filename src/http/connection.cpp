@@ -4,8 +4,6 @@
 
 #include <cstring>
 
-#include <boost/asio/bind_allocator.hpp>
-
 #include "http/error_response.hpp"
 #include "http/server_metrics.hpp"
 
@@ -17,28 +15,13 @@ constexpr std::size_t kMaxSpares = 32;  // buffers and exchanges a worker keeps 
 constexpr std::size_t kLingerBytes = 64 * 1024;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 
-// Allocates exactly what is asked. Asio sends std::allocator (and handlers with
-// no allocator) through its per-thread recycling cache, which may hand a small
-// operation a larger cached block; the sleeping peek is held for as long as the
-// connection idles, so it gets a block of its own size.
-template <class T>
-struct ExactAllocator {
-  using value_type = T;
-  ExactAllocator() = default;
-  template <class U>
-  ExactAllocator(const ExactAllocator<U>&) noexcept {}
-  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T))); }
-  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p); }
-  friend bool operator==(const ExactAllocator&, const ExactAllocator&) noexcept { return true; }
-};
-
 }  // namespace
 
 Connection::Connection(std::shared_ptr<Worker> worker, net::Socket socket, const tcp::endpoint& peer, bool tls)
-    : worker_(std::move(worker)), socket_(std::move(socket)), peer_(peer), tls_port_(tls) {
+    : worker_(std::move(worker)), socket_(std::move(socket)), peer_(peer), idle_read_(&Connection::woken), tls_port_(tls) {
   error_code ec;
   socket_.set_option(tcp::no_delay(true), ec);
-  socket_.non_blocking(true, ec);  // for sendfile(2) on the raw fd
+  socket_.non_blocking(true, ec);  // for write_all, sendfile(2) and the idle read
   worker_->connections.push_back(*this);
   if (worker_->metrics) worker_->metrics->connection_opened(worker_->index);
 }
@@ -80,23 +63,25 @@ void Connection::abort() noexcept {
   deadline_ = Clock::time_point::max();  // swept once
 }
 
-// Waits for the next request holding no buffer, exchange or coroutine: only a
-// read into the connection's 64 early bytes (and its handler's reference)
-// keeps it. A read, not async_wait: Asio re-arms epoll (an epoll_ctl) for
-// every readiness wait, while a read is tried at once and registered once;
-// and a small request then takes a single recv.
+// Waits for the next request holding no buffer, exchange or coroutine: only
+// the idle read into the connection's 64 early bytes (holding a reference)
+// keeps it. A read, not a readiness wait: Asio re-arms epoll (an epoll_ctl)
+// for every readiness wait, while a read is registered once; a small request
+// then takes a single recv, and none is tried before the request is there.
 void Connection::sleep() {
   give_back();
   idle_ = true;
-  auto woken = asio::bind_allocator(ExactAllocator<void>(), [self = shared_from_this()](error_code ec, std::size_t n) {
-    if (ec) return;  // closed by the client (end of file) or aborted
-    if (!self->tls_port_) self->early_len_ = static_cast<std::uint8_t>(n);
-    self->wake();
-  });
   if (tls_port_)
-    socket_.async_receive(asio::buffer(early_, 1), tcp::socket::message_peek, std::move(woken));
+    idle_read_.start(socket_, early_, 1, MSG_PEEK, shared_from_this());
   else
-    socket_.async_receive(asio::buffer(early_), std::move(woken));
+    idle_read_.start(socket_, early_, sizeof early_, 0, shared_from_this());
+}
+
+void Connection::woken(std::shared_ptr<void>& owner, error_code ec, std::size_t n) {
+  if (ec) return;  // closed by the client (end of file) or aborted
+  auto& self = *static_cast<Connection*>(owner.get());
+  if (!self.tls_port_) self.early_len_ = static_cast<std::uint8_t>(n);
+  self.wake();
 }
 
 void Connection::stop_if_idle() {
@@ -169,7 +154,7 @@ asio::awaitable<std::size_t> Connection::read_more(Clock::duration timeout) {
     error_code ec;
     n = co_await tls_->read_some(buf_.get() + end_, cap_ - end_, ec);
   } else {
-    auto [ec, got] = co_await socket_.async_read_some(asio::buffer(buf_.get() + end_, cap_ - end_), use_nothrow);
+    auto [ec, got] = co_await net::async_receive(socket_, asio::buffer(buf_.get() + end_, cap_ - end_), use_nothrow);
     n = ec ? 0 : got;
   }
   end_ += n;

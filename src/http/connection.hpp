@@ -18,6 +18,7 @@
 #include "http/access_log.hpp"
 #include "http/chunked.hpp"
 #include "http/server.hpp"
+#include "net/receive.hpp"
 #include "net/socket.hpp"
 #include "net/tls_service.hpp"
 #include "net/tls_session.hpp"
@@ -96,6 +97,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public boost
   enum class Next { Request, Close, Sleep };
   asio::awaitable<void> serve();
   void sleep();
+  static void woken(std::shared_ptr<void>& owner, error_code ec, std::size_t n);
   void abort() noexcept;
   void wake();
   asio::awaitable<bool> start_tls();
@@ -114,6 +116,7 @@ class Connection : public std::enable_shared_from_this<Connection>, public boost
   std::shared_ptr<Worker> worker_;
   net::Socket socket_;
   tcp::endpoint peer_;
+  net::IdleRead idle_read_;  // asleep: waits for the next request
   std::unique_ptr<net::TlsSession> tls_;  // after the handshake, on a TLS listener
 
   // Read buffer: [begin_, end_) holds unconsumed bytes; the current request's

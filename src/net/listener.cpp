@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "net/address.hpp"
+#include "net/receive.hpp"
 
 namespace foobar::net {
 
@@ -23,6 +24,7 @@ std::vector<tcp::acceptor> open_listeners(core::Runtime& rt, const tcp::endpoint
     if (!ec) acc.bind(ep, ec);
     if (!ec) acc.listen(backlog, ec);
     if (ec) throw std::system_error(ec, "cannot listen on " + Address(ep).str());
+    enable_queue_hints(acc.native_handle());
     if (ep.port() == 0) ep = acc.local_endpoint();
     out.push_back(std::move(acc));
   }
