@@ -71,16 +71,18 @@ void Connection::abort() noexcept {
 void Connection::sleep() {
   give_back();
   idle_ = true;
-  if (tls_port_)
+  if (tls_port_ && !tls_)  // before the handshake: is it one?
     idle_read_.start(socket_, early_, 1, MSG_PEEK, shared_from_this());
   else
-    idle_read_.start(socket_, early_, sizeof early_, 0, shared_from_this());
+    idle_read_.start(socket_, early_, sizeof early_, 0, shared_from_this(), tls_ ? tls_->native() : nullptr);
 }
 
 void Connection::woken(std::shared_ptr<void>& owner, error_code ec, std::size_t n) {
-  if (ec) return;  // closed by the client (end of file) or aborted
+  // Closed by the client (end of file), aborted, or a TLS failure; would_block:
+  // OpenSSL must write before it reads, which the awake connection's read does.
+  if (ec && ec != asio::error::would_block) return;
   auto& self = *static_cast<Connection*>(owner.get());
-  if (!self.tls_port_) self.early_len_ = static_cast<std::uint8_t>(n);
+  if (!self.tls_port_ || self.tls_) self.early_len_ = static_cast<std::uint8_t>(n);
   self.wake();
 }
 

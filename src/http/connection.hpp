@@ -129,9 +129,10 @@ class Connection : public std::enable_shared_from_this<Connection>, public boost
   std::uint64_t requests_ = 0;
   bool idle_ = false;  // asleep: waiting for a request with nothing buffered
   bool tls_port_ = false;
-  // Where the sleeping read lands: a plain connection's first bytes of its next
-  // request, taken by that one recv (a small request needs no second); on a TLS
-  // listener one byte peeked at (OpenSSL reads the records itself).
+  // Where the sleeping read lands: the first bytes of the next request, taken
+  // by that one read (a small request needs no second), decrypted on a TLS
+  // session (its first record read whole, the rest of it left in OpenSSL);
+  // before the handshake one byte peeked at.
   static constexpr std::size_t kEarlyBytes = 64;
   std::uint8_t early_len_ = 0;  // bytes of early_ taken and not yet parsed
   char early_[kEarlyBytes];

@@ -14,6 +14,10 @@
 // epoll is edge-triggered), and the reactor tries again then. Every later
 // receive on the socket benefits, Asio's own included.
 //
+// Over TLS the same holds with OpenSSL between: the operation's try is an
+// SSL_read on a session whose read BIO is new_read_bio()'s, which reads with
+// the same hint (OpenSSL wants more bytes: wait for epoll, no epoll_ctl).
+//
 // The socket must be non_blocking(true) and its io_context run by one thread;
 // without enable_queue_hints() the receives work, and never report.
 #include <boost/asio/async_result.hpp>
@@ -22,6 +26,8 @@
 #include <boost/asio/detail/reactor_op.hpp>
 #include <boost/asio/detail/recycling_allocator.hpp>
 #include <memory>
+
+#include <openssl/types.h>
 
 #include "net/socket.hpp"
 
@@ -32,19 +38,28 @@ namespace foobar::net {
 // leaves the receives here as Asio's own.
 void enable_queue_hints(int fd) noexcept;
 
+// A read BIO for an SSL on fd (a socket BIO's reads, with the queue hint
+// for the receives here); the write BIO stays a socket BIO, for kernel TLS.
+BIO* new_read_bio(int fd);
+
 // The receive itself; subclasses say what happens when it completes.
 class DrainAwareReceive : protected boost::asio::detail::reactor_op {
  protected:
   using Operation = boost::asio::detail::scheduler_operation;
   explicit DrainAwareReceive(func_type complete) noexcept;
-  // Up to len bytes into buf; flags as recv(2) (0 or MSG_PEEK: a peek never reports the socket emptied).
+  // Up to len bytes into buf; flags as recv(2) (0 or MSG_PEEK: a peek never
+  // reports the socket emptied). With tls, decrypted bytes of that session
+  // (on a new_read_bio()); its errors as tls_failure() maps them, and
+  // would_block when OpenSSL must write first.
   template <class Stream>
-  void start(Stream& socket, void* buf, std::size_t len, int flags);
+  void start(Stream& socket, void* buf, std::size_t len, int flags, SSL* tls = nullptr);
 
  private:
   static status perform(reactor_op* op);
+  status perform_tls();
 
   void* reactor_ = nullptr;  // the socket's, looked up once per operation object (under a lock)
+  SSL* tls_ = nullptr;
   void* buf_ = nullptr;
   std::size_t len_ = 0;
   int fd_ = -1;
@@ -65,9 +80,9 @@ class IdleRead final : DrainAwareReceive {
   IdleRead& operator=(const IdleRead&) = delete;
 
   // One read at a time; owner is kept alive until done.
-  void start(Socket& socket, void* buf, std::size_t len, int flags, std::shared_ptr<void> owner) {
+  void start(Socket& socket, void* buf, std::size_t len, int flags, std::shared_ptr<void> owner, SSL* tls = nullptr) {
     owner_ = std::move(owner);
-    DrainAwareReceive::start(socket, buf, len, flags);
+    DrainAwareReceive::start(socket, buf, len, flags, tls);
   }
 
  private:
@@ -88,10 +103,10 @@ class ReceiveOp final : DrainAwareReceive {
   using Allocator = boost::asio::detail::recycling_allocator<ReceiveOp>;
 
   template <class Stream>
-  static void launch(Stream& socket, asio::mutable_buffer buf, Handler&& handler) {
+  static void launch(Stream& socket, SSL* tls, asio::mutable_buffer buf, Handler&& handler) {
     auto* op = Allocator().allocate(1);
     new (op) ReceiveOp(std::move(handler), socket.get_executor());
-    op->start(socket, buf.data(), buf.size(), 0);
+    op->start(socket, buf.data(), buf.size(), 0, tls);
   }
 
  private:
@@ -116,15 +131,21 @@ class ReceiveOp final : DrainAwareReceive {
 
 }  // namespace detail
 
-// As socket.async_read_some(buf, token).
+// As socket.async_read_some(buf, token); with tls, decrypted bytes of that
+// session (see DrainAwareReceive::start).
 template <class Stream, class Token>
-auto async_receive(Stream& socket, asio::mutable_buffer buf, Token&& token) {
+auto async_receive(Stream& socket, SSL* tls, asio::mutable_buffer buf, Token&& token) {
   return asio::async_initiate<Token, void(error_code, std::size_t)>(
-      [&socket, buf](auto handler) {
+      [&socket, tls, buf](auto handler) {
         using Op = detail::ReceiveOp<std::decay_t<decltype(handler)>, typename Stream::executor_type>;
-        Op::launch(socket, buf, std::move(handler));
+        Op::launch(socket, tls, buf, std::move(handler));
       },
       token);
+}
+
+template <class Stream, class Token>
+auto async_receive(Stream& socket, asio::mutable_buffer buf, Token&& token) {
+  return async_receive(socket, nullptr, buf, std::forward<Token>(token));
 }
 
 }  // namespace foobar::net

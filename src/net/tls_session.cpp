@@ -6,6 +6,8 @@
 
 #include <openssl/err.h>
 
+#include "net/receive.hpp"
+
 namespace foobar::net {
 namespace {
 
@@ -35,13 +37,36 @@ const boost::system::error_category& tls_category() noexcept {
   return category;
 }
 
+error_code tls_failure(SSL* ssl, int result) {
+  const int err = SSL_get_error(ssl, result);
+  error_code ec;
+  if (err == SSL_ERROR_ZERO_RETURN) {
+    ec = asio::error::eof;
+  } else if (err == SSL_ERROR_SYSCALL) {
+    ec = errno ? error_code(errno, boost::system::system_category()) : error_code(asio::error::eof);
+  } else {
+    unsigned long e = ERR_peek_last_error();
+    ec = e ? error_code(static_cast<int>(e), tls_category()) : error_code(asio::error::connection_aborted);
+  }
+  ERR_clear_error();
+  return ec;
+}
+
 template <class Stream>
 BasicTlsSession<Stream>::BasicTlsSession(SSL* ssl, Stream& socket, std::shared_ptr<const void> owner)
     : owner_(std::move(owner)), socket_(socket), ssl_(ssl) {
-  if (ssl_ && SSL_set_fd(ssl_, socket_.native_handle()) != 1) {
+  if (!ssl_) return;
+  // Reads through the queue hint (net/receive.hpp), writes through a socket BIO (kernel TLS).
+  BIO* rbio = new_read_bio(socket_.native_handle());
+  BIO* wbio = BIO_new_socket(socket_.native_handle(), BIO_NOCLOSE);
+  if (!rbio || !wbio) {
+    BIO_free(rbio);
+    BIO_free(wbio);
     SSL_free(ssl_);
     ssl_ = nullptr;
+    return;
   }
+  SSL_set_bio(ssl_, rbio, wbio);
 }
 
 template <class Stream>
@@ -58,19 +83,16 @@ asio::awaitable<bool> BasicTlsSession<Stream>::wait(int r, error_code& ec) {
     ec = wec;
     co_return !wec;
   }
-  if (err == SSL_ERROR_ZERO_RETURN) {  // the peer's close_notify: ours may still answer it
-    ec = asio::error::eof;
-    co_return false;
-  }
-  failed_ = true;
-  if (err == SSL_ERROR_SYSCALL) {
-    ec = errno ? error_code(errno, boost::system::system_category()) : error_code(asio::error::eof);
-  } else {
-    unsigned long e = ERR_peek_last_error();
-    ec = e ? error_code(static_cast<int>(e), tls_category()) : error_code(asio::error::connection_aborted);
-  }
-  ERR_clear_error();
+  ec = tls_failure(ssl_, r);
+  note_failure();
   co_return false;
+}
+
+// Only the peer's close_notify ends a session cleanly (ours may still answer
+// it); after anything else OpenSSL forbids sending one.
+template <class Stream>
+void BasicTlsSession<Stream>::note_failure() noexcept {
+  if (!(SSL_get_shutdown(ssl_) & SSL_RECEIVED_SHUTDOWN)) failed_ = true;
 }
 
 // Before each call: SSL_get_error reads the thread's error queue and errno,
@@ -100,11 +122,16 @@ asio::awaitable<std::size_t> BasicTlsSession<Stream>::read_some(char* buf, std::
       ec = asio::error::bad_descriptor;
       co_return 0;
     }
-    clear_errors();
-    std::size_t got = 0;
-    int r = SSL_read_ex(ssl_, buf, size, &got);
-    if (r == 1) co_return got;
-    if (!co_await wait(r, ec)) co_return 0;
+    auto [rec, n] = co_await async_receive(socket_, ssl_, asio::buffer(buf, size), use_nothrow);
+    if (!rec) co_return n;
+    if (rec == asio::error::would_block) {  // OpenSSL must write first
+      auto [wec] = co_await socket_.async_wait(Stream::wait_write, use_nothrow);
+      if (!wec) continue;
+      rec = wec;
+    }
+    if (rec != asio::error::operation_aborted && rec != asio::error::bad_descriptor) note_failure();
+    ec = rec;
+    co_return 0;
   }
 }
 

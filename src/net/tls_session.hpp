@@ -18,6 +18,11 @@ namespace foobar::net {
 // Errors from OpenSSL (a failed handshake, a bad record), with its reason as the message.
 const boost::system::error_category& tls_category() noexcept;
 
+// What an OpenSSL call's failure (result r, not a wait for readiness) means:
+// eof for the peer's close_notify or a close without one, the OS error, or
+// OpenSSL's reason. Clears the thread's error queue.
+error_code tls_failure(SSL* ssl, int result);
+
 template <class Stream>
 class BasicTlsSession {
  public:
@@ -29,9 +34,11 @@ class BasicTlsSession {
   BasicTlsSession(const BasicTlsSession&) = delete;
   BasicTlsSession& operator=(const BasicTlsSession&) = delete;
   bool ok() const noexcept { return ssl_ != nullptr; }
+  SSL* native() const noexcept { return ssl_; }
 
   asio::awaitable<error_code> handshake();
   // Decrypted bytes into buf (at least one), or 0 with ec (eof: the peer closed).
+  // Through net::async_receive: no read is tried on a socket known empty.
   asio::awaitable<std::size_t> read_some(char* buf, std::size_t size, error_code& ec);
   // All of bufs; small pieces are joined into full records.
   asio::awaitable<error_code> write(std::span<const asio::const_buffer> bufs);
@@ -54,6 +61,7 @@ class BasicTlsSession {
   // After an OpenSSL call returned r: waits for the readiness it asks for, or
   // sets ec and returns false.
   asio::awaitable<bool> wait(int r, error_code& ec);
+  void note_failure() noexcept;
   asio::awaitable<error_code> write_all(const char* data, std::size_t size);
   static void clear_errors() noexcept;
 
