@@ -214,6 +214,42 @@ for i in range(3000):
 print("done", flush=True)
 )";
 
+// One TLS session, requests in every shape a reader must cope with: two
+// pipelined in one record, a head far larger than a connection's 64 early
+// bytes, one split across writes with a pause between, one after an idle
+// pause. Prints "ok N" with the number of good responses.
+const char* kShapesClient = R"(
+import socket, ssl, sys, time
+port, cafile, body = int(sys.argv[1]), sys.argv[2], sys.argv[3].encode()
+ctx = ssl.create_default_context(cafile=cafile)
+raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+s = ctx.wrap_socket(raw, server_hostname="localhost")
+get = b"GET /index.html HTTP/1.1\r\nHost: localhost\r\n\r\n"
+big = b"GET /index.html HTTP/1.1\r\nHost: localhost\r\nX-Pad: " + b"p" * 3000 + b"\r\n\r\n"
+buf = b""
+def response():
+    global buf
+    while b"\r\n\r\n" not in buf:
+        buf += s.recv(65536)
+    head, _, buf = buf.partition(b"\r\n\r\n")
+    length = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0])
+    while len(buf) < length:
+        buf += s.recv(65536)
+    got, buf = buf[:length], buf[length:]
+    return head.startswith(b"HTTP/1.1 200 ") and got == body
+good = 0
+s.sendall(get + get)
+good += response() + response()
+s.sendall(big)
+good += response()
+s.sendall(get[:10]); time.sleep(0.2); s.sendall(get[10:])
+good += response()
+time.sleep(0.3)
+s.sendall(get)
+good += response()
+print("ok", good, flush=True)
+)";
+
 int count_lines(const std::string& text, const std::string& line_start) {
   int n = 0;
   std::istringstream in(text);
@@ -351,6 +387,14 @@ TEST_F(Tls, Tls12And13ServeTheFileWithCurl) {
                                            << read_file(got_big).size() << " bytes)";
     EXPECT_EQ(read_file(got_index), kIndex) << version;
   }
+}
+
+TEST_F(Tls, KeepAliveRequestsOfEveryShapeOnOneSession) {
+  REQUIRE_TOOL("python3");
+  auto w = web(pairs({ecdsa_}));
+  Process client({"python3", "-c", kShapesClient, std::to_string(w.tls_port), pki_->ca(), kIndex});
+  EXPECT_EQ(client.wait_exit(30s), 0) << client.output();
+  EXPECT_NE(client.output().find("ok 5"), std::string::npos) << client.output();
 }
 
 // ------------------------------------------------------------ 2. ECDSA and RSA side by side
