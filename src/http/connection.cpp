@@ -262,7 +262,15 @@ asio::awaitable<void> Connection::serve() {
       if (w.access_log) w.access_log->log(peer_, ex.req_, ex.status(), ex.bytes_sent_, seconds);
       if (w.metrics) w.metrics->request_done(w.index, ex.status(), seconds, ex.req_.ids.trace_id());
       if (ex.close_) {
-        co_await linger_close();
+        // A client that asked to close and sent nothing more cannot reset our
+        // response away: close at once (as nginx does), else linger.
+        error_code aec;
+        const bool all_read = !ex.req_.keep_alive && ex.body_done_ && body_pos_ == end_ &&
+                              !(tls_ && tls_->has_pending()) && socket_.available(aec) == 0 && !aec;
+        if (all_read && tls_)
+          tls_->close_notify();
+        else if (!all_read)
+          co_await linger_close();
         break;
       }
       finish_exchange();

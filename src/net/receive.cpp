@@ -127,7 +127,7 @@ DrainAwareReceive::DrainAwareReceive(func_type complete) noexcept
     : reactor_op(error_code(), &DrainAwareReceive::perform, complete) {}
 
 template <class Stream>
-void DrainAwareReceive::start(Stream& socket, void* buf, std::size_t len, int flags, SSL* tls) {
+void DrainAwareReceive::start(Stream& socket, void* buf, std::size_t len, int flags, SSL* tls, bool handshake) {
   auto& impl = SocketInternals<Stream>::of(socket);
   ec_ = {};
   bytes_transferred_ = 0;
@@ -136,6 +136,7 @@ void DrainAwareReceive::start(Stream& socket, void* buf, std::size_t len, int fl
   fd_ = impl.socket_;
   flags_ = flags;
   tls_ = tls;
+  handshake_ = handshake;
   if (!reactor_) reactor_ = &asio::use_service<asio_detail::reactor>(socket.get_executor().context());
   auto& reactor = *static_cast<asio_detail::reactor*>(reactor_);
   // Bytes OpenSSL holds are no socket's: the reactor, told the socket is
@@ -148,8 +149,8 @@ void DrainAwareReceive::start(Stream& socket, void* buf, std::size_t len, int fl
                                                           impl.reactor_data_, this, false, true);
 }
 
-template void DrainAwareReceive::start(Socket&, void*, std::size_t, int, SSL*);
-template void DrainAwareReceive::start(tcp::socket&, void*, std::size_t, int, SSL*);
+template void DrainAwareReceive::start(Socket&, void*, std::size_t, int, SSL*, bool);
+template void DrainAwareReceive::start(tcp::socket&, void*, std::size_t, int, SSL*, bool);
 
 // Called by the reactor: at start (unless the socket is known empty) and when
 // epoll reports data. Returns not_done to wait for that.
@@ -179,7 +180,7 @@ asio_detail::reactor_op::status DrainAwareReceive::perform_tls() {
   ERR_clear_error();
   errno = 0;
   std::size_t got = 0;
-  const int r = SSL_read_ex(tls_, buf_, len_, &got);
+  const int r = handshake_ ? SSL_do_handshake(tls_) : SSL_read_ex(tls_, buf_, len_, &got);
   if (r == 1) {
     bytes_transferred_ = got;
     return bio.emptied ? done_and_exhausted : done;

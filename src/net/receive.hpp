@@ -49,10 +49,10 @@ class DrainAwareReceive : protected boost::asio::detail::reactor_op {
   explicit DrainAwareReceive(func_type complete) noexcept;
   // Up to len bytes into buf; flags as recv(2) (0 or MSG_PEEK: a peek never
   // reports the socket emptied). With tls, decrypted bytes of that session
-  // (on a new_read_bio()); its errors as tls_failure() maps them, and
-  // would_block when OpenSSL must write first.
+  // (on a new_read_bio()), or with handshake its handshake instead; errors
+  // as tls_failure() maps them, and would_block when OpenSSL must write first.
   template <class Stream>
-  void start(Stream& socket, void* buf, std::size_t len, int flags, SSL* tls = nullptr);
+  void start(Stream& socket, void* buf, std::size_t len, int flags, SSL* tls = nullptr, bool handshake = false);
 
  private:
   static status perform(reactor_op* op);
@@ -64,6 +64,7 @@ class DrainAwareReceive : protected boost::asio::detail::reactor_op {
   std::size_t len_ = 0;
   int fd_ = -1;
   int flags_ = 0;
+  bool handshake_ = false;
 };
 
 // The receive of a connection waiting for its next request, with no coroutine
@@ -103,10 +104,10 @@ class ReceiveOp final : DrainAwareReceive {
   using Allocator = boost::asio::detail::recycling_allocator<ReceiveOp>;
 
   template <class Stream>
-  static void launch(Stream& socket, SSL* tls, asio::mutable_buffer buf, Handler&& handler) {
+  static void launch(Stream& socket, SSL* tls, bool handshake, asio::mutable_buffer buf, Handler&& handler) {
     auto* op = Allocator().allocate(1);
     new (op) ReceiveOp(std::move(handler), socket.get_executor());
-    op->start(socket, buf.data(), buf.size(), 0, tls);
+    op->start(socket, buf.data(), buf.size(), 0, tls, handshake);
   }
 
  private:
@@ -129,23 +130,35 @@ class ReceiveOp final : DrainAwareReceive {
   Work work_;
 };
 
+template <class Stream, class Token>
+auto launch_receive(Stream& socket, SSL* tls, bool handshake, asio::mutable_buffer buf, Token&& token) {
+  return asio::async_initiate<Token, void(error_code, std::size_t)>(
+      [&socket, tls, handshake, buf](auto handler) {
+        using Op = ReceiveOp<std::decay_t<decltype(handler)>, typename Stream::executor_type>;
+        Op::launch(socket, tls, handshake, buf, std::move(handler));
+      },
+      token);
+}
+
 }  // namespace detail
 
 // As socket.async_read_some(buf, token); with tls, decrypted bytes of that
 // session (see DrainAwareReceive::start).
 template <class Stream, class Token>
 auto async_receive(Stream& socket, SSL* tls, asio::mutable_buffer buf, Token&& token) {
-  return asio::async_initiate<Token, void(error_code, std::size_t)>(
-      [&socket, tls, buf](auto handler) {
-        using Op = detail::ReceiveOp<std::decay_t<decltype(handler)>, typename Stream::executor_type>;
-        Op::launch(socket, tls, buf, std::move(handler));
-      },
-      token);
+  return detail::launch_receive(socket, tls, false, buf, std::forward<Token>(token));
 }
 
 template <class Stream, class Token>
 auto async_receive(Stream& socket, asio::mutable_buffer buf, Token&& token) {
-  return async_receive(socket, nullptr, buf, std::forward<Token>(token));
+  return detail::launch_receive(socket, nullptr, false, buf, std::forward<Token>(token));
+}
+
+// The handshake of tls (SSL_do_handshake, either side), reading as above;
+// completes with (error, 0).
+template <class Stream, class Token>
+auto async_handshake(Stream& socket, SSL* tls, Token&& token) {
+  return detail::launch_receive(socket, tls, true, asio::mutable_buffer(), std::forward<Token>(token));
 }
 
 }  // namespace foobar::net

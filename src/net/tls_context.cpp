@@ -103,6 +103,10 @@ SSL_CTX* new_server_ctx() {
   // One read(2) takes whatever has arrived, not a record header and then its
   // body; what it read beyond a record shows in SSL_has_pending().
   SSL_CTX_set_read_ahead(ctx, 1);
+  // One TLS 1.3 ticket per handshake, as nginx sends (OpenSSL's default is
+  // two): stateless tickets may be used again, so one resumes every later
+  // connection, and each costs a session encoding, its encryption and a write.
+  SSL_CTX_set_num_tickets(ctx, 1);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
   SSL_CTX_sess_set_cache_size(ctx, kSessionCacheSize);
   SSL_CTX_set_timeout(ctx, static_cast<long>(TicketKeys::kLifetime.count()));

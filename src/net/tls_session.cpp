@@ -105,14 +105,26 @@ void BasicTlsSession<Stream>::clear_errors() noexcept {
 
 template <class Stream>
 asio::awaitable<error_code> BasicTlsSession<Stream>::handshake() {
-  error_code ec;
   for (;;) {
     if (!socket_.is_open()) co_return error_code(asio::error::bad_descriptor);
-    clear_errors();
-    int r = SSL_do_handshake(ssl_);
-    if (r == 1) co_return error_code{};
-    if (!co_await wait(r, ec)) co_return ec;
+    auto [ec, n] = co_await async_handshake(socket_, ssl_, use_nothrow);
+    if (!co_await retry_after_write(ec)) co_return ec;
   }
+}
+
+// After an operation through net/receive.hpp failed with ec: true when
+// OpenSSL asked to write first and the socket can take it now (try again);
+// else a failure the session notes (not a cancellation).
+template <class Stream>
+asio::awaitable<bool> BasicTlsSession<Stream>::retry_after_write(error_code& ec) {
+  if (!ec) co_return false;
+  if (ec == asio::error::would_block) {
+    auto [wec] = co_await socket_.async_wait(Stream::wait_write, use_nothrow);
+    if (!wec) co_return true;
+    ec = wec;
+  }
+  if (ec != asio::error::operation_aborted && ec != asio::error::bad_descriptor) note_failure();
+  co_return false;
 }
 
 template <class Stream>
@@ -124,14 +136,10 @@ asio::awaitable<std::size_t> BasicTlsSession<Stream>::read_some(char* buf, std::
     }
     auto [rec, n] = co_await async_receive(socket_, ssl_, asio::buffer(buf, size), use_nothrow);
     if (!rec) co_return n;
-    if (rec == asio::error::would_block) {  // OpenSSL must write first
-      auto [wec] = co_await socket_.async_wait(Stream::wait_write, use_nothrow);
-      if (!wec) continue;
-      rec = wec;
+    if (!co_await retry_after_write(rec)) {
+      ec = rec;
+      co_return 0;
     }
-    if (rec != asio::error::operation_aborted && rec != asio::error::bad_descriptor) note_failure();
-    ec = rec;
-    co_return 0;
   }
 }
 

@@ -61,6 +61,7 @@ class BasicTlsSession {
   // After an OpenSSL call returned r: waits for the readiness it asks for, or
   // sets ec and returns false.
   asio::awaitable<bool> wait(int r, error_code& ec);
+  asio::awaitable<bool> retry_after_write(error_code& ec);
   void note_failure() noexcept;
   asio::awaitable<error_code> write_all(const char* data, std::size_t size);
   static void clear_errors() noexcept;

@@ -389,6 +389,17 @@ TEST_F(Tls, Tls12And13ServeTheFileWithCurl) {
   }
 }
 
+// One TLS 1.3 ticket per handshake, as nginx sends (OpenSSL's default is two).
+TEST_F(Tls, OneSessionTicketPerHandshake) {
+  auto w = web(pairs({ecdsa_}));
+  Ran r = s_client(w.tls_port, "-tls1_3 -msg");
+  EXPECT_TRUE(r.has("HTTP/1.1 200")) << r.out;
+  int tickets = 0;
+  for (std::size_t at = r.out.find(", NewSessionTicket"); at != npos; at = r.out.find(", NewSessionTicket", at + 1))
+    ++tickets;
+  EXPECT_EQ(tickets, 1) << r.out;
+}
+
 TEST_F(Tls, KeepAliveRequestsOfEveryShapeOnOneSession) {
   REQUIRE_TOOL("python3");
   auto w = web(pairs({ecdsa_}));
